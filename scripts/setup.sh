@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything ahriman needs on a fresh Debian 12 or Arch machine, then its npm dependencies, then builds it.
+# Idempotent: safe to run again. Needs root for the system packages and the build user (sudo is used when available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "setup: need root to run: $*" >&2; exit 1
+  fi
+}
+
+if [ -f /etc/arch-release ]; then
+  as_root pacman -Sy --needed --noconfirm base-devel devtools bubblewrap fakeroot rsync git libarchive zstd gnupg nodejs npm
+elif [ -f /etc/debian_version ]; then
+  missing=()
+  for pkg in pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd gnupg build-essential python3; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  fi
+  # makepkg writes .BUILDINFO through libalpm, which needs an initialised local database on the host.
+  if [ ! -f /var/lib/pacman/local/ALPM_DB_VERSION ]; then
+    as_root mkdir -p /var/lib/pacman/local
+    as_root sh -c 'echo 9 > /var/lib/pacman/local/ALPM_DB_VERSION'
+  fi
+else
+  echo "setup: unsupported system (need Debian 12 or Arch Linux)" >&2
+  exit 1
+fi
+
+# The unprivileged account builds run as: makepkg refuses to run as root.
+if ! getent passwd ahriman >/dev/null; then
+  as_root useradd --system --create-home --home-dir /var/lib/ahriman --shell /usr/sbin/nologin ahriman
+fi
+
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+npm run build

@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { ProcessError } from './errors.js';
+
+/** An unprivileged account a subprocess runs as when we are root (makepkg refuses to run as root). */
+export interface SystemUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** Variables added to the minimal environment every subprocess gets. */
+  env?: Record<string, string | undefined>;
+  /** Run as this user (only when the current process is root); HOME, USER and LOGNAME follow it. */
+  user?: SystemUser;
+  input?: string | Buffer;
+  /** Kill the process (SIGTERM, then SIGKILL after 5 s) when it runs longer than this. */
+  timeoutMs?: number;
+  /** Receives every complete output line as it arrives, e.g. to capture a build log. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Resolve instead of throwing when the exit code is non-zero. */
+  allowFailure?: boolean;
+  /** Keep stdout as bytes (for binary output); stdout is then returned as latin1 text of those bytes. */
+  binaryStdout?: boolean;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Buffer;
+}
+
+const INHERITED_VARIABLES = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'SOURCE_DATE_EPOCH', 'GNUPGHOME', 'TMPDIR'];
+const KILL_GRACE_MS = 5000;
+
+function environment(options: RunOptions): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const name of INHERITED_VARIABLES) {
+    const value = process.env[name];
+    if (value !== undefined) result[name] = value;
+  }
+  result.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  if (options.user) {
+    result.HOME = options.user.home;
+    result.USER = options.user.name;
+    result.LOGNAME = options.user.name;
+  } else if (process.env.HOME) {
+    result.HOME = process.env.HOME;
+  }
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete result[name];
+    else result[name] = value;
+  }
+  return result;
+}
+
+function lineSplitter(stream: 'stdout' | 'stderr', onLine: RunOptions['onLine']): (chunk: Buffer | null) => void {
+  let pending = '';
+  return (chunk) => {
+    if (!onLine) return;
+    if (chunk === null) {
+      if (pending) onLine(pending, stream);
+      pending = '';
+      return;
+    }
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) onLine(line, stream);
+  };
+}
+
+/**
+ * The one way this project starts a subprocess: an argv array (never a shell string), a whitelisted environment,
+ * optional privilege drop, a timeout, and streamed output. Throws {@link ProcessError} naming the command and its
+ * last stderr lines when the exit code is non-zero.
+ */
+export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const dropPrivileges = options.user !== undefined && process.getuid?.() === 0;
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: environment(options),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(dropPrivileges ? { uid: options.user!.uid, gid: options.user!.gid } : {}),
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const onStdout = lineSplitter('stdout', options.onLine);
+    const onStderr = lineSplitter('stderr', options.onLine);
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+            killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+          }, options.timeoutMs);
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      onStdout(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+      onStderr(chunk);
+    });
+    child.stdin.on('error', () => undefined); // the child may exit without reading its input
+    child.stdin.end(options.input ?? '');
+
+    const display = [command, ...args].join(' ');
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      reject(new ProcessError(`cannot run ${command}: ${error.message}`, null, ''));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      onStdout(null);
+      onStderr(null);
+      const stdoutBytes = Buffer.concat(stdout);
+      const result: RunResult = {
+        code: code ?? -1,
+        stdout: options.binaryStdout ? stdoutBytes.toString('latin1') : stdoutBytes.toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        stdoutBytes,
+      };
+      if (code === 0 || options.allowFailure) {
+        resolve(result);
+        return;
+      }
+      const reason = timedOut
+        ? `timed out after ${options.timeoutMs} ms`
+        : signal
+          ? `was killed by ${signal}`
+          : `exited with code ${code}`;
+      const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
+      reject(new ProcessError(`${display} ${reason}${tail ? `:\n${tail}` : ''}`, code, result.stderr));
+    });
+  });
+}
+
+/** Looks an account up through NSS (`getent passwd`), so LDAP/systemd-homed users work as well as /etc/passwd. */
+export async function lookupUser(name: string): Promise<SystemUser> {
+  const result = await run('getent', ['passwd', name], { allowFailure: true });
+  const fields = result.stdout.trim().split(':');
+  if (result.code !== 0 || fields.length < 7) {
+    throw new ProcessError(`unknown user '${name}'`, result.code, result.stderr);
+  }
+  return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] ?? '/' };
+}

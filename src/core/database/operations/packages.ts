@@ -1,0 +1,252 @@
+import type { BuildStatus, BuildStatusValue } from '../../../models/build-status.js';
+import type { PackageDescription, PackageRecord } from '../../../models/package-record.js';
+import type { PackageSource } from '../../../models/package-source.js';
+import type { RepositoryId } from '../../../models/repository-id.js';
+import { InvalidInputError } from '../../errors.js';
+import type { Database } from '../connection.js';
+import { currentUnixTime } from './time.js';
+
+export interface PackageWithStatus {
+  package: PackageRecord;
+  status: BuildStatus;
+}
+
+/** A package base joined with its status and one of its package names (all null for a base without packages). */
+interface PackageRow {
+  package_base: string;
+  version: string;
+  source: PackageSource;
+  git_url: string | null;
+  web_url: string | null;
+  path: string | null;
+  branch: string | null;
+  packager: string | null;
+  status: BuildStatusValue | null;
+  last_updated: number | null;
+  is_held: number | null;
+  package: string | null;
+  architecture: string | null;
+  archive_size: number | null;
+  build_date: number | null;
+  depends: string | null;
+  make_depends: string | null;
+  opt_depends: string | null;
+  check_depends: string | null;
+  description: string | null;
+  filename: string | null;
+  groups: string | null;
+  installed_size: number | null;
+  licenses: string | null;
+  provides: string | null;
+  url: string | null;
+}
+
+/** Package bases of one repository, the package names they produce and their build status. */
+export class PackageOperations {
+  constructor(
+    private readonly database: Database,
+    private readonly repository: RepositoryId,
+  ) {}
+
+  /** Saves a base and its package names; names the base no longer produces are dropped. */
+  async upsertPackage(record: PackageRecord): Promise<void> {
+    await this.database.transaction(async () => {
+      await this.database.run(
+        `save package base ${record.base}`,
+        `INSERT INTO package_bases (repository, package_base, version, source, git_url, web_url, path, branch, packager)
+         VALUES ($repository, $base, $version, $source, $gitUrl, $webUrl, $path, $branch, $packager)
+         ON CONFLICT (repository, package_base) DO UPDATE SET
+           version = excluded.version, source = excluded.source, git_url = excluded.git_url,
+           web_url = excluded.web_url, path = excluded.path, branch = excluded.branch, packager = excluded.packager`,
+        {
+          $repository: this.repository.id,
+          $base: record.base,
+          $version: record.version,
+          $source: record.remote.source,
+          $gitUrl: record.remote.gitUrl,
+          $webUrl: record.remote.webUrl,
+          $path: record.remote.path,
+          $branch: record.remote.branch,
+          $packager: record.packager,
+        },
+      );
+      for (const [name, description] of Object.entries(record.packages)) {
+        await this.savePackageName(record.base, name, description);
+      }
+      await this.database.run(
+        `drop package names no longer produced by ${record.base}`,
+        `DELETE FROM packages
+         WHERE repository = $repository AND package_base = $base
+           AND package NOT IN (SELECT value FROM json_each($names))`,
+        { $repository: this.repository.id, $base: record.base, $names: JSON.stringify(Object.keys(record.packages)) },
+      );
+    });
+  }
+
+  /** Removes a base with its package names and status; returns whether it was known. */
+  async removePackage(base: string): Promise<boolean> {
+    const { changes } = await this.database.run(
+      `remove package base ${base}`,
+      'DELETE FROM package_bases WHERE repository = $repository AND package_base = $base',
+      { $repository: this.repository.id, $base: base },
+    );
+    return changes > 0;
+  }
+
+  /**
+   * Every package base of the repository (or just `base`) with its package names and status, sorted by base. A
+   * base without a status row is reported as `unknown`. One query, so the result is a consistent snapshot.
+   */
+  async listPackages(base?: string): Promise<PackageWithStatus[]> {
+    const rows = await this.database.all<PackageRow>(
+      'list packages',
+      `SELECT b.package_base, b.version, b.source, b.git_url, b.web_url, b.path, b.branch, b.packager,
+              s.status, s.last_updated, s.is_held,
+              p.package, p.architecture, p.archive_size, p.build_date, p.depends, p.make_depends, p.opt_depends,
+              p.check_depends, p.description, p.filename, p."groups", p.installed_size, p.licenses, p.provides, p.url
+       FROM package_bases b
+       LEFT JOIN package_statuses s ON s.repository = b.repository AND s.package_base = b.package_base
+       LEFT JOIN packages p ON p.repository = b.repository AND p.package_base = b.package_base
+       WHERE b.repository = $repository AND ($base IS NULL OR b.package_base = $base)
+       ORDER BY b.package_base, p.package`,
+      { $repository: this.repository.id, $base: base ?? null },
+    );
+    const result = new Map<string, PackageWithStatus>();
+    for (const row of rows) {
+      let entry = result.get(row.package_base);
+      if (!entry) {
+        entry = { package: toPackageRecord(row), status: toBuildStatus(row) };
+        result.set(row.package_base, entry);
+      }
+      if (row.package !== null) entry.package.packages[row.package] = toPackageDescription(row);
+    }
+    return [...result.values()];
+  }
+
+  /** Sets the build status; its timestamp changes only when the status does. */
+  async updateStatus(base: string, status: BuildStatusValue, timestamp = currentUnixTime()): Promise<void> {
+    await this.database.transaction(async () => {
+      await this.requireKnownBase(base);
+      await this.database.run(
+        `set status of ${base} to ${status}`,
+        `INSERT INTO package_statuses (repository, package_base, status, last_updated)
+         VALUES ($repository, $base, $status, $timestamp)
+         ON CONFLICT (repository, package_base) DO UPDATE SET
+           status = excluded.status, last_updated = excluded.last_updated
+         WHERE status <> excluded.status`,
+        { $repository: this.repository.id, $base: base, $status: status, $timestamp: timestamp },
+      );
+    });
+  }
+
+  /** Holds or releases a package base (a base without a status gets `unknown`). */
+  async setHeld(base: string, held: boolean): Promise<void> {
+    await this.database.transaction(async () => {
+      await this.requireKnownBase(base);
+      await this.database.run(
+        `${held ? 'hold' : 'release'} ${base}`,
+        `INSERT INTO package_statuses (repository, package_base, status, last_updated, is_held)
+         VALUES ($repository, $base, 'unknown', $timestamp, $held)
+         ON CONFLICT (repository, package_base) DO UPDATE SET is_held = excluded.is_held`,
+        { $repository: this.repository.id, $base: base, $timestamp: currentUnixTime(), $held: held ? 1 : 0 },
+      );
+    });
+  }
+
+  /** Forgets the status of a base (it reads as `unknown` again, not held). */
+  async removeStatus(base: string): Promise<void> {
+    await this.database.run(
+      `remove status of ${base}`,
+      'DELETE FROM package_statuses WHERE repository = $repository AND package_base = $base',
+      { $repository: this.repository.id, $base: base },
+    );
+  }
+
+  private async savePackageName(base: string, name: string, description: PackageDescription): Promise<void> {
+    await this.database.run(
+      `save package ${name} of ${base}`,
+      `INSERT INTO packages (repository, package, package_base, architecture, archive_size, build_date, depends,
+                             make_depends, opt_depends, check_depends, description, filename, "groups",
+                             installed_size, licenses, provides, url)
+       VALUES ($repository, $name, $base, $architecture, $archiveSize, $buildDate, $depends, $makeDepends,
+               $optDepends, $checkDepends, $description, $filename, $groups, $installedSize, $licenses, $provides,
+               $url)
+       ON CONFLICT (repository, package) DO UPDATE SET
+         package_base = excluded.package_base, architecture = excluded.architecture,
+         archive_size = excluded.archive_size, build_date = excluded.build_date, depends = excluded.depends,
+         make_depends = excluded.make_depends, opt_depends = excluded.opt_depends,
+         check_depends = excluded.check_depends, description = excluded.description, filename = excluded.filename,
+         "groups" = excluded."groups", installed_size = excluded.installed_size, licenses = excluded.licenses,
+         provides = excluded.provides, url = excluded.url`,
+      {
+        $repository: this.repository.id,
+        $name: name,
+        $base: base,
+        $architecture: description.architecture,
+        $archiveSize: description.archiveSize,
+        $buildDate: description.buildDate,
+        $depends: JSON.stringify(description.depends),
+        $makeDepends: JSON.stringify(description.makeDepends),
+        $optDepends: JSON.stringify(description.optDepends),
+        $checkDepends: JSON.stringify(description.checkDepends),
+        $description: description.description,
+        $filename: description.filename,
+        $groups: JSON.stringify(description.groups),
+        $installedSize: description.installedSize,
+        $licenses: JSON.stringify(description.licenses),
+        $provides: JSON.stringify(description.provides),
+        $url: description.url,
+      },
+    );
+  }
+
+  private async requireKnownBase(base: string): Promise<void> {
+    const row = await this.database.get(
+      `look up package base ${base}`,
+      'SELECT 1 FROM package_bases WHERE repository = $repository AND package_base = $base',
+      { $repository: this.repository.id, $base: base },
+    );
+    if (row === undefined) {
+      throw new InvalidInputError(`unknown package base '${base}' in repository ${this.repository.id}`);
+    }
+  }
+}
+
+function toPackageRecord(row: PackageRow): PackageRecord {
+  return {
+    base: row.package_base,
+    version: row.version,
+    remote: { source: row.source, gitUrl: row.git_url, webUrl: row.web_url, path: row.path, branch: row.branch },
+    packager: row.packager,
+    packages: {},
+  };
+}
+
+function toBuildStatus(row: PackageRow): BuildStatus {
+  return {
+    status: row.status ?? 'unknown',
+    timestamp: row.last_updated ?? currentUnixTime(),
+    isHeld: row.is_held === 1,
+  };
+}
+
+/** Only called for rows that have a package name, where the JSON columns are never null. */
+function toPackageDescription(row: PackageRow): PackageDescription {
+  const list = (value: string | null): string[] => JSON.parse(value ?? '[]') as string[];
+  return {
+    architecture: row.architecture,
+    archiveSize: row.archive_size,
+    buildDate: row.build_date,
+    depends: list(row.depends),
+    makeDepends: list(row.make_depends),
+    optDepends: list(row.opt_depends),
+    checkDepends: list(row.check_depends),
+    description: row.description,
+    filename: row.filename,
+    groups: list(row.groups),
+    installedSize: row.installed_size,
+    licenses: list(row.licenses),
+    provides: list(row.provides),
+    url: row.url,
+  };
+}

@@ -1,0 +1,359 @@
+/**
+ * Schemas of the configuration sections: which options exist, their types, constraints and defaults. Values arrive
+ * as ini strings and are converted with the same parsers as the typed getters (`ini.ts`), so a value is valid for the
+ * validator exactly when the getter accepts it.
+ *
+ * Sections that configure a trigger target have a type (`[html]`, or `[mine]` with `type = html`); the module that
+ * implements a type registers its schema with `registerSectionSchema`.
+ */
+import net from 'node:net';
+import { z } from 'zod';
+import { ConfigurationError, errorMessage } from '../errors.js';
+import { parseBoolean, parseInteger, parseNumber, splitWords } from './ini.js';
+
+export type SectionSchema = z.ZodObject;
+
+/** Marks a custom issue about a missing option, so that partial sections (samples, overrides) can ignore it. */
+export const MISSING_OPTION = { missing: true } as const;
+
+/** Marks a custom issue whose message says what was expected, so that the validator appends the value found. */
+export const SHOW_VALUE = { showValue: true } as const;
+
+// Option builders ---------------------------------------------------------------------------------------------------
+
+interface Range {
+  min?: number;
+  max?: number;
+}
+
+/** Paths that must exist, checked by the validator (the schema cannot resolve relative paths). */
+export interface PathRule {
+  mustExist: 'file' | 'directory';
+  list: boolean;
+}
+
+const pathRules = z.registry<PathRule>();
+
+function fromText<T>(parse: (text: string) => T) {
+  return z.string().transform((text, context): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      context.issues.push({ code: 'custom', message: errorMessage(error), params: SHOW_VALUE, input: text });
+      return z.NEVER;
+    }
+  });
+}
+
+function inRange(value: number, { min, max }: Range): number {
+  if (min !== undefined && value < min) throw new ConfigurationError(`must be at least ${min}`);
+  if (max !== undefined && value > max) throw new ConfigurationError(`must be at most ${max}`);
+  return value;
+}
+
+/** A check that `text` is one of `values`; with `ignoreCase` any case is accepted and the listed spelling returned. */
+function oneOf<T extends string>(values: readonly T[], { ignoreCase = false } = {}): (text: string) => T {
+  const normalize = (text: string): string => (ignoreCase ? text.toLowerCase() : text);
+  return (text) => {
+    const found = values.find((value) => normalize(value) === normalize(text));
+    if (found === undefined) throw new ConfigurationError(`expected one of: ${values.join(', ')}`);
+    return found;
+  };
+}
+
+function url(schemes: readonly string[] = []): (text: string) => string {
+  return (text) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(text);
+    } catch {
+      throw new ConfigurationError('expected a URL such as https://host/path');
+    }
+    const scheme = parsed.protocol.slice(0, -1);
+    if (schemes.length > 0 && !schemes.includes(scheme)) {
+      throw new ConfigurationError(`expected a URL with scheme ${schemes.join(', ')}`);
+    }
+    if (parsed.host.length === 0 && scheme !== 'file' && !scheme.endsWith('+unix')) {
+      throw new ConfigurationError('expected a URL with a host');
+    }
+    return text;
+  };
+}
+
+function regularExpression(text: string): string {
+  try {
+    new RegExp(text);
+  } catch (error) {
+    throw new ConfigurationError(`invalid regular expression: ${errorMessage(error)}`);
+  }
+  return text;
+}
+
+function ipAddress(allowed: readonly string[]): (text: string) => string {
+  return (text) => {
+    if (!allowed.includes(text) && net.isIP(text) === 0) {
+      throw new ConfigurationError(`expected an IP address${allowed.length > 0 ? ` or ${allowed.join(', ')}` : ''}`);
+    }
+    return text;
+  };
+}
+
+/** A shell-like list whose every word passes `check` (errors name the word). */
+function listOf<T>(check: (word: string) => T) {
+  return fromText((text) =>
+    splitWords(text).map((word) => {
+      try {
+        return check(word);
+      } catch (error) {
+        throw new ConfigurationError(`item '${word}': ${errorMessage(error)}`);
+      }
+    }),
+  );
+}
+
+function withPathRule<S extends z.ZodType>(schema: S, rule?: PathRule): S {
+  if (rule !== undefined) pathRules.add(schema, rule);
+  return schema;
+}
+
+/** Builders for option schemas; chain `.optional()` or `.default(value)` as needed. */
+export const option = {
+  string: () => z.string(),
+  boolean: () => fromText(parseBoolean),
+  integer: (range: Range = {}) => fromText((text) => inRange(parseInteger(text), range)),
+  float: (range: Range = {}) => fromText((text) => inRange(parseNumber(text), range)),
+  oneOf: <T extends string>(values: readonly T[]) => fromText(oneOf(values)),
+  url: (schemes?: readonly string[]) => fromText(url(schemes)),
+  ipAddress: (allowed: readonly string[] = []) => fromText(ipAddress(allowed)),
+  list: () => fromText(splitWords),
+  listOf: <T extends string>(values: readonly T[], options: { ignoreCase?: boolean } = {}) => listOf(oneOf(values, options)),
+  integerList: (range: Range = {}) => listOf((word) => inRange(parseInteger(word), range)),
+  urlList: (schemes?: readonly string[]) => listOf(url(schemes)),
+  regexList: () => listOf(regularExpression),
+  /** A path; relative ones are resolved against the main file's directory when read. */
+  path: (mustExist?: PathRule['mustExist']) => withPathRule(z.string(), mustExist && { mustExist, list: false }),
+  pathList: (mustExist?: PathRule['mustExist']) => withPathRule(fromText(splitWords), mustExist && { mustExist, list: true }),
+};
+
+/** The path rule of an option schema, looking through `.optional()` and `.default()`. */
+export function pathRuleOf(schema: z.ZodType): PathRule | undefined {
+  let current: z.ZodType = schema;
+  for (;;) {
+    const rule = pathRules.get(current);
+    if (rule !== undefined) return rule;
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+    else return undefined;
+  }
+}
+
+// Core sections -----------------------------------------------------------------------------------------------------
+
+export const DEFAULT_TRIGGERS = [
+  'ahriman.core.gitremote.RemotePullTrigger',
+  'ahriman.core.report.ReportTrigger',
+  'ahriman.core.upload.UploadTrigger',
+  'ahriman.core.gitremote.RemotePushTrigger',
+  'ahriman.core.housekeeping.LogsRotationTrigger',
+  'ahriman.core.housekeeping.ArchiveRotationTrigger',
+];
+
+export const BUILD_DRIVERS = ['devtools', 'sandbox', 'host'] as const;
+
+/** `package`/`packages`/`sign-package` sign package archives, `repository`/`sign-repository` the database (any case). */
+export const SIGN_TARGETS = ['package', 'packages', 'sign-package', 'repository', 'sign-repository', 'disabled'] as const;
+
+const HTTP = ['http', 'https'];
+
+const settings = z.object({
+  apply_migrations: option.boolean().default(true),
+  database: option.path().optional(), // default: <[repository] root>/ahriman.db
+  include: option.pathList().default([]),
+  logging: option.path().optional(), // the reference's logging.ini: accepted, not used
+});
+
+const repository = z.object({
+  architecture: option.string().optional(),
+  name: option.string().optional(),
+  root: option.path('directory'),
+});
+
+const alpm = z.object({
+  database: option.path().default('/var/lib/pacman'),
+  mirror: option.url().default('https://geo.mirror.pkgbuild.com/$repo/os/$arch'),
+  repositories: option.list().default(['core', 'extra', 'multilib']),
+  root: option.path('directory').default('/'),
+  sync_files_database: option.boolean().default(true),
+  use_ahriman_cache: option.boolean().default(true),
+});
+
+const aur = z.object({
+  max_retries: option.integer({ min: 0 }).default(3),
+  retry_backoff: option.float({ min: 0 }).default(1),
+  timeout: option.integer({ min: 1 }).default(30),
+  url: option.url(HTTP).default('https://aur.archlinux.org'),
+});
+
+const build = z.object({
+  archbuild_flags: option.list().default([]),
+  build_command: option.list().optional(),
+  devtools_configs: option.path().optional(), // default: <root>/.config/ahriman/pacman.conf.d
+  devtools_wrapper: option.list().optional(),
+  driver: option.oneOf(BUILD_DRIVERS).optional(), // default: devtools if makechrootpkg is installed, else sandbox
+  ignore_packages: option.list().default([]),
+  include_debug_packages: option.boolean().default(true),
+  make_flags: option.string().optional(),
+  makechrootpkg_flags: option.list().default([]),
+  makepkg_flags: option.list().default(['--nocolor', '--ignorearch']),
+  min_age: option.integer({ min: 0 }).default(0),
+  packager: option.string().optional(),
+  parallel_jobs: option.integer({ min: 1 }).default(1),
+  scan_paths: option.regexList().default(['^usr/lib(?!/cmake).*$']),
+  triggers: option.list().default(DEFAULT_TRIGGERS),
+  triggers_known: option.list().default([]),
+  user: option.string().default('ahriman'),
+  vcs_allowed_age: option.integer({ min: 0 }).default(604800),
+  workers: option.urlList(HTTP).default([]),
+});
+
+const sign = z
+  .object({
+    key: option.string().optional(),
+    key_file: option.path('file').optional(),
+    passphrase_env: option.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+    passphrase_file: option.path('file').optional(),
+    target: option.listOf(SIGN_TARGETS, { ignoreCase: true }).default([]),
+  })
+  .superRefine((section, context) => {
+    const signing = section.target.some((target) => target !== 'disabled');
+    if (signing && section.key === undefined && section.key_file === undefined) {
+      const message = 'key or key_file is required when target enables signing';
+      context.issues.push({ code: 'custom', path: ['key'], message, params: MISSING_OPTION, input: section });
+    }
+    if (section.passphrase_env !== undefined && section.passphrase_file !== undefined) {
+      context.issues.push({ code: 'custom', path: ['passphrase_file'], message: 'set either passphrase_env or passphrase_file, not both', input: section });
+    }
+  });
+
+const status = z.object({
+  address: option.url([...HTTP, 'http+unix']).optional(),
+  enabled: option.boolean().default(true),
+  max_retries: option.integer({ min: 0 }).default(0),
+  password: option.string().optional(),
+  retry_backoff: option.float({ min: 0 }).default(0),
+  suppress_http_log_errors: option.boolean().default(false),
+  timeout: option.integer({ min: 1 }).default(30),
+  username: option.string().optional(),
+});
+
+// The reference's web options are all accepted; its template and static paths are not checked because they name
+// the reference's own assets, which an existing configuration may still point at.
+const web = z.object({
+  address: option.url(HTTP).optional(),
+  autorefresh_intervals: option.integerList({ min: 0 }).default([5, 1, 10, 30, 60]),
+  cors_allow_headers: option.list().default([]),
+  cors_allow_methods: option.list().default([]),
+  cors_allow_origins: option.list().default([]),
+  cors_expose_headers: option.list().default([]),
+  enable_archive_upload: option.boolean().default(false),
+  host: option.ipAddress(['localhost']).default('127.0.0.1'),
+  index_url: option.url(HTTP).optional(),
+  max_body_size: option.integer({ min: 0 }).optional(),
+  max_queue_size: option.integer({ min: 0 }).default(0),
+  port: option.integer({ min: 0, max: 65535 }).optional(),
+  service_only: option.boolean().default(false),
+  static_path: option.path().optional(),
+  template: option.string().optional(),
+  templates: option.pathList().optional(),
+  unix_socket: option.path().optional(),
+  unix_socket_unsafe: option.boolean().default(true),
+  wait_timeout: option.integer().optional(),
+});
+
+const AUTH_TARGETS = ['disabled', 'configuration', 'mapping', 'oauth', 'oauth2', 'pam'] as const;
+const AUTH_REQUIREMENTS: Partial<Record<(typeof AUTH_TARGETS)[number], readonly string[]>> = {
+  oauth: ['client_id', 'client_secret', 'oauth_provider', 'oauth_scopes'],
+  oauth2: ['client_id', 'client_secret', 'oauth_provider', 'oauth_scopes'],
+  pam: ['full_access_group'],
+};
+
+const auth = z
+  .object({
+    allow_read_only: option.boolean().default(true),
+    client_id: option.string().optional(),
+    client_secret: option.string().optional(),
+    cookie_secret_key: option.string().min(32, 'expected at least 32 characters').max(64, 'expected at most 64 characters').optional(),
+    full_access_group: option.string().optional(),
+    max_age: option.integer({ min: 0 }).default(604800),
+    oauth_icon: option.string().optional(),
+    oauth_provider: option.string().optional(),
+    oauth_scopes: option.string().optional(),
+    permit_root_login: option.boolean().default(false),
+    salt: option.string().optional(),
+    target: option.oneOf(AUTH_TARGETS).default('disabled'),
+  })
+  .superRefine((section, context) => {
+    for (const key of AUTH_REQUIREMENTS[section.target] ?? []) {
+      if (section[key as keyof typeof section] === undefined) {
+        context.issues.push({ code: 'custom', path: [key], message: `required when target is ${section.target}`, params: MISSING_OPTION, input: section });
+      }
+    }
+  });
+
+const targets = () => z.object({ target: option.list().default([]) });
+
+export const coreSchemas = {
+  settings,
+  repository,
+  alpm,
+  aur,
+  build,
+  sign,
+  status,
+  web,
+  auth,
+  report: targets(),
+  upload: targets(),
+  'remote-pull': targets(),
+  'remote-push': targets(),
+  keyring: targets(),
+  mirrorlist: targets(),
+  archive: z.object({ keep_built_packages: option.integer({ min: 0 }).default(1) }),
+  'logs-rotation': z.object({ keep_last_logs: option.integer({ min: 0 }).default(5) }),
+  worker: z.object({
+    address: option.url(HTTP),
+    identifier: option.string().optional(),
+    time_to_live: option.integer({ min: 1 }).default(60),
+  }),
+} satisfies Record<string, SectionSchema>;
+
+export type CoreSection = keyof typeof coreSchemas;
+
+/**
+ * Sections whose `target` list names trigger target sections, with the type a target has when its section sets
+ * none (otherwise the type is the target's name).
+ */
+export const TRIGGER_TARGET_SECTIONS: Readonly<Record<string, string | undefined>> = {
+  report: undefined,
+  upload: undefined,
+  'remote-pull': 'gitremote',
+  'remote-push': 'gitremote',
+  keyring: 'keyring-generator',
+  mirrorlist: 'mirrorlist-generator',
+};
+
+// Typed sections ----------------------------------------------------------------------------------------------------
+
+const typedSectionSchemas = new Map<string, SectionSchema>();
+
+/** Declares the options of sections of `type` (e.g. `html`, `s3`), for validation and `readSection`. */
+export function registerSectionSchema(type: string, schema: SectionSchema): void {
+  const existing = typedSectionSchemas.get(type);
+  if (existing !== undefined && existing !== schema) {
+    throw new ConfigurationError(`two different schemas registered for sections of type '${type}'`);
+  }
+  typedSectionSchemas.set(type, schema);
+}
+
+export function registeredSectionSchemas(): ReadonlyMap<string, SectionSchema> {
+  return typedSectionSchemas;
+}

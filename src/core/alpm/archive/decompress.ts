@@ -1,0 +1,147 @@
+import { createReadStream } from 'node:fs';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress as ZstdDecompressor } from 'fzstd';
+import { InvalidInputError, errorMessage } from '../../errors.js';
+
+/** Compression formats of package archives and repository databases, recognised by their leading magic bytes. */
+export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
+
+const SIGNATURES: ReadonlyArray<readonly [Compression, Buffer]> = [
+  ['gzip', Buffer.from([0x1f, 0x8b])],
+  ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
+  ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
+];
+const BZIP2_SIGNATURE = Buffer.from('BZh');
+/** An uncompressed tar has `ustar` (POSIX `ustar\0`, GNU `ustar `) at this offset of its first header. */
+const TAR_MAGIC = Buffer.from('ustar');
+const TAR_MAGIC_OFFSET = 257;
+const DETECTION_LENGTH = TAR_MAGIC_OFFSET + TAR_MAGIC.length;
+/** Bigger reads than the 64 KiB default: fewer round trips through the thread pool for big packages. */
+const READ_CHUNK_SIZE = 256 * 1024;
+
+/** Identifies the compression of data from its first bytes (at least {@link DETECTION_LENGTH} unless shorter). */
+export function detectCompression(head: Buffer, name: string): Compression {
+  if (head.length === 0) throw new InvalidInputError(`${name}: file is empty`);
+  for (const [compression, signature] of SIGNATURES) {
+    if (head.subarray(0, signature.length).equals(signature)) return compression;
+  }
+  if (head.subarray(TAR_MAGIC_OFFSET, DETECTION_LENGTH).equals(TAR_MAGIC)) return 'none';
+  if (head.subarray(0, BZIP2_SIGNATURE.length).equals(BZIP2_SIGNATURE)) {
+    throw new InvalidInputError(`${name}: bzip2 compression is not supported (use zstd, xz or gzip)`);
+  }
+  throw new InvalidInputError(`${name}: not a tar archive compressed with zstd, xz or gzip`);
+}
+
+export interface DecompressFileOptions {
+  /** Sees every chunk of the file as read from disk, e.g. to hash it in the same pass. */
+  onRawChunk?: (chunk: Buffer) => void;
+}
+
+/** The decompressed bytes of a file, whatever its compression (see {@link decompress}). */
+export function decompressFile(path: string, options: DecompressFileOptions = {}): Readable {
+  const { onRawChunk } = options;
+  const file = createReadStream(path, { highWaterMark: READ_CHUNK_SIZE });
+  return decompress(onRawChunk ? observe(file, onRawChunk) : file, path);
+}
+
+/**
+ * Detects the compression of `source` from its first bytes and returns a byte stream of its decompressed content.
+ * Unknown formats and corrupt or truncated compressed data make the stream fail with an {@link InvalidInputError}
+ * naming `name`.
+ */
+export function decompress(source: AsyncIterable<Buffer>, name: string): Readable {
+  return Readable.from(decompressChunks(source, name), { objectMode: false });
+}
+
+async function* decompressChunks(source: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+  const iterator = source[Symbol.asyncIterator]();
+  let compression: Compression | undefined;
+  try {
+    const head = await readHead(iterator);
+    compression = detectCompression(head, name);
+    const chunks = prepend(head, iterator);
+    switch (compression) {
+      case 'none':
+        yield* chunks;
+        break;
+      case 'gzip':
+        yield* gunzip(chunks);
+        break;
+      case 'zstd':
+        yield* unzstd(chunks);
+        break;
+      case 'xz':
+        yield* unxz(chunks);
+        break;
+    }
+  } catch (error) {
+    if (compression === undefined || error instanceof InvalidInputError || isSystemError(error)) throw error;
+    throw new InvalidInputError(`${name}: corrupt ${compression} data: ${errorMessage(error)}`, { cause: error });
+  } finally {
+    await iterator.return?.(); // closes the file when decompression stops early
+  }
+}
+
+/** Read failures of the file itself (EIO, ENOENT...) are reported as they are, not as corrupt data. */
+function isSystemError(error: unknown): boolean {
+  return error instanceof Error && 'syscall' in error;
+}
+
+async function readHead(iterator: AsyncIterator<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  while (length < DETECTION_LENGTH) {
+    const next = await iterator.next();
+    if (next.done) break;
+    parts.push(next.value);
+    length += next.value.length;
+  }
+  return Buffer.concat(parts);
+}
+
+async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  if (head.length > 0) yield head;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+async function* observe(source: AsyncIterable<Buffer>, onChunk: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    onChunk(chunk);
+    yield chunk;
+  }
+}
+
+function gunzip(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  // pipeline() destroys every stream with the first error, so a read or inflate failure ends the iteration.
+  return pipeline(Readable.from(chunks, { objectMode: false }), createGunzip(), () => undefined);
+}
+
+async function* unzstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  // fzstd emits freshly allocated blocks, so they can be handed on without copying. It skips the optional content
+  // checksum; callers that need integrity hash the compressed file instead.
+  const output: Uint8Array[] = [];
+  const decoder = new ZstdDecompressor((block) => {
+    if (block.length > 0) output.push(block);
+  });
+  for await (const chunk of chunks) {
+    decoder.push(chunk);
+    yield* drain(output);
+  }
+  decoder.push(new Uint8Array(0), true); // throws when the last frame is incomplete
+  yield* drain(output);
+}
+
+function* drain(blocks: Uint8Array[]): Generator<Buffer> {
+  for (const block of blocks) yield Buffer.from(block.buffer, block.byteOffset, block.length);
+  blocks.length = 0;
+}
+
+async function* unxz(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  // @napi-rs/lzma has no streaming API: the whole file and its decompressed content are held in memory at once.
+  // It is imported on first use because xz packages are rare next to zstd ones.
+  const { xz } = await import('@napi-rs/lzma');
+  const compressed: Buffer[] = [];
+  for await (const chunk of chunks) compressed.push(chunk);
+  yield await xz.decompress(Buffer.concat(compressed));
+}

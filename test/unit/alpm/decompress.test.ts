@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, truncate, writeFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../../src/core/errors.js';
+import { decompressFile, detectCompression } from '../../../src/core/alpm/archive/decompress.js';
+import { run } from '../../../src/core/process.js';
+
+const TOOLS = [
+  ['gzip', 'gz'],
+  ['zstd', 'zst'],
+  ['xz', 'xz'],
+] as const;
+
+let scratch: string;
+let tar: string;
+let tarBytes: Buffer;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'ahriman-decompress-'));
+  // Compressible but not trivial: text with random parts, about 100 KiB.
+  const lines = Array.from({ length: 4_000 }, () => randomBytes(12).toString('hex'));
+  await writeFile(path.join(scratch, 'data.txt'), lines.join('\n'));
+  tar = path.join(scratch, 'data.tar');
+  await run('bsdtar', ['-cf', tar, '-C', scratch, 'data.txt']);
+  tarBytes = await readFile(tar);
+});
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+async function decompressed(file: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of decompressFile(file)) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+async function compress(tool: string, extension: string, input = tar): Promise<string> {
+  await run(tool, ['-q', '-k', '-f', input]);
+  return `${input}.${extension}`;
+}
+
+describe('decompressFile', () => {
+  it('returns an uncompressed tar as it is', async () => {
+    expect((await decompressed(tar)).equals(tarBytes)).toBe(true);
+  });
+
+  it.each(TOOLS)('decompresses %s', async (tool, extension) => {
+    expect((await decompressed(await compress(tool, extension))).equals(tarBytes)).toBe(true);
+  });
+
+  it.each(TOOLS)('decompresses concatenated %s streams where the format allows it', async (tool, extension) => {
+    const single = await readFile(await compress(tool, extension));
+    const double = path.join(scratch, `double.${extension}`);
+    await writeFile(double, Buffer.concat([single, single]));
+    if (tool === 'xz') {
+      // @napi-rs/lzma reads one xz stream; makepkg and repo-add never write more than one.
+      await expect(decompressed(double)).rejects.toThrow(/corrupt xz data/);
+    } else {
+      expect((await decompressed(double)).equals(Buffer.concat([tarBytes, tarBytes]))).toBe(true);
+    }
+  });
+
+  it.each(TOOLS)('rejects truncated %s data naming the file', async (tool, extension) => {
+    const file = await compress(tool, extension);
+    const truncated = path.join(scratch, `truncated.tar.${extension}`);
+    await writeFile(truncated, await readFile(file));
+    await truncate(truncated, Math.floor((await stat(truncated)).size * 0.6));
+    const failure = decompressed(truncated);
+    await expect(failure).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(failure).rejects.toThrow(new RegExp(`^${truncated.replaceAll('.', '\\.')}: corrupt ${tool} data: `));
+  });
+});
+
+describe('detectCompression', () => {
+  it('recognises the magic bytes', () => {
+    expect(detectCompression(Buffer.from([0x1f, 0x8b, 8, 0]), 'f')).toBe('gzip');
+    expect(detectCompression(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0]), 'f')).toBe('xz');
+    expect(detectCompression(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0]), 'f')).toBe('zstd');
+    expect(detectCompression(tarBytes.subarray(0, 512), 'f')).toBe('none');
+  });
+
+  it('names the file when it cannot', () => {
+    expect(() => detectCompression(Buffer.alloc(0), 'a.pkg')).toThrow(/^a\.pkg: file is empty$/);
+    expect(() => detectCompression(Buffer.from('BZh91AY&SY'), 'a.pkg')).toThrow(
+      /^a\.pkg: bzip2 compression is not supported/,
+    );
+    expect(() => detectCompression(Buffer.alloc(600), 'a.pkg')).toThrow(/^a\.pkg: not a tar archive compressed/);
+  });
+});

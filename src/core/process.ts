@@ -24,6 +24,11 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Keep stdout as bytes (for binary output); stdout is then returned as latin1 text of those bytes. */
   binaryStdout?: boolean;
+  /**
+   * Re-running ourselves (fan-out to one child per repository): the child shares our terminal and sees our whole
+   * environment, including `section:key` configuration overrides. Output is then not captured.
+   */
+  passthrough?: boolean;
 }
 
 export interface RunResult {
@@ -36,7 +41,8 @@ export interface RunResult {
 const INHERITED_VARIABLES = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'SOURCE_DATE_EPOCH', 'GNUPGHOME', 'TMPDIR'];
 const KILL_GRACE_MS = 5000;
 
-function environment(options: RunOptions): Record<string, string> {
+function environment(options: RunOptions): Record<string, string | undefined> {
+  if (options.passthrough) return { ...process.env, ...options.env };
   const result: Record<string, string> = {};
   for (const name of INHERITED_VARIABLES) {
     const value = process.env[name];
@@ -73,6 +79,15 @@ function lineSplitter(stream: 'stdout' | 'stderr', onLine: RunOptions['onLine'])
   };
 }
 
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
 /**
  * The one way this project starts a subprocess: an argv array (never a shell string), a whitelisted environment,
  * optional privilege drop, a timeout, and streamed output. Throws {@link ProcessError} naming the command and its
@@ -84,7 +99,9 @@ export function run(command: string, args: readonly string[], options: RunOption
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: environment(options),
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: options.passthrough ? ['ignore', 'inherit', 'inherit'] : ['pipe', 'pipe', 'pipe'],
+      // its own process group, so a timeout ends the helpers it started too (git's transport, makepkg's children)
+      detached: !options.passthrough,
       ...(dropPrivileges ? { uid: options.user!.uid, gid: options.user!.gid } : {}),
     });
     const stdout: Buffer[] = [];
@@ -98,20 +115,20 @@ export function run(command: string, args: readonly string[], options: RunOption
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGTERM');
-            killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+            killGroup(child.pid, 'SIGTERM');
+            killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
           }, options.timeoutMs);
 
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
       onStdout(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr.push(chunk);
       onStderr(chunk);
     });
-    child.stdin.on('error', () => undefined); // the child may exit without reading its input
-    child.stdin.end(options.input ?? '');
+    child.stdin?.on('error', () => undefined); // the child may exit without reading its input
+    child.stdin?.end(options.input ?? '');
 
     const display = [command, ...args].join(' ');
     child.on('error', (error) => {

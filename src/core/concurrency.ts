@@ -1,0 +1,21 @@
+import os from 'node:os';
+
+/** A sensible number of CPU-bound tasks at once on this machine. */
+export function defaultConcurrency(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+/** Maps with at most `limit` calls in flight, keeping the order of the input in the result. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, map: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await map(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,56 @@
+import type { PkgbuildPatch } from '../models/patch.js';
+import type { Result } from '../models/result.js';
+import { vercmp } from '../core/alpm/vercmp.js';
+import { getLogger } from '../core/log/logger.js';
+import { resolveDependencies } from '../core/repository/dependencies.js';
+import { buildAndPublish } from '../core/repository/executor.js';
+import { type RepositoryServices, loadServices } from '../core/repository/services.js';
+import { type UpdateCandidate, type UpdateFlags, collectUpdates } from '../core/repository/updates.js';
+import type { RepositoryContext } from './handler.js';
+
+export interface UpdateOptions extends UpdateFlags {
+  dependencies: boolean;
+  increment: boolean;
+  patches?: Map<string, PkgbuildPatch[]>;
+}
+
+const logger = getLogger('application');
+
+/**
+ * The facade the command handlers use: one set of services per run (state, AUR client, build driver, publisher)
+ * and the update pipeline shared by repo-update, package-add --now and repo-rebuild.
+ */
+export class Application {
+  private constructor(readonly services: RepositoryServices) {}
+
+  static async load(context: RepositoryContext): Promise<Application> {
+    return new Application(await loadServices(context.configuration, context.paths, await context.state()));
+  }
+
+  updates(filter: readonly string[], flags: UpdateFlags): Promise<UpdateCandidate[]> {
+    return collectUpdates(this.services, filter, flags);
+  }
+
+  /** Builds the candidates (with their missing AUR dependencies when asked), publishes, records the outcome. */
+  async update(candidates: UpdateCandidate[], options: Pick<UpdateOptions, 'dependencies' | 'increment' | 'patches'>): Promise<Result> {
+    const records = candidates.map((candidate) => candidate.record);
+    const resolved = options.dependencies ? await resolveDependencies(this.services, records, undefined) : { records, unresolvable: new Map<string, string>() };
+    for (const record of resolved.records.filter((item) => !records.includes(item))) logger.info(`dependency ${record.base} ${record.version} will be built too`);
+    return buildAndPublish(this.services, resolved.records, resolved.unresolvable, { increment: options.increment, patches: options.patches });
+  }
+
+  /** The whole `repo-update`: collect, then build and publish (also publishes archives waiting in `packages/`). */
+  async updateAll(filter: readonly string[], options: UpdateOptions): Promise<Result> {
+    const candidates = await this.updates(filter, options);
+    for (const candidate of candidates) {
+      logger.info(`${candidate.record.base}: ${candidate.currentVersion ?? 'new'} -> ${candidate.record.version} (${candidate.reason})`);
+    }
+    return this.update(candidates, options);
+  }
+}
+
+/** One line per candidate, as repo-check prints it. */
+export function describeCandidate(candidate: UpdateCandidate): string {
+  const arrow = candidate.currentVersion && vercmp(candidate.record.version, candidate.currentVersion) <= 0 ? '=>' : '->';
+  return `${candidate.record.base} ${candidate.currentVersion ?? '(new)'} ${arrow} ${candidate.record.version}  (${candidate.reason})`;
+}

@@ -1,0 +1,17 @@
+import type { Argv } from 'yargs';
+import { removePackages } from '../../core/repository/package-remove.js';
+import { Application } from '../application.js';
+import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+
+export const packageRemove: RepositoryHandler<{ package: string[] }> = {
+  name: 'package-remove <package..>',
+  aliases: ['remove'],
+  description: 'remove packages (by base or package name, with their -debug packages) from the repository',
+  mode: MUTATING,
+  options: (argv: Argv) =>
+    argv.positional('package', { type: 'string', array: true, describe: 'package bases or names' }) as unknown as Argv<{ package: string[] }>,
+  async run(context, args) {
+    const application = await Application.load(context);
+    for (const name of await removePackages(application.services, args.package)) print(`removed ${name}`);
+  },
+};

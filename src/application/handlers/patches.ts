@@ -1,0 +1,184 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { validatePackageName } from '../../core/alpm/validation.js';
+import {
+  DEFAULT_TRACKED_PATTERNS,
+  checkPatchSyntax,
+  createDiffPatch,
+  functionPatch,
+  parseVariableValue,
+  variablePatch,
+} from '../../core/build/patches.js';
+import { InvalidInputError, errorMessage } from '../../core/errors.js';
+import { getLogger } from '../../core/log/logger.js';
+import { buildUser } from '../../core/repository/build-settings.js';
+import { SourceLoader } from '../../core/repository/source-loader.js';
+import type { RepositoryState } from '../../core/repository/state.js';
+import type { PkgbuildPatch } from '../../models/patch.js';
+import { asList } from '../arguments.js';
+import { MUTATING, READ_ONLY, type CommandMode, type RepositoryHandler, print, printJson } from '../handler.js';
+import { knownPackages } from './package-status.js';
+
+const logger = getLogger('patches');
+
+/**
+ * Patches are shared by all repositories, so a patch command runs once, for one repository (whose lock it takes);
+ * patch-add also reads its value from stdin, which child processes of a fan-out would not see.
+ */
+const PATCH_MUTATING: CommandMode & { systemWide: false } = { ...MUTATING, multiRepository: false };
+const FULL_DIFF_NAME = 'full diff';
+
+function patchName(patch: PkgbuildPatch): string {
+  return patch.key ?? FULL_DIFF_NAME;
+}
+
+/**
+ * The patches of `base`. A base with patches needs no record in this repository (it may be built in another one);
+ * a base with neither is a typo and reported as unknown.
+ */
+async function patchesOf(state: RepositoryState, base: string): Promise<PkgbuildPatch[]> {
+  validatePackageName(base, 'package base');
+  const patches = (await state.patches.patchesList(base)).get(base) ?? [];
+  if (patches.length === 0) await knownPackages(state, [base]);
+  return patches;
+}
+
+async function readStandardInput(variable: string): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write(`Type the new value of ${variable}, then press Ctrl-D:\n`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readPatchText(variable: string, file: string | undefined): Promise<string> {
+  if (file === undefined) return readStandardInput(variable);
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidInputError(`cannot read the value of ${variable} from ${file}: ${errorMessage(error)}`);
+  }
+}
+
+/** A name ending in `()` replaces a function (the text is its body); any other sets a variable (see parseVariableValue). */
+function makePatch(variable: string, text: string): PkgbuildPatch {
+  const value = text.trim();
+  if (value === '') throw new InvalidInputError(`empty value for ${variable}: nothing to patch`);
+  return variable.endsWith('()') ? functionPatch(variable, value) : variablePatch(variable, parseVariableValue(value));
+}
+
+interface PatchAddArguments {
+  package: string;
+  variable: string;
+  patch?: string;
+}
+
+export const patchAdd: RepositoryHandler<PatchAddArguments> = {
+  name: 'patch-add <package> <variable> [patch]',
+  description: 'set a PKGBUILD variable or function (name ending in "()") of a package base before it is built',
+  mode: PATCH_MUTATING,
+  options: (argv: Argv) =>
+    argv
+      .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
+      .positional('variable', { type: 'string', demandOption: true, describe: 'variable name, or function name followed by "()"' })
+      .positional('patch', {
+        type: 'string',
+        describe: 'file holding the value: a string, a (shell array) or a [JSON array]; a function body. Default: stdin',
+      }) as unknown as Argv<PatchAddArguments>,
+  async run(context, args) {
+    const state = await context.state();
+    await knownPackages(state, [args.package]);
+    const patch = makePatch(args.variable, await readPatchText(args.variable, args.patch));
+    await checkPatchSyntax(patch);
+    await state.patches.patchInsert(args.package, patch);
+    logger.info(`patch of ${patch.key} saved for ${args.package}`);
+  },
+};
+
+interface PatchListArguments {
+  package: string;
+  variable?: string[];
+  exitCode: boolean;
+  json: boolean;
+}
+
+export const patchList: RepositoryHandler<PatchListArguments> = {
+  name: 'patch-list <package>',
+  description: 'list the PKGBUILD patches of a package base',
+  mode: READ_ONLY,
+  options: (argv: Argv) =>
+    argv
+      .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
+      .option('variable', { alias: 'v', type: 'string', coerce: asList, describe: 'only the patches of this variable or function (repeatable)' })
+      .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when no patch is printed' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON ({key, value}; key null = full diff)' }) as unknown as Argv<PatchListArguments>,
+  async run(context, args) {
+    const state = await context.state();
+    const patches = (await patchesOf(state, args.package)).filter(
+      (patch) => args.variable === undefined || (patch.key !== null && args.variable.includes(patch.key)),
+    );
+    if (args.json) printJson(patches);
+    else if (patches.length > 0) print([args.package, ...patches.map((patch) => `\t${patchName(patch)} = ${patch.value}`)].join('\n'));
+    return args.exitCode && patches.length === 0 ? 1 : 0;
+  },
+};
+
+interface PatchRemoveArguments {
+  package: string;
+  variable?: string[];
+}
+
+export const patchRemove: RepositoryHandler<PatchRemoveArguments> = {
+  name: 'patch-remove <package>',
+  description: 'remove every PKGBUILD patch of a package base, or those of the variables given with -v',
+  mode: PATCH_MUTATING,
+  options: (argv: Argv) =>
+    argv
+      .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
+      .option('variable', { alias: 'v', type: 'string', coerce: asList, describe: 'only the patch of this variable or function (repeatable)' }) as unknown as Argv<PatchRemoveArguments>,
+  async run(context, args) {
+    const state = await context.state();
+    const existing = await patchesOf(state, args.package);
+    const variables = existing.flatMap((patch) => (patch.key === null ? [] : [patch.key]));
+    const missing = (args.variable ?? []).filter((variable) => !variables.includes(variable));
+    if (missing.length > 0) {
+      throw new InvalidInputError(
+        `${args.package} has no patch of ${missing.join(', ')} (its variable and function patches: ${variables.join(', ') || 'none'})`,
+      );
+    }
+    await state.patches.patchesRemove(args.package, args.variable);
+    const removed = args.variable ?? existing.map(patchName);
+    logger.info(removed.length > 0 ? `removed patches of ${args.package}: ${removed.join(', ')}` : `${args.package} has no patches`);
+  },
+};
+
+/** makepkg refuses to run as root: as root, a PKGBUILD is read as the build user, otherwise as ourselves. */
+interface PatchSetAddArguments {
+  dir: string;
+  track: string[];
+}
+
+export const patchSetAdd: RepositoryHandler<PatchSetAddArguments> = {
+  name: 'patch-set-add <dir>',
+  description: 'save the changes of a locally modified clone of a package as its full-diff patch',
+  mode: PATCH_MUTATING,
+  options: (argv: Argv) =>
+    argv
+      .positional('dir', { type: 'string', demandOption: true, describe: 'the modified clone (a git repository with a PKGBUILD)' })
+      .option('track', {
+        alias: 't',
+        type: 'string',
+        default: DEFAULT_TRACKED_PATTERNS,
+        coerce: asList,
+        describe: 'new files to include, as globs relative to the clone (repeatable; modified files are always included)',
+      }) as unknown as Argv<PatchSetAddArguments>,
+  async run(context, args) {
+    const directory = path.resolve(args.dir);
+    const { base } = await new SourceLoader(context.paths, await buildUser(context.configuration)).info(directory);
+    const state = await context.state();
+    await knownPackages(state, [base]);
+    const patch = await createDiffPatch(directory, args.track);
+    await state.patches.patchInsert(base, patch);
+    logger.info(`full-diff patch of ${base} saved from ${directory}`);
+  },
+};

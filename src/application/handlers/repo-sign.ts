@@ -1,0 +1,21 @@
+import type { Argv } from 'yargs';
+import { ConfigurationError } from '../../core/errors.js';
+import { Application } from '../application.js';
+import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+
+export const repoSign: RepositoryHandler<{ package: string[] }> = {
+  name: 'repo-sign [package..]',
+  aliases: ['sign'],
+  description: 'sign all (or the given) packages again and the repository database, as [sign] says',
+  mode: MUTATING,
+  options: (argv: Argv) =>
+    argv.positional('package', { type: 'string', array: true, default: [], describe: 'only these packages' }) as unknown as Argv<{ package: string[] }>,
+  async run(context, args) {
+    if (context.configuration.getList('sign', 'target', [] as string[]).length === 0) {
+      throw new ConfigurationError('[sign] target is empty: nothing to sign (set it to package and/or repository)');
+    }
+    const application = await Application.load(context);
+    const signed = await application.services.publisher.resign(args.package);
+    print(`signed ${signed.length} package(s) and the repository database`);
+  },
+};

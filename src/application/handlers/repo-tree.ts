@@ -1,0 +1,43 @@
+import type { Argv } from 'yargs';
+import { InvalidInputError } from '../../core/errors.js';
+import { recordDependencies, recordProvides } from '../../core/repository/records.js';
+import { partition, resolveLevels } from '../../core/tree.js';
+import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
+
+interface TreeArguments {
+  partitions: number;
+  json: boolean;
+}
+
+export const repoTree: RepositoryHandler<TreeArguments> = {
+  name: 'repo-tree',
+  description: 'print the build order of the repository packages, or N independent partitions',
+  mode: READ_ONLY,
+  options: (argv: Argv) =>
+    argv
+      .option('partitions', { alias: 'p', type: 'number', default: 1, describe: 'split into this many independent groups' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<TreeArguments>,
+  async run(context, args) {
+    if (!Number.isInteger(args.partitions) || args.partitions < 1) throw new InvalidInputError(`--partitions must be a positive integer, got ${args.partitions}`);
+    const state = await context.state();
+    const nodes = (await state.packages.listPackages()).map(({ package: record }) => ({
+      base: record.base,
+      provides: recordProvides(record),
+      dependencies: recordDependencies(record),
+    }));
+    const groups = args.partitions > 1 ? partition(nodes, args.partitions) : [nodes.map((node) => node.base)];
+    const output = groups.map((group) => {
+      const { levels, unresolvable } = resolveLevels(nodes.filter((node) => group.includes(node.base)));
+      return { levels, unresolvable: Object.fromEntries(unresolvable) };
+    });
+    if (args.json) {
+      printJson(args.partitions > 1 ? output : output[0]);
+      return;
+    }
+    output.forEach((group, index) => {
+      if (args.partitions > 1) print(`partition ${index + 1}:`);
+      group.levels.forEach((level, levelIndex) => print(`level ${levelIndex + 1}: ${level.join(' ')}`));
+      for (const [base, reason] of Object.entries(group.unresolvable)) print(`cannot build ${base}: ${reason}`);
+    });
+  },
+};

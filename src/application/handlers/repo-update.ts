@@ -1,0 +1,73 @@
+import type { Argv } from 'yargs';
+import type { Result } from '../../models/result.js';
+import { Application, describeCandidate } from '../application.js';
+import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+
+interface UpdateArguments {
+  package: string[];
+  aur: boolean;
+  local: boolean;
+  manual: boolean;
+  vcs: boolean;
+  dependencies: boolean;
+  increment: boolean;
+  dryRun: boolean;
+  exitCode: boolean;
+  json: boolean;
+}
+
+function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments> {
+  return argv
+    .positional('package', { type: 'string', array: true, default: [], describe: 'only these packages (bases or names)' })
+    .option('aur', { type: 'boolean', default: true, describe: 'check the AUR for newer versions' })
+    .option('local', { type: 'boolean', default: true, describe: 'check local PKGBUILDs for newer versions' })
+    .option('manual', { type: 'boolean', default: !dryRunDefault, describe: 'build what is in the build queue' })
+    .option('vcs', { type: 'boolean', default: true, describe: 'rebuild VCS packages older than [build] vcs_allowed_age' })
+    .option('dependencies', { type: 'boolean', default: true, describe: 'add missing dependencies from the AUR' })
+    .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel when the version is already in the repository' })
+    .option('dry-run', { type: 'boolean', default: dryRunDefault, describe: 'only print what would be built' })
+    .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'with --dry-run: exit 1 when something is outdated' })
+    .option('refresh', { alias: 'y', type: 'count', describe: 'refresh the sync databases (accepted for compatibility)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<UpdateArguments>;
+}
+
+/** Prints the outcome of a run; exit code 1 when any package failed. */
+export function reportResult(result: Result, json: boolean): number {
+  if (json) printJson(result);
+  else {
+    for (const item of result.success) print(`built ${item.base} ${item.version} in ${item.duration.toFixed(1)} s`);
+    for (const item of result.failed) print(`failed ${item.base}${item.version ? ` ${item.version}` : ''}: ${item.reason}`);
+    for (const name of result.removed) print(`removed ${name}`);
+    if (result.success.length + result.failed.length + result.removed.length === 0) print('nothing to do');
+  }
+  return result.failed.length > 0 ? 1 : 0;
+}
+
+async function run(context: Parameters<RepositoryHandler['run']>[0], args: UpdateArguments): Promise<number> {
+  const application = await Application.load(context);
+  if (args.dryRun) {
+    const candidates = await application.updates(args.package, args);
+    if (args.json) printJson(candidates.map((item) => ({ base: item.record.base, current: item.currentVersion ?? null, version: item.record.version, reason: item.reason })));
+    else print(candidates.length > 0 ? candidates.map(describeCandidate).join('\n') : 'everything is up to date');
+    return args.exitCode && candidates.length > 0 ? 1 : 0;
+  }
+  return reportResult(await application.updateAll(args.package, args), args.json);
+}
+
+export const repoUpdate: RepositoryHandler<UpdateArguments> = {
+  name: 'repo-update [package..]',
+  aliases: ['update'],
+  description: 'check for updates, build them with their dependencies and publish the repository',
+  mode: MUTATING,
+  options: (argv) => updateOptions(argv, false),
+  run,
+};
+
+export const repoCheck: RepositoryHandler<UpdateArguments> = {
+  name: 'repo-check [package..]',
+  aliases: ['check'],
+  description: 'print what repo-update would build, without building (repo-update --dry-run --no-manual)',
+  mode: MUTATING,
+  options: (argv) => updateOptions(argv, true),
+  run,
+};

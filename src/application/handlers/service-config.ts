@@ -1,0 +1,67 @@
+import type { Argv } from 'yargs';
+import { validateConfiguration } from '../../core/configuration/validator.js';
+import { ConfigurationError } from '../../core/errors.js';
+import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
+
+interface ConfigArguments {
+  section?: string;
+  key?: string;
+  info: boolean;
+  secure: boolean;
+  json: boolean;
+}
+
+export const serviceConfig: RepositoryHandler<ConfigArguments> = {
+  name: 'service-config [section] [key]',
+  aliases: ['config', 'repo-config'],
+  description: 'print the effective configuration of a repository (secrets hidden)',
+  mode: READ_ONLY,
+  options: (argv: Argv) =>
+    argv
+      .positional('section', { type: 'string', describe: 'only this section' })
+      .positional('key', { type: 'string', describe: 'only this option' })
+      .option('info', { type: 'boolean', default: true, describe: 'list the files the configuration was read from' })
+      .option('secure', { type: 'boolean', default: true, describe: 'hide passwords, keys and tokens' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ConfigArguments>,
+  async run({ configuration }, args) {
+    const dump = configuration.dump(args.secure);
+    const sections = args.section ? { [args.section]: dump[args.section] } : dump;
+    if (args.section && !dump[args.section]) throw new ConfigurationError(`no section [${args.section}]`);
+    if (args.key) {
+      const value = dump[args.section ?? '']?.[args.key.toLowerCase()];
+      if (value === undefined) throw new ConfigurationError(`no option [${args.section}] ${args.key}`);
+      if (args.json) printJson(value);
+      else print(value);
+      return;
+    }
+    if (args.json) {
+      printJson(args.info ? { files: configuration.files, sections } : sections);
+      return;
+    }
+    const lines: string[] = args.info ? configuration.files.map((file) => `# ${file}`) : [];
+    for (const [section, options] of Object.entries(sections)) {
+      lines.push('', `[${section}]`, ...Object.entries(options ?? {}).map(([key, value]) => `${key} = ${value}`));
+    }
+    print(lines.join('\n').trimStart());
+  },
+};
+
+export const serviceConfigValidate: RepositoryHandler<{ json: boolean }> = {
+  name: 'service-config-validate',
+  aliases: ['config-validate', 'repo-config-validate'],
+  description: 'check the configuration of a repository against the schema; exit 1 on errors',
+  mode: READ_ONLY,
+  options: (argv: Argv) => argv.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+  async run({ configuration }, args) {
+    const issues = validateConfiguration(configuration);
+    if (args.json) printJson(issues);
+    else {
+      for (const issue of issues) {
+        const where = issue.key ? `[${issue.section}] ${issue.key}` : `[${issue.section}]`;
+        print(`${issue.severity}: ${where}: ${issue.message}`);
+      }
+      if (issues.length === 0) print('configuration is valid');
+    }
+    return issues.some((issue) => issue.severity === 'error') ? 1 : 0;
+  },
+};

@@ -1,0 +1,26 @@
+import type { Argv } from 'yargs';
+import { SYSTEM_WIDE, type SystemHandler, print, printJson } from '../handler.js';
+import { discoverRepositories } from '../repositories.js';
+
+interface RepositoriesArguments {
+  idOnly: boolean;
+  json: boolean;
+}
+
+export const serviceRepositories: SystemHandler<RepositoriesArguments> = {
+  name: 'service-repositories',
+  description: 'list the repositories found under the repository root',
+  mode: SYSTEM_WIDE,
+  options: (argv: Argv) =>
+    argv
+      .option('id-only', { type: 'boolean', default: false, describe: 'print only <arch>-<repo> ids' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<RepositoriesArguments>,
+  async run({ configuration }, args) {
+    const repositories = discoverRepositories(configuration().getPath('repository', 'root'));
+    if (args.json) {
+      printJson(repositories.map((id) => ({ id: id.id, architecture: id.architecture, name: id.name })));
+    } else if (repositories.length > 0) {
+      print(repositories.map((id) => (args.idOnly ? id.id : `${id.name} (${id.architecture})`)).join('\n'));
+    }
+  },
+};

@@ -1,0 +1,72 @@
+import os from 'node:os';
+import type { RepositoryPaths } from '../../models/repository-paths.js';
+import type { Configuration } from '../configuration/configuration.js';
+import { type BuildDriver, createDriver, detectDefaultDriver } from '../build/drivers/driver.js';
+import { type HttpPolicy } from '../http/client.js';
+import { type SystemUser, lookupUser } from '../process.js';
+
+/** `[build]` (after per-repository overrides) as the update flow uses it. */
+export interface BuildSettings {
+  driver: BuildDriver;
+  /** The account makepkg runs as: `[build] user` when we are root (makepkg refuses root), else ourselves. */
+  user: SystemUser;
+  packager: string;
+  makeFlags: string | undefined;
+  makepkgFlags: string[];
+  parallelJobs: number;
+  includeDebug: boolean;
+  ignorePackages: string[];
+  vcsAllowedAgeSeconds: number;
+  minAgeSeconds: number;
+  buildTimeoutMs: number;
+}
+
+/** A build hanging longer than this is killed (large packages such as browsers take a few hours). */
+const BUILD_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+
+/** Who runs makepkg: `[build] user` when we are root (makepkg refuses root), else we ourselves. */
+export function buildUser(configuration: Configuration): Promise<SystemUser> {
+  const isRoot = process.getuid?.() === 0;
+  return lookupUser(isRoot ? configuration.getString('build', 'user', 'ahriman') : os.userInfo().username);
+}
+
+export async function readBuildSettings(configuration: Configuration, paths: RepositoryPaths): Promise<BuildSettings> {
+  const user = await buildUser(configuration);
+  const driverName = configuration.getString('build', 'driver', '') || (await detectDefaultDriver(user));
+  const driver = createDriver(driverName, {
+    devtools: {
+      repositoryId: paths.repositoryId,
+      paths,
+      wrapper: configuration.getList('build', 'devtools_wrapper', undefined),
+      buildCommand: configuration.getList('build', 'build_command', undefined),
+      configsDirectory: configuration.getPath('build', 'devtools_configs', undefined),
+      archbuildFlags: configuration.getList('build', 'archbuild_flags', [] as string[]),
+      makechrootpkgFlags: configuration.getList('build', 'makechrootpkg_flags', [] as string[]),
+    },
+  });
+  return {
+    driver,
+    user,
+    packager: configuration.getString('build', 'packager', ''),
+    makeFlags: configuration.getString('build', 'make_flags', '') || undefined,
+    makepkgFlags: configuration.getList('build', 'makepkg_flags', ['--nocolor', '--ignorearch']),
+    parallelJobs: Math.max(1, configuration.getInt('build', 'parallel_jobs', 1)),
+    includeDebug: configuration.getBool('build', 'include_debug_packages', true),
+    ignorePackages: configuration.getList('build', 'ignore_packages', [] as string[]),
+    vcsAllowedAgeSeconds: configuration.getInt('build', 'vcs_allowed_age', 604_800),
+    minAgeSeconds: configuration.getInt('build', 'min_age', 0),
+    buildTimeoutMs: BUILD_TIMEOUT_MS,
+  };
+}
+
+/** `[aur]`: where the AUR is and how patient to be with it. */
+export function readAurSettings(configuration: Configuration): { url: string; policy: HttpPolicy } {
+  return {
+    url: configuration.getString('aur', 'url', 'https://aur.archlinux.org'),
+    policy: {
+      timeoutMs: configuration.getFloat('aur', 'timeout', 30) * 1000,
+      maxRetries: configuration.getInt('aur', 'max_retries', 3),
+      retryBackoffSeconds: configuration.getFloat('aur', 'retry_backoff', 1),
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { PackageRecord } from '../../models/package-record.js';
+import type { PkgbuildPatch } from '../../models/patch.js';
+import { type Result, emptyResult } from '../../models/result.js';
+import type { RepositoryEntry } from '../alpm/repository-database.js';
+import { applyPatches } from '../build/patches.js';
+import { nextPkgrel, pkgrelPatch } from '../build/pkgrel.js';
+import { prepareBuildDirectory } from '../build/sources.js';
+import { mapLimit } from '../concurrency.js';
+import { LogWriter } from '../database/operations/log-writer.js';
+import { errorMessage } from '../errors.js';
+import { getLogger } from '../log/logger.js';
+import { type TreeNode, resolveLevels } from '../tree.js';
+import { descriptionFromEntry, recordDependencies, recordProvides } from './records.js';
+import type { RepositoryServices } from './services.js';
+
+export interface BuildOptions {
+  /** Bump pkgrel when the version to build is not newer than the repository's (`--increment`). */
+  increment: boolean;
+  /** Extra patches per base for this run only. */
+  patches?: Map<string, PkgbuildPatch[]>;
+}
+
+const logger = getLogger('executor');
+const now = (): number => Date.now() / 1000;
+
+/** Builds one base into `packages/<repo>/<arch>/`; returns the version built. Throws with the reason on failure. */
+async function buildOne(services: RepositoryServices, record: PackageRecord, currentVersion: string | undefined, options: BuildOptions, log: LogWriter): Promise<string> {
+  const { settings, sources, state, paths } = services;
+  const checkout = await sources.checkout(record.base, record.remote);
+  const workspace = await fs.mkdtemp(path.join(os.tmpdir(), `ahriman-${record.base}-`));
+  try {
+    const directory = path.join(workspace, record.base);
+    await prepareBuildDirectory(checkout, directory);
+    let version = (await sources.info(directory)).version;
+    const patches = [...((await state.patches.patchesList(record.base)).get(record.base) ?? []), ...(options.patches?.get(record.base) ?? [])];
+    const bumped = options.increment ? nextPkgrel(currentVersion, version) : undefined;
+    if (bumped) {
+      patches.push(pkgrelPatch(bumped));
+      version = `${version.slice(0, version.lastIndexOf('-'))}-${bumped}`;
+      logger.info(`${record.base}: ${currentVersion} is already in the repository, building release ${bumped}`);
+    }
+    await applyPatches(directory, patches);
+    await state.logs.logsRemove(record.base, version);
+    const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
+    await settings.driver.build({
+      directory,
+      packageBase: record.base,
+      outputDirectory: paths.packages,
+      packager: record.packager ?? settings.packager,
+      makeFlags: settings.makeFlags,
+      makepkgFlags: settings.makepkgFlags,
+      user: settings.user,
+      includeDebug: settings.includeDebug,
+      timeoutMs: settings.buildTimeoutMs,
+      onLine,
+    });
+    return version;
+  } finally {
+    await fs.rm(workspace, { recursive: true, force: true });
+  }
+}
+
+function treeNode(record: PackageRecord): TreeNode {
+  return { base: record.base, provides: recordProvides(record), dependencies: recordDependencies(record) };
+}
+
+/** Records of the published packages, grouped by base, keeping the source of what state knew before. */
+function publishedRecords(entries: RepositoryEntry[], previous: Map<string, PackageRecord>): PackageRecord[] {
+  const byBase = new Map<string, RepositoryEntry[]>();
+  for (const entry of entries) byBase.set(entry.base, [...(byBase.get(entry.base) ?? []), entry]);
+  return [...byBase].map(([base, items]) => {
+    const known = previous.get(base);
+    return {
+      base,
+      version: items[0]!.version,
+      remote: known?.remote ?? { source: 'archive', gitUrl: null, webUrl: null, path: null, branch: null },
+      packager: known?.packager ?? (items[0]!.packager || null),
+      packages: Object.fromEntries(items.map((entry) => [entry.name, descriptionFromEntry(entry)])),
+    };
+  });
+}
+
+/**
+ * Builds the bases level by level (up to `[build] parallel_jobs` of a level at once), skipping those whose
+ * dependencies failed, then publishes every built or waiting archive with ONE database write, then records the
+ * outcome. The queue entry of a base is cleared only once its packages are published, so an interrupted run
+ * leaves the work queued for the next one.
+ */
+export async function buildAndPublish(
+  services: RepositoryServices,
+  records: PackageRecord[],
+  unresolvable: Map<string, string>,
+  options: BuildOptions,
+): Promise<Result> {
+  const { state } = services;
+  const result = emptyResult();
+  const known = new Map((await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
+  const served = await services.publisher.baseVersions();
+  const tree = resolveLevels(records.filter((record) => !unresolvable.has(record.base)).map(treeNode));
+  const failedReasons = new Map([...unresolvable, ...tree.unresolvable]);
+  const byBase = new Map(records.map((record) => [record.base, record]));
+  const built = new Map<string, { version: string; duration: number }>();
+  const log = new LogWriter(state.logs);
+
+  for (const base of byBase.keys()) if (!known.has(base)) await state.packages.upsertPackage(byBase.get(base)!);
+  try {
+    for (const level of tree.levels) {
+      await mapLimit(level, services.settings.parallelJobs, async (base) => {
+        const record = byBase.get(base)!;
+        const blocker = recordDependencies(record)
+          .map((dependency) => records.find((other) => recordProvides(other).includes(dependency)))
+          .find((other) => other && other.base !== base && failedReasons.has(other.base));
+        if (blocker) {
+          failedReasons.set(base, `dependency ${blocker.base} failed`);
+          return;
+        }
+        const started = now();
+        await state.packages.updateStatus(base, 'building');
+        try {
+          const version = await buildOne(services, record, served.get(base), options, log);
+          built.set(base, { version, duration: now() - started });
+        } catch (error) {
+          failedReasons.set(base, errorMessage(error));
+          logger.error(`${base}: ${errorMessage(error)}`);
+        }
+      });
+    }
+  } finally {
+    await log.close();
+  }
+
+  const archives = (await fs.readdir(services.paths.packages)).filter((name) => /\.pkg\.tar(\.[a-z0-9]+)?$/.test(name));
+  const published = await services.publisher.publish({ archives: archives.map((name) => path.join(services.paths.packages, name)), remove: [] });
+  for (const record of publishedRecords(published.added, known)) {
+    await state.packages.upsertPackage(record);
+    await state.packages.updateStatus(record.base, 'success');
+    await state.queue.queueClear(record.base);
+    const build = built.get(record.base);
+    result.success.push({ base: record.base, version: record.version, duration: build?.duration ?? 0 });
+    await state.events.eventInsert({
+      event: 'package-updated',
+      objectId: record.base,
+      message: `updated to ${record.version}`,
+      created: Math.floor(now()),
+      data: { version: record.version, duration: build?.duration ?? 0 },
+    });
+  }
+  for (const [base, reason] of failedReasons) {
+    const version = byBase.get(base)?.version ?? '';
+    result.failed.push({ base, version, reason });
+    await state.packages.updateStatus(base, 'failed');
+    await state.events.eventInsert({ event: 'package-update-failed', objectId: base, message: reason, created: Math.floor(now()), data: { version } });
+  }
+  result.removed = published.removed.filter((entry) => !published.added.some((added) => added.name === entry.name)).map((entry) => entry.name);
+  return result;
+}
+

@@ -1,0 +1,144 @@
+import { createWriteStream, existsSync, statSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { PkgbuildPatch } from '../../models/patch.js';
+import type { PackageRecord } from '../../models/package-record.js';
+import type { PackageSource } from '../../models/package-source.js';
+import { parsePackageFileName, validatePackageName } from '../alpm/validation.js';
+import { temporarySibling } from '../atomic-file.js';
+import { importLocal } from '../build/sources.js';
+import { InvalidInputError } from '../errors.js';
+import { fetchWithRetries } from '../http/client.js';
+import { getLogger } from '../log/logger.js';
+import { readAurSettings } from './build-settings.js';
+import { recordFromAur, recordFromPackageInfo } from './records.js';
+import type { RepositoryServices } from './services.js';
+
+export interface AddOptions {
+  source: PackageSource;
+  /** `-v KEY=VALUE` patches stored for every added base. */
+  patches: PkgbuildPatch[];
+}
+
+export interface AddResult {
+  /** Bases put into the build queue. */
+  queued: string[];
+  /** Archives copied into `packages/<repo>/<arch>/`, published by the next update. */
+  archives: string[];
+}
+
+const logger = getLogger('package-add');
+
+/** Package-like file: not hidden, a `.pkg.` archive, not its signature. */
+function isPackageFile(name: string): boolean {
+  return !name.startsWith('.') && name.includes('.pkg.') && !name.endsWith('.sig');
+}
+
+/** The reference's `auto`: remote URL, local PKGBUILD directory, directory of archives, archive file, else the AUR. */
+export function detectSource(target: string, services: RepositoryServices): Exclude<PackageSource, 'auto'> {
+  if (/^(https?|ftp):\/\//.test(target) && isPackageFile(path.basename(new URL(target).pathname))) return 'remote';
+  const isDirectory = existsSync(target) && statSync(target).isDirectory();
+  if (isDirectory && existsSync(path.join(target, 'PKGBUILD'))) return 'local';
+  if (isDirectory) return 'directory';
+  if (existsSync(target) && statSync(target).isFile()) return 'archive';
+  if (!target.includes('/') && existsSync(path.join(services.paths.cache, target, 'PKGBUILD'))) return 'local';
+  return 'aur';
+}
+
+/** Copies an archive (and its signature, if any) into the incoming directory under a temporary name, then renames it. */
+async function stageArchive(services: RepositoryServices, file: string): Promise<string> {
+  const name = path.basename(file);
+  parsePackageFileName(name);
+  const target = path.join(services.paths.packages, name);
+  for (const [source, destination] of [
+    [`${file}.sig`, `${target}.sig`],
+    [file, target],
+  ] as const) {
+    if (!existsSync(source)) continue;
+    const temporary = temporarySibling(destination);
+    await fs.copyFile(source, temporary);
+    await fs.rename(temporary, destination);
+  }
+  return target;
+}
+
+async function downloadArchive(services: RepositoryServices, url: string): Promise<string> {
+  const name = path.basename(new URL(url).pathname);
+  parsePackageFileName(name);
+  const response = await fetchWithRetries(url, {}, readAurSettings(services.configuration).policy);
+  if (!response.ok || !response.body) throw new InvalidInputError(`cannot download ${url}: HTTP ${response.status}`);
+  const target = path.join(services.paths.packages, name);
+  const temporary = temporarySibling(target);
+  try {
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(temporary));
+    await fs.rename(temporary, target);
+  } finally {
+    await fs.rm(temporary, { force: true });
+  }
+  return target;
+}
+
+async function queue(services: RepositoryServices, record: PackageRecord, patches: PkgbuildPatch[]): Promise<void> {
+  const { state } = services;
+  if ((await state.packages.listPackages(record.base)).length === 0) await state.packages.upsertPackage(record);
+  await state.queue.queueInsert(record);
+  for (const patch of patches) await state.patches.patchInsert(record.base, patch);
+  logger.info(`${record.base} ${record.version} queued for the next update`);
+}
+
+async function addLocal(services: RepositoryServices, directory: string, packager: string | null): Promise<PackageRecord> {
+  const source = path.resolve(existsSync(path.join(directory, 'PKGBUILD')) ? directory : path.join(services.paths.cache, directory));
+  const info = await services.sources.info(source);
+  validatePackageName(info.base, 'package base');
+  await importLocal(source, services.paths.cacheFor(info.base));
+  return recordFromPackageInfo(info, { source: 'local', gitUrl: null, webUrl: null, path: source, branch: null }, packager);
+}
+
+/** `package-add`: puts archives into the incoming directory and PKGBUILD sources into the build queue. */
+export async function addPackages(services: RepositoryServices, targets: string[], options: AddOptions): Promise<AddResult> {
+  const result: AddResult = { queued: [], archives: [] };
+  await fs.mkdir(services.paths.packages, { recursive: true });
+  const aurNames: string[] = [];
+  for (const target of targets) {
+    const source = options.source === 'auto' ? detectSource(target, services) : options.source;
+    switch (source) {
+      case 'archive':
+        result.archives.push(await stageArchive(services, target));
+        break;
+      case 'directory': {
+        const files = (await fs.readdir(target)).filter(isPackageFile).sort();
+        if (files.length === 0) throw new InvalidInputError(`${target} holds no package archives`);
+        for (const file of files) result.archives.push(await stageArchive(services, path.join(target, file)));
+        break;
+      }
+      case 'remote':
+        result.archives.push(await downloadArchive(services, target));
+        break;
+      case 'local': {
+        const record = await addLocal(services, target, null);
+        await queue(services, record, options.patches);
+        result.queued.push(record.base);
+        break;
+      }
+      case 'aur':
+        aurNames.push(validatePackageName(target));
+        break;
+      case 'repository':
+        throw new InvalidInputError(`${target}: adding packages of the official repositories is not supported yet; use the AUR or a local PKGBUILD`);
+    }
+  }
+  if (aurNames.length > 0) {
+    const found = await services.aur.info(aurNames);
+    const missing = aurNames.filter((name) => !found.has(name));
+    if (missing.length > 0) throw new InvalidInputError(`not found in the AUR: ${missing.join(', ')}`);
+    for (const aurPackage of new Map([...found.values()].map((item) => [item.packageBase, item])).values()) {
+      const record = recordFromAur(services.aur, aurPackage, null);
+      await queue(services, record, options.patches);
+      result.queued.push(record.base);
+    }
+  }
+  return result;
+}

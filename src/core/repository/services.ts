@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { RepositoryPaths } from '../../models/repository-paths.js';
+import type { Configuration } from '../configuration/configuration.js';
+import { AurClient } from '../alpm/remote/aur.js';
+import { signSettingsFrom, signingEnabled } from '../sign/sign-settings.js';
+import { type BuildSettings, readAurSettings, readBuildSettings } from './build-settings.js';
+import { type PublishSigners, RepositoryPublisher } from './publisher.js';
+import { SourceLoader } from './source-loader.js';
+import type { RepositoryState } from './state.js';
+
+/** What the repository commands work with, set up once per run. */
+export interface RepositoryServices {
+  configuration: Configuration;
+  paths: RepositoryPaths;
+  state: RepositoryState;
+  settings: BuildSettings;
+  aur: AurClient;
+  sources: SourceLoader;
+  publisher: RepositoryPublisher;
+  /** Tells the build logs of this run apart from those of other runs. */
+  processId: string;
+}
+
+/** Loads the signing key only when `[sign] target` asks for signatures (openpgp is imported lazily). */
+export async function loadSigners(configuration: Configuration): Promise<PublishSigners> {
+  // *_file options are paths relative to the configuration file, like every other path option
+  const settings = signSettingsFrom((key) => (key.endsWith('_file') ? configuration.getPath('sign', key, undefined) : configuration.get('sign', key)));
+  if (!signingEnabled(settings)) return {};
+  const { Signer } = await import('../sign/signer.js');
+  const signer = await Signer.load(settings);
+  const sign = async (file: string): Promise<void> => {
+    await signer.signFile(file);
+  };
+  return {
+    packages: settings.targets.packages ? sign : undefined,
+    repository: settings.targets.repository ? sign : undefined,
+  };
+}
+
+export async function loadServices(configuration: Configuration, paths: RepositoryPaths, state: RepositoryState): Promise<RepositoryServices> {
+  const settings = await readBuildSettings(configuration, paths);
+  const aurSettings = readAurSettings(configuration);
+  return {
+    configuration,
+    paths,
+    state,
+    settings,
+    aur: new AurClient(aurSettings.url, aurSettings.policy),
+    sources: new SourceLoader(paths, settings.user),
+    publisher: new RepositoryPublisher(paths, await loadSigners(configuration)),
+    processId: randomUUID(),
+  };
+}

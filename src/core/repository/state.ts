@@ -1,0 +1,41 @@
+import type { RepositoryId } from '../../models/repository-id.js';
+import type { Configuration } from '../configuration/configuration.js';
+import { Database } from '../database/connection.js';
+import { BuildQueueOperations } from '../database/operations/build-queue.js';
+import { ChangesOperations } from '../database/operations/changes.js';
+import { EventOperations } from '../database/operations/events.js';
+import { LogOperations } from '../database/operations/logs.js';
+import { PackageOperations } from '../database/operations/packages.js';
+import { PatchOperations } from '../database/operations/patches.js';
+
+/** Everything the state database holds for one repository, over the process's single connection. */
+export class RepositoryState {
+  readonly packages: PackageOperations;
+  readonly queue: BuildQueueOperations;
+  readonly patches: PatchOperations;
+  readonly logs: LogOperations;
+  readonly events: EventOperations;
+  readonly changes: ChangesOperations;
+
+  constructor(
+    readonly database: Database,
+    readonly repositoryId: RepositoryId,
+  ) {
+    this.packages = new PackageOperations(database, repositoryId);
+    this.queue = new BuildQueueOperations(database, repositoryId);
+    this.patches = new PatchOperations(database);
+    this.logs = new LogOperations(database, repositoryId);
+    this.events = new EventOperations(database, repositoryId);
+    this.changes = new ChangesOperations(database, repositoryId);
+  }
+
+  static async open(configuration: Configuration, repositoryId: RepositoryId): Promise<RepositoryState> {
+    const file = configuration.getPath('settings', 'database', configuration.repositoryPaths().database);
+    const migrate = configuration.getBool('settings', 'apply_migrations', true);
+    return new RepositoryState(await Database.open(file, { migrate }), repositoryId);
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}

@@ -1,0 +1,117 @@
+import type { PackageRecord } from '../../models/package-record.js';
+import type { PackageWithStatus } from '../database/operations/packages.js';
+import { vercmp } from '../alpm/vercmp.js';
+import { errorMessage } from '../errors.js';
+import { getLogger } from '../log/logger.js';
+import { recordFromAur, recordFromPackageInfo } from './records.js';
+import type { RepositoryServices } from './services.js';
+
+export interface UpdateFlags {
+  /** Packages from the AUR whose AUR version is newer. */
+  aur: boolean;
+  /** Local PKGBUILD directories whose version changed. */
+  local: boolean;
+  /** The build queue (package-add, repo-rebuild). */
+  manual: boolean;
+  /** VCS packages (`-git`, `-svn`...) last built longer than `[build] vcs_allowed_age` ago. */
+  vcs: boolean;
+}
+
+export interface UpdateCandidate {
+  record: PackageRecord;
+  /** Version in the repository now; undefined for a new package. */
+  currentVersion: string | undefined;
+  reason: string;
+}
+
+const VCS_SUFFIX = /-(git|svn|hg|bzr|darcs|cvs|fossil)$/;
+const logger = getLogger('updates');
+
+function matches(filter: readonly string[], record: PackageRecord): boolean {
+  return filter.length === 0 || filter.includes(record.base) || Object.keys(record.packages).some((name) => filter.includes(name));
+}
+
+async function aurUpdates(services: RepositoryServices, known: PackageWithStatus[], now: number): Promise<UpdateCandidate[]> {
+  const fromAur = known.filter((item) => item.package.remote.source === 'aur');
+  const names = fromAur.flatMap((item) => [item.package.base, ...Object.keys(item.package.packages)]);
+  const found = await services.aur.info(names);
+  const candidates: UpdateCandidate[] = [];
+  for (const { package: record } of fromAur) {
+    const remote = [record.base, ...Object.keys(record.packages)].map((name) => found.get(name)).find((item) => item?.packageBase === record.base);
+    if (!remote) {
+      logger.warning(`${record.base} is no longer in the AUR`);
+      continue;
+    }
+    if (vercmp(remote.version, record.version) <= 0) continue;
+    if (now - remote.lastModified < services.settings.minAgeSeconds) {
+      logger.info(`${record.base} ${remote.version} is younger than [build] min_age, not yet`);
+      continue;
+    }
+    candidates.push({
+      record: { ...recordFromAur(services.aur, remote, record.packager), packages: record.packages },
+      currentVersion: record.version,
+      reason: `AUR has ${remote.version}`,
+    });
+  }
+  return candidates;
+}
+
+async function localUpdates(services: RepositoryServices, known: PackageWithStatus[]): Promise<UpdateCandidate[]> {
+  const candidates: UpdateCandidate[] = [];
+  for (const { package: record } of known.filter((item) => item.package.remote.source === 'local')) {
+    try {
+      const info = await services.sources.info(await services.sources.checkout(record.base, record.remote));
+      if (vercmp(info.version, record.version) > 0) {
+        candidates.push({
+          record: recordFromPackageInfo(info, record.remote, record.packager),
+          currentVersion: record.version,
+          reason: `PKGBUILD has ${info.version}`,
+        });
+      }
+    } catch (error) {
+      logger.error(`cannot check ${record.base}: ${errorMessage(error)}`);
+    }
+  }
+  return candidates;
+}
+
+function vcsUpdates(services: RepositoryServices, known: PackageWithStatus[], now: number): UpdateCandidate[] {
+  return known
+    .filter(({ package: record, status }) => VCS_SUFFIX.test(record.base) && now - status.timestamp >= services.settings.vcsAllowedAgeSeconds)
+    .map(({ package: record }) => ({ record, currentVersion: record.version, reason: 'VCS package due for a rebuild' }));
+}
+
+/**
+ * What a run should build, by base: the queue first, then what the AUR, local PKGBUILDs and VCS ages say is
+ * outdated. Held and ignored packages are skipped by the automatic checks (the queue is always honoured).
+ */
+export async function collectUpdates(services: RepositoryServices, filter: readonly string[], flags: UpdateFlags): Promise<UpdateCandidate[]> {
+  const now = Math.floor(Date.now() / 1000);
+  const known = await services.state.packages.listPackages();
+  const current = await services.publisher.baseVersions();
+  const checked = known.filter(
+    (item) => !item.status.isHeld && !services.settings.ignorePackages.includes(item.package.base) && matches(filter, item.package),
+  );
+
+  const candidates = new Map<string, UpdateCandidate>();
+  const add = (items: UpdateCandidate[]) => {
+    for (const item of items) if (!candidates.has(item.record.base)) candidates.set(item.record.base, item);
+  };
+  if (flags.manual) {
+    add(
+      (await services.state.queue.queueList())
+        .filter((record) => matches(filter, record))
+        .map((record) => ({ record, currentVersion: current.get(record.base), reason: 'queued' })),
+    );
+  }
+  if (flags.aur) {
+    try {
+      add(await aurUpdates(services, checked, now));
+    } catch (error) {
+      logger.error(`cannot check the AUR for updates: ${errorMessage(error)}`);
+    }
+  }
+  if (flags.local) add(await localUpdates(services, checked));
+  if (flags.vcs) add(vcsUpdates(services, checked, now));
+  return [...candidates.values()].sort((left, right) => left.record.base.localeCompare(right.record.base));
+}

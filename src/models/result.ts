@@ -1,0 +1,24 @@
+/** What a run did, handed to the triggers and printed at the end. */
+export interface BuiltPackage {
+  base: string;
+  version: string;
+  /** Seconds from the start of the build to its end. */
+  duration: number;
+}
+
+export interface FailedPackage {
+  base: string;
+  version: string;
+  reason: string;
+}
+
+export interface Result {
+  success: BuiltPackage[];
+  failed: FailedPackage[];
+  /** Package names that left the repository. */
+  removed: string[];
+}
+
+export function emptyResult(): Result {
+  return { success: [], failed: [], removed: [] };
+}

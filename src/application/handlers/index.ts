@@ -10,6 +10,7 @@ import { repoRebuild } from './repo-rebuild.js';
 import { repoSign } from './repo-sign.js';
 import { repoTree } from './repo-tree.js';
 import { repoCheck, repoUpdate } from './repo-update.js';
+import { serviceClean } from './service-clean.js';
 import { serviceConfig, serviceConfigValidate } from './service-config.js';
 import { serviceRepositories } from './service-repositories.js';
 import { serviceSetup } from './service-setup.js';
@@ -36,6 +37,7 @@ export const HANDLERS: Handler[] = [
   repoSign,
   repoTree,
   repoUpdate,
+  serviceClean,
   serviceConfig,
   serviceConfigValidate,
   serviceRepositories,

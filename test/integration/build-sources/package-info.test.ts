@@ -108,20 +108,14 @@ describe('readPackageBase', () => {
     expect(fromFile.readFrom).toBe('.SRCINFO');
     expect(fromFile).toMatchObject(EXPECTED);
 
-    let started = performance.now();
     const fromMakepkg = await readPackageBase(withoutSrcinfo, options);
-    const makepkgMs = performance.now() - started;
     expect(fromMakepkg.readFrom).toBe('makepkg');
     expect(fromMakepkg).toMatchObject(EXPECTED);
     expect(fromMakepkg.packages).toEqual(fromFile.packages);
 
-    started = performance.now();
     const fromCache = await readPackageBase(withoutSrcinfo, options);
-    const cacheMs = performance.now() - started;
     expect(fromCache.readFrom).toBe('cache');
     expect(fromCache.packages).toEqual(fromMakepkg.packages);
-    expect(cacheMs).toBeLessThan(100);
-    console.info(`makepkg --printsrcinfo: ${makepkgMs.toFixed(0)} ms, cache hit: ${cacheMs.toFixed(1)} ms`);
   });
 
   it('trusts the .SRCINFO of an AUR checkout', async () => {

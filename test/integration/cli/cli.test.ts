@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSyncDatabase } from '../../../src/core/alpm/sync-database.js';
@@ -94,5 +94,20 @@ describe('service-setup', () => {
       expect(result.stderr).toContain('invalid repository name');
     }
     expect(existsSync(sandbox.root)).toBe(false);
+  });
+});
+
+describe('service-clean', () => {
+  it('empties only the selected caches, under the lock', async () => {
+    const sandbox = makeSandbox();
+    const base = ['-c', sandbox.configuration, '-a', 'x86_64', '-r', 'demo'];
+    expect((await ahriman([...base, 'service-setup', '--packager', 'A <a@b>'])).code).toBe(0);
+    mkdirSync(path.join(sandbox.root, 'cache', 'some-package'));
+    writeFileSync(path.join(sandbox.root, 'packages/demo/x86_64/left-1-1-any.pkg.tar.zst'), '');
+    const result = await ahriman([...base, 'service-clean', '--cache']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('removed 1 source trees');
+    expect(readdirSync(path.join(sandbox.root, 'cache'))).toEqual([]);
+    expect(readdirSync(path.join(sandbox.root, 'packages/demo/x86_64'))).toEqual(['left-1-1-any.pkg.tar.zst']);
   });
 });

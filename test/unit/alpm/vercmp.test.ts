@@ -206,7 +206,10 @@ const alphaSegment = fc.oneof(
   fc.constantFrom('alpha', 'beta', 'rc', 'pre', 'git', 'r'),
 );
 // Mostly dots, as in real versions; é, € and 😀 are 2, 3 and 4 bytes long in UTF-8.
-const separator = fc.constantFrom('.', '.', '.', '_', '+', '~', '-', '', '..', '._', '--', '.-', 'é', '€', '😀', ':', ' ');
+const separator = fc.constantFrom(
+  ...['.', '.', '.', '_', '+', '~', '-', '', ':', ' '],
+  ...['..', '._', '--', '.-', 'é', '€', '😀'],
+);
 const segments = fc
   .array(fc.tuple(fc.oneof(numericSegment, alphaSegment), separator), { maxLength: 6 })
   .map((parts) => parts.map(([segment, after]) => segment + after).join(''));
@@ -259,24 +262,5 @@ describe('vercmp against libalpm', () => {
     const [fromLibrary, fromBinary] = await Promise.all([native.compare(pairs), binaryVercmpAll(pairs, 4)]);
     expect(fromLibrary).toEqual(fromBinary);
     expect(new Set<Sign>(fromBinary)).toEqual(new Set([-1, 0, 1]));
-  });
-
-  it('compares 100,000 pairs quickly', () => {
-    const pairs = fc.sample(versionPair, { numRuns: 20_000, seed: 7 });
-    const passes = 5;
-    for (const [a, b] of pairs) vercmp(a, b); // let the JIT settle first
-    // CPU time rather than wall time: other processes on a busy machine must not fail this test.
-    const started = process.cpuUsage();
-    const startedAt = performance.now();
-    let newer = 0;
-    for (let pass = 0; pass < passes; pass++) for (const [a, b] of pairs) if (vercmp(a, b) > 0) newer++;
-    const { user, system } = process.cpuUsage(started);
-    const cpuMs = (user + system) / 1000;
-    const wallMs = performance.now() - startedAt;
-    console.info(
-      `vercmp: ${pairs.length * passes} comparisons in ${cpuMs.toFixed(1)} ms CPU, ${wallMs.toFixed(1)} ms wall`,
-    );
-    expect(newer).toBeGreaterThan(0);
-    expect(cpuMs).toBeLessThan(2_000);
   });
 });

@@ -11,10 +11,10 @@ as_root() {
 }
 
 if [ -f /etc/arch-release ]; then
-  as_root pacman -Sy --needed --noconfirm base-devel devtools bubblewrap fakeroot rsync git libarchive zstd gnupg nodejs npm
+  as_root pacman -Sy --needed --noconfirm base-devel devtools bubblewrap fakeroot rsync git libarchive zstd xz gnupg nodejs npm python openssh chromium
 elif [ -f /etc/debian_version ]; then
   missing=()
-  for pkg in pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd gnupg build-essential python3; do
+  for pkg in pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd xz-utils gnupg build-essential python3 openssh-server openssh-client chromium; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
@@ -28,6 +28,12 @@ elif [ -f /etc/debian_version ]; then
   fi
 else
   echo "setup: unsupported system (need Debian 12 or Arch Linux)" >&2
+  exit 1
+fi
+
+# Node.js 20.19 or newer (Debian 12's own nodejs is 18: install Node 20 from your usual source first).
+if ! node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)' 2>/dev/null; then
+  echo "setup: ahriman needs Node.js >= 20.19 (found: $(node --version 2>/dev/null || echo none))" >&2
   exit 1
 fi
 

@@ -79,31 +79,4 @@ describe('LogWriter', () => {
     await writer.close();
     expect((await logs.logsGet('demo')).map((record) => record.message)).toEqual(['line 2']);
   });
-
-  it('is much faster than one INSERT per line', async () => {
-    const { database, logs } = await setUp();
-    const lines = Array.from({ length: 10_000 }, (_, index) => line(index));
-
-    let started = performance.now();
-    for (const record of lines) {
-      await database.run(
-        'store one log line',
-        'INSERT INTO logs (repository, package_base, version, process_id, created, message) VALUES (?, ?, ?, ?, ?, ?)',
-        [repository.id, record.packageBase, record.version, record.processId, record.created, record.message],
-      );
-    }
-    const perLineMs = performance.now() - started;
-
-    started = performance.now();
-    const writer = new LogWriter(logs);
-    for (const record of lines) writer.write(record);
-    await writer.close();
-    const batchedMs = performance.now() - started;
-
-    console.info(
-      `10,000 log lines: ${batchedMs.toFixed(0)} ms batched, ${perLineMs.toFixed(0)} ms with one INSERT each`,
-    );
-    expect(await storedLines(database)).toBe(20_000);
-    expect(batchedMs * 3).toBeLessThan(perLineMs);
-  });
 });

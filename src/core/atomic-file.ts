@@ -27,3 +27,21 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     throw error;
   }
 }
+
+/** Renames, or copies then renames when the target is on another file system: the target is never half written. */
+export async function moveFile(source: string, target: string): Promise<void> {
+  try {
+    await fs.rename(source, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    const temporary = temporarySibling(target);
+    try {
+      await fs.copyFile(source, temporary);
+      await fs.rename(temporary, target);
+    } catch (copyError) {
+      await fs.rm(temporary, { force: true });
+      throw copyError;
+    }
+    await fs.rm(source);
+  }
+}

@@ -8,7 +8,7 @@ import { type FileSigner, type RepositoryEntry, databaseFiles, writeRepositoryDa
 import { readSyncDatabase } from '../alpm/sync-database.js';
 import { validatePackageName } from '../alpm/validation.js';
 import { vercmp } from '../alpm/vercmp.js';
-import { temporarySibling } from '../atomic-file.js';
+import { moveFile, temporarySibling } from '../atomic-file.js';
 import { defaultConcurrency, mapLimit } from '../concurrency.js';
 import { InvalidInputError } from '../errors.js';
 import { getLogger } from '../log/logger.js';
@@ -32,18 +32,6 @@ export interface PublishSigners {
 
 const PACKAGE_FILE = /\.pkg\.tar(\.[a-z0-9]+)?$/;
 const logger = getLogger('publisher');
-
-async function moveFile(source: string, target: string): Promise<void> {
-  try {
-    await fs.rename(source, target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    const temporary = temporarySibling(target);
-    await fs.copyFile(source, temporary);
-    await fs.rename(temporary, target);
-    await fs.rm(source);
-  }
-}
 
 async function replaceSymlink(link: string, target: string): Promise<void> {
   const temporary = temporarySibling(link);

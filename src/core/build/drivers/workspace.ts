@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { temporarySibling } from '../../atomic-file.js';
+import { moveFile } from '../../atomic-file.js';
 import { parsePackageFileName } from '../../alpm/validation.js';
 import { ConfigurationError, errorMessage } from '../../errors.js';
 import { getLogger } from '../../log/logger.js';
@@ -56,24 +56,6 @@ async function makeDirectoriesWritable(directory: string): Promise<void> {
   await fs.chmod(directory, 0o700);
   for (const entry of await fs.readdir(directory, { withFileTypes: true })) {
     if (entry.isDirectory()) await makeDirectoriesWritable(path.join(directory, entry.name));
-  }
-}
-
-/** Renames, or copies then renames when the target is on another file system: the target is never half written. */
-async function moveFile(source: string, target: string): Promise<void> {
-  try {
-    await fs.rename(source, target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    const temporary = temporarySibling(target);
-    try {
-      await fs.copyFile(source, temporary);
-      await fs.rename(temporary, target);
-    } catch (copyError) {
-      await fs.rm(temporary, { force: true });
-      throw copyError;
-    }
-    await fs.rm(source);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { asList } from '../arguments.js';
 import { Application } from '../application.js';
 import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+import { runWithTriggers } from '../triggers.js';
 import { reportResult } from './repo-update.js';
 import { BUILD_STATUS_VALUES, type BuildStatusValue } from '../../models/build-status.js';
 
@@ -40,6 +41,7 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
       return 0;
     }
     const candidates = selected.map(({ package: record }) => ({ record, currentVersion: record.version, reason: 'rebuild' }));
-    return reportResult(await application.update(candidates, { dependencies: false, increment: args.increment }), args.json);
+    const run = await runWithTriggers(context, () => application.update(candidates, { dependencies: false, increment: args.increment }));
+    return Math.max(reportResult(run.result, args.json), run.exitCode);
   },
 };

@@ -7,6 +7,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import type { PackageRecord } from '../../models/package-record.js';
 import type { PackageSource } from '../../models/package-source.js';
+import type { AurPackage } from '../alpm/remote/aur.js';
 import { parsePackageFileName, validatePackageName } from '../alpm/validation.js';
 import { temporarySibling } from '../atomic-file.js';
 import { importLocal } from '../build/sources.js';
@@ -16,6 +17,7 @@ import { getLogger } from '../log/logger.js';
 import { readAurSettings } from './build-settings.js';
 import { recordFromAur, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
+import type { RepositoryState } from './state.js';
 
 export interface AddOptions {
   source: PackageSource;
@@ -81,29 +83,72 @@ async function downloadArchive(services: RepositoryServices, url: string): Promi
   return target;
 }
 
-async function queue(services: RepositoryServices, record: PackageRecord, patches: PkgbuildPatch[]): Promise<void> {
-  const { state } = services;
+/** Puts a base into the build queue (and into state, when new), with the patches to apply to it. */
+export async function queuePackage(state: RepositoryState, record: PackageRecord, patches: readonly PkgbuildPatch[] = []): Promise<void> {
   if ((await state.packages.listPackages(record.base)).length === 0) await state.packages.upsertPackage(record);
   await state.queue.queueInsert(record);
   for (const patch of patches) await state.patches.patchInsert(record.base, patch);
   logger.info(`${record.base} ${record.version} queued for the next update`);
 }
 
+/** A local target is a PKGBUILD directory, or the name of a base whose sources are already in the cache. */
+function isPkgbuildDirectory(target: string): boolean {
+  return existsSync(path.join(target, 'PKGBUILD'));
+}
+
 async function addLocal(services: RepositoryServices, directory: string, packager: string | null): Promise<PackageRecord> {
-  const source = path.resolve(existsSync(path.join(directory, 'PKGBUILD')) ? directory : path.join(services.paths.cache, directory));
+  const source = path.resolve(isPkgbuildDirectory(directory) ? directory : services.paths.cacheFor(directory));
   const info = await services.sources.info(source);
   validatePackageName(info.base, 'package base');
   await importLocal(source, services.paths.cacheFor(info.base));
   return recordFromPackageInfo(info, { source: 'local', gitUrl: null, webUrl: null, path: source, branch: null }, packager);
 }
 
-/** `package-add`: puts archives into the incoming directory and PKGBUILD sources into the build queue. */
+interface PlannedTarget {
+  target: string;
+  source: Exclude<PackageSource, 'auto'>;
+}
+
+/**
+ * Where a target comes from, checked before anything is staged or queued: a name that is not a valid package name
+ * (shell syntax, path tricks) or an archive name pacman would refuse fails the whole command, naming the target.
+ */
+function planTarget(services: RepositoryServices, target: string, requested: PackageSource): PlannedTarget {
+  const source = requested === 'auto' ? detectSource(target, services) : requested;
+  switch (source) {
+    case 'aur':
+      validatePackageName(target);
+      break;
+    case 'local':
+      if (!isPkgbuildDirectory(target)) validatePackageName(target, 'package base');
+      break;
+    case 'archive':
+      parsePackageFileName(path.basename(target));
+      break;
+    case 'remote':
+      if (!URL.canParse(target)) throw new InvalidInputError(`${target} is not a URL`);
+      parsePackageFileName(path.basename(new URL(target).pathname));
+      break;
+    case 'repository':
+      throw new InvalidInputError(`${target}: adding packages of the official repositories is not supported yet; use the AUR or a local PKGBUILD`);
+  }
+  return { target, source };
+}
+
+/**
+ * `package-add`: puts archives into the incoming directory and PKGBUILD sources into the build queue. Every target
+ * is checked first, and the AUR names looked up, so a bad or unknown one changes nothing.
+ */
 export async function addPackages(services: RepositoryServices, targets: string[], options: AddOptions): Promise<AddResult> {
+  const planned = targets.map((target) => planTarget(services, target, options.source));
+  const aurNames = planned.filter((item) => item.source === 'aur').map((item) => item.target);
+  const found = aurNames.length > 0 ? await services.aur.info(aurNames) : new Map<string, AurPackage>();
+  const missing = aurNames.filter((name) => !found.has(name));
+  if (missing.length > 0) throw new InvalidInputError(`not found in the AUR: ${missing.join(', ')}`);
+
   const result: AddResult = { queued: [], archives: [] };
   await fs.mkdir(services.paths.packages, { recursive: true });
-  const aurNames: string[] = [];
-  for (const target of targets) {
-    const source = options.source === 'auto' ? detectSource(target, services) : options.source;
+  for (const { target, source } of planned) {
     switch (source) {
       case 'archive':
         result.archives.push(await stageArchive(services, target));
@@ -119,26 +164,16 @@ export async function addPackages(services: RepositoryServices, targets: string[
         break;
       case 'local': {
         const record = await addLocal(services, target, null);
-        await queue(services, record, options.patches);
+        await queuePackage(services.state, record, options.patches);
         result.queued.push(record.base);
         break;
       }
-      case 'aur':
-        aurNames.push(validatePackageName(target));
-        break;
-      case 'repository':
-        throw new InvalidInputError(`${target}: adding packages of the official repositories is not supported yet; use the AUR or a local PKGBUILD`);
     }
   }
-  if (aurNames.length > 0) {
-    const found = await services.aur.info(aurNames);
-    const missing = aurNames.filter((name) => !found.has(name));
-    if (missing.length > 0) throw new InvalidInputError(`not found in the AUR: ${missing.join(', ')}`);
-    for (const aurPackage of new Map([...found.values()].map((item) => [item.packageBase, item])).values()) {
-      const record = recordFromAur(services.aur, aurPackage, null);
-      await queue(services, record, options.patches);
-      result.queued.push(record.base);
-    }
+  for (const aurPackage of new Map([...found.values()].map((item) => [item.packageBase, item])).values()) {
+    const record = recordFromAur(services.aur, aurPackage, null);
+    await queuePackage(services.state, record, options.patches);
+    result.queued.push(record.base);
   }
   return result;
 }

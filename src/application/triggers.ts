@@ -1,0 +1,35 @@
+import { RepositoryPublisher } from '../core/repository/publisher.js';
+import { configuredTriggers } from '../core/triggers/loader.js';
+import { TriggerRunner } from '../core/triggers/runner.js';
+import type { Result } from '../models/result.js';
+import type { ExitCode, RepositoryContext } from './handler.js';
+
+export interface TriggeredRun {
+  result: Result;
+  /** 1 when a trigger failed to load or in one of its hooks, else 0. */
+  exitCode: ExitCode;
+}
+
+/**
+ * Runs a repository-changing step inside the trigger lifecycle, once per run: onStart of every trigger (those named,
+ * else `[build] triggers`), the step, onResult with the step's Result and every package the repository serves
+ * afterwards, then onStop in reverse order, also when the step throws (the error then goes on to the command).
+ */
+export async function runWithTriggers(
+  context: RepositoryContext,
+  step: () => Promise<Result>,
+  triggers: readonly string[] = configuredTriggers(context.configuration),
+): Promise<TriggeredRun> {
+  const { configuration, repositoryId, paths } = context;
+  const runner = await TriggerRunner.load({ configuration, repositoryId, paths, state: await context.state() }, triggers);
+  await runner.onStart();
+  let result: Result;
+  try {
+    result = await step();
+    const packages = [...(await new RepositoryPublisher(paths).index()).values()];
+    await runner.onResult(result, packages);
+  } finally {
+    await runner.onStop();
+  }
+  return { result, exitCode: runner.failed ? 1 : 0 };
+}

@@ -1,0 +1,99 @@
+import type { Dirent } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { RepositoryPaths } from '../../models/repository-paths.js';
+import { parsePackageFileName } from '../alpm/validation.js';
+import { vercmp } from '../alpm/vercmp.js';
+import { coreSchemas } from '../configuration/schema.js';
+import { readSection } from '../configuration/validator.js';
+import { getLogger } from '../log/logger.js';
+import type { TriggerFactory } from '../triggers/trigger.js';
+
+interface ArchivedFile {
+  file: string;
+  version: string;
+}
+
+const PACKAGE_FILE = /\.pkg\.tar(\.[a-z0-9]+)?$/;
+const logger = getLogger('archive-rotation');
+
+async function subdirectories(directory: string): Promise<string[]> {
+  const entries: Dirent[] = await fs.readdir(directory, { withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isDirectory()).map((entry) => path.join(directory, entry.name));
+}
+
+/**
+ * Real paths of the package files linked from `repository/<repo>/<arch>/` of every repository under the root,
+ * including links an interrupted publish left for the next one to list.
+ */
+async function servedFiles(paths: RepositoryPaths): Promise<Set<string>> {
+  const served = new Set<string>();
+  const repositories = path.dirname(path.dirname(paths.repository));
+  for (const repository of await subdirectories(repositories)) {
+    for (const directory of await subdirectories(repository)) {
+      for (const name of (await fs.readdir(directory)).filter((item) => PACKAGE_FILE.test(item))) {
+        const target = await fs.realpath(path.join(directory, name)).catch(() => undefined);
+        if (target !== undefined) served.add(target);
+      }
+    }
+  }
+  return served;
+}
+
+/** The unserved package files of one base directory, grouped by package name and architecture. */
+async function unservedByPackage(directory: string, served: ReadonlySet<string>): Promise<ArchivedFile[][]> {
+  const groups = new Map<string, ArchivedFile[]>();
+  for (const name of (await fs.readdir(directory)).filter((item) => PACKAGE_FILE.test(item))) {
+    const file = path.join(directory, name);
+    if (served.has(file)) continue;
+    let parsed;
+    try {
+      parsed = parsePackageFileName(name);
+    } catch {
+      continue; // not a file we put there
+    }
+    const key = `${parsed.name}/${parsed.architecture}`;
+    groups.set(key, [...(groups.get(key) ?? []), { file, version: parsed.version }]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Deletes old package files (with their signatures) from the archive tree `archive/packages/<l>/<base>/`, which
+ * all repositories of the root share: of each package (name and architecture), files that no repository serves are
+ * ordered by version and all but the newest `keep` go. Served files are never touched; `keep` 0 keeps everything.
+ * Returns the deleted package files.
+ */
+export async function rotateArchive(paths: RepositoryPaths, keep: number): Promise<string[]> {
+  if (keep === 0) return [];
+  const served = await servedFiles(paths);
+  const deleted: string[] = [];
+  for (const letter of await subdirectories(paths.archivePackages)) {
+    for (const base of await subdirectories(letter)) {
+      for (const files of await unservedByPackage(await fs.realpath(base), served)) {
+        const stale = files.sort((left, right) => vercmp(right.version, left.version)).slice(keep);
+        for (const { file } of stale) {
+          await fs.rm(`${file}.sig`, { force: true });
+          await fs.rm(file, { force: true });
+          deleted.push(file);
+        }
+      }
+    }
+  }
+  if (deleted.length > 0) logger.info(`removed ${deleted.length} old package file(s) from the archive`);
+  return deleted;
+}
+
+/** After every run, applies `[archive] keep_built_packages` to the archive tree (see {@link rotateArchive}). */
+export const archiveRotationTrigger: TriggerFactory = {
+  name: 'archive-rotation',
+  create({ configuration, paths }) {
+    const { keep_built_packages: keep } = readSection(configuration, 'archive', coreSchemas.archive);
+    return {
+      name: 'archive-rotation',
+      async onResult() {
+        await rotateArchive(paths, keep);
+      },
+    };
+  },
+};

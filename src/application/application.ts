@@ -1,11 +1,14 @@
 import type { PkgbuildPatch } from '../models/patch.js';
 import type { Result } from '../models/result.js';
 import { vercmp } from '../core/alpm/vercmp.js';
+import { officialPackageNames, readOfficialSettings, refreshSyncDatabases } from '../core/alpm/remote/official.js';
+import { errorMessage } from '../core/errors.js';
 import { getLogger } from '../core/log/logger.js';
+import { readAurSettings } from '../core/repository/build-settings.js';
 import { resolveDependencies } from '../core/repository/dependencies.js';
 import { buildAndPublish } from '../core/repository/executor.js';
 import { type RepositoryServices, loadServices } from '../core/repository/services.js';
-import { type UpdateCandidate, type UpdateFlags, collectUpdates } from '../core/repository/updates.js';
+import { type UpdateCandidate, type UpdateCheck, type UpdateFlags, collectUpdates } from '../core/repository/updates.js';
 import type { RepositoryContext } from './handler.js';
 
 export interface UpdateOptions extends UpdateFlags {
@@ -27,21 +30,33 @@ export class Application {
     return new Application(await loadServices(context.configuration, context.paths, await context.state()));
   }
 
-  updates(filter: readonly string[], flags: UpdateFlags): Promise<UpdateCandidate[]> {
+  /** `-y`: download the distribution's sync databases (`-yy`: even when unchanged); a failure is logged, not fatal. */
+  async refresh(level: number): Promise<void> {
+    if (level <= 0) return;
+    const { configuration, paths } = this.services;
+    try {
+      await refreshSyncDatabases(readOfficialSettings(configuration, paths), paths.repositoryId.architecture, readAurSettings(configuration).policy, level > 1);
+    } catch (error) {
+      logger.error(`cannot refresh the sync databases, using the copies we have: ${errorMessage(error)}`);
+    }
+  }
+
+  updates(filter: readonly string[], flags: UpdateFlags): Promise<UpdateCheck> {
     return collectUpdates(this.services, filter, flags);
   }
 
   /** Builds the candidates (with their missing AUR dependencies when asked), publishes, records the outcome. */
   async update(candidates: UpdateCandidate[], options: Pick<UpdateOptions, 'dependencies' | 'increment' | 'patches'>): Promise<Result> {
     const records = candidates.map((candidate) => candidate.record);
-    const resolved = options.dependencies ? await resolveDependencies(this.services, records, undefined) : { records, unresolvable: new Map<string, string>() };
+    const official = await officialPackageNames(readOfficialSettings(this.services.configuration, this.services.paths));
+    const resolved = options.dependencies ? await resolveDependencies(this.services, records, official) : { records, unresolvable: new Map<string, string>() };
     for (const record of resolved.records.filter((item) => !records.includes(item))) logger.info(`dependency ${record.base} ${record.version} will be built too`);
     return buildAndPublish(this.services, resolved.records, resolved.unresolvable, { increment: options.increment, patches: options.patches });
   }
 
   /** The whole `repo-update`: collect, then build and publish (also publishes archives waiting in `packages/`). */
   async updateAll(filter: readonly string[], options: UpdateOptions): Promise<Result> {
-    const candidates = await this.updates(filter, options);
+    const { candidates } = await this.updates(filter, options);
     for (const candidate of candidates) {
       logger.info(`${candidate.record.base}: ${candidate.currentVersion ?? 'new'} -> ${candidate.record.version} (${candidate.reason})`);
     }

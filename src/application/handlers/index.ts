@@ -14,6 +14,8 @@ import { serviceClean } from './service-clean.js';
 import { serviceConfig, serviceConfigValidate } from './service-config.js';
 import { serviceRepositories } from './service-repositories.js';
 import { serviceSetup } from './service-setup.js';
+import { repoCreateKeyring, repoCreateMirrorlist } from './support.js';
+import { repoReport, repoSync, repoTriggers } from './triggers.js';
 
 /** Every command the CLI offers. A command is listed here only once it works end to end. */
 export const HANDLERS: Handler[] = [
@@ -33,9 +35,14 @@ export const HANDLERS: Handler[] = [
   patchRemove,
   patchSetAdd,
   repoCheck,
+  repoCreateKeyring,
+  repoCreateMirrorlist,
   repoRebuild,
+  repoReport,
   repoSign,
+  repoSync,
   repoTree,
+  repoTriggers,
   repoUpdate,
   serviceClean,
   serviceConfig,

@@ -5,6 +5,7 @@ import { PACKAGE_SOURCES, type PackageSource } from '../../models/package-source
 import { Application } from '../application.js';
 import { asList } from '../arguments.js';
 import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+import { runWithTriggers } from '../triggers.js';
 import { reportResult } from './repo-update.js';
 
 interface AddArguments {
@@ -14,6 +15,7 @@ interface AddArguments {
   dependencies: boolean;
   increment: boolean;
   variable: string[];
+  refresh: number;
   json: boolean;
 }
 
@@ -30,18 +32,21 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
       .option('dependencies', { type: 'boolean', default: true, describe: 'with --now: add missing dependencies from the AUR' })
       .option('increment', { type: 'boolean', default: true, describe: 'with --now: bump pkgrel when the version is already in the repository' })
       .option('variable', { alias: 'v', type: 'string', coerce: asList, default: [], describe: 'KEY=VALUE to set in the PKGBUILD (repeatable)' })
-      .option('refresh', { alias: 'y', type: 'count', describe: 'refresh the sync databases (accepted for compatibility)' })
+      .option('refresh', { alias: 'y', type: 'count', describe: 'download the sync databases of [alpm] repositories first (-yy: even if unchanged)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<AddArguments>,
   async run(context, args) {
     const patches = args.variable.map(parseVariableAssignment);
     const application = await Application.load(context);
+    await application.refresh(args.refresh);
     const added = await addPackages(application.services, args.package, { source: args.source, patches });
     for (const base of added.queued) print(`queued ${base}`);
     for (const archive of added.archives) print(`staged ${archive}`);
     if (!args.now) return 0;
-    const candidates = (await application.updates(added.queued, { aur: false, local: false, manual: true, vcs: false })).filter((candidate) =>
-      added.queued.includes(candidate.record.base),
-    );
-    return reportResult(await application.update(candidates, args), args.json);
+    const run = await runWithTriggers(context, async () => {
+      const { candidates: queued } = await application.updates(added.queued, { aur: false, local: false, manual: true, vcs: false });
+      const candidates = queued.filter((candidate) => added.queued.includes(candidate.record.base));
+      return application.update(candidates, args);
+    });
+    return Math.max(reportResult(run.result, args.json), run.exitCode);
   },
 };

@@ -1,7 +1,9 @@
 import type { Argv } from 'yargs';
 import { removePackages } from '../../core/repository/package-remove.js';
+import { emptyResult } from '../../models/result.js';
 import { Application } from '../application.js';
 import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+import { runWithTriggers } from '../triggers.js';
 
 export const packageRemove: RepositoryHandler<{ package: string[] }> = {
   name: 'package-remove <package..>',
@@ -12,6 +14,8 @@ export const packageRemove: RepositoryHandler<{ package: string[] }> = {
     argv.positional('package', { type: 'string', array: true, describe: 'package bases or names' }) as unknown as Argv<{ package: string[] }>,
   async run(context, args) {
     const application = await Application.load(context);
-    for (const name of await removePackages(application.services, args.package)) print(`removed ${name}`);
+    const run = await runWithTriggers(context, async () => ({ ...emptyResult(), removed: await removePackages(application.services, args.package) }));
+    for (const name of run.result.removed) print(`removed ${name}`);
+    return run.exitCode;
   },
 };

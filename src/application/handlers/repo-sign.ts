@@ -1,7 +1,9 @@
 import type { Argv } from 'yargs';
 import { ConfigurationError } from '../../core/errors.js';
+import { emptyResult } from '../../models/result.js';
 import { Application } from '../application.js';
 import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+import { runWithTriggers } from '../triggers.js';
 
 export const repoSign: RepositoryHandler<{ package: string[] }> = {
   name: 'repo-sign [package..]',
@@ -15,7 +17,11 @@ export const repoSign: RepositoryHandler<{ package: string[] }> = {
       throw new ConfigurationError('[sign] target is empty: nothing to sign (set it to package and/or repository)');
     }
     const application = await Application.load(context);
-    const signed = await application.services.publisher.resign(args.package);
-    print(`signed ${signed.length} package(s) and the repository database`);
+    const run = await runWithTriggers(context, async () => {
+      const signed = await application.services.publisher.resign(args.package);
+      print(`signed ${signed.length} package(s) and the repository database`);
+      return emptyResult();
+    });
+    return run.exitCode;
   },
 };

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { Result } from '../../models/result.js';
 import { Application, describeCandidate } from '../application.js';
 import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+import { runWithTriggers } from '../triggers.js';
 
 interface UpdateArguments {
   package: string[];
@@ -13,6 +14,7 @@ interface UpdateArguments {
   increment: boolean;
   dryRun: boolean;
   exitCode: boolean;
+  refresh: number;
   json: boolean;
 }
 
@@ -27,7 +29,7 @@ function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments
     .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel when the version is already in the repository' })
     .option('dry-run', { type: 'boolean', default: dryRunDefault, describe: 'only print what would be built' })
     .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'with --dry-run: exit 1 when something is outdated' })
-    .option('refresh', { alias: 'y', type: 'count', describe: 'refresh the sync databases (accepted for compatibility)' })
+    .option('refresh', { alias: 'y', type: 'count', describe: 'download the sync databases of [alpm] repositories first (-yy: even if unchanged)' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<UpdateArguments>;
 }
 
@@ -45,13 +47,17 @@ export function reportResult(result: Result, json: boolean): number {
 
 async function run(context: Parameters<RepositoryHandler['run']>[0], args: UpdateArguments): Promise<number> {
   const application = await Application.load(context);
+  await application.refresh(args.refresh);
   if (args.dryRun) {
-    const candidates = await application.updates(args.package, args);
+    const { candidates, errors } = await application.updates(args.package, args);
     if (args.json) printJson(candidates.map((item) => ({ base: item.record.base, current: item.currentVersion ?? null, version: item.record.version, reason: item.reason })));
-    else print(candidates.length > 0 ? candidates.map(describeCandidate).join('\n') : 'everything is up to date');
-    return args.exitCode && candidates.length > 0 ? 1 : 0;
+    else if (candidates.length > 0) print(candidates.map(describeCandidate).join('\n'));
+    // "up to date" only when every check could be made; the failed ones are logged as errors
+    else if (errors.length === 0) print('everything is up to date');
+    return errors.length > 0 || (args.exitCode && candidates.length > 0) ? 1 : 0;
   }
-  return reportResult(await application.updateAll(args.package, args), args.json);
+  const run = await runWithTriggers(context, () => application.updateAll(args.package, args));
+  return Math.max(reportResult(run.result, args.json), run.exitCode);
 }
 
 export const repoUpdate: RepositoryHandler<UpdateArguments> = {

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { validateConfiguration } from '../../core/configuration/validator.js';
+import { triggerSchemas } from '../../core/triggers/loader.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
 
@@ -53,7 +54,8 @@ export const serviceConfigValidate: RepositoryHandler<{ json: boolean }> = {
   mode: READ_ONLY,
   options: (argv: Argv) => argv.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run({ configuration }, args) {
-    const issues = validateConfiguration(configuration);
+    const triggers = await triggerSchemas(configuration);
+    const issues = [...triggers.issues, ...validateConfiguration(configuration, triggers.schemas)];
     if (args.json) printJson(issues);
     else {
       for (const issue of issues) {

@@ -3,8 +3,8 @@
  * (`/usr/share/makepkg/lint_pkgbuild/*.sh`), so that nothing that pacman would refuse, and nothing that could
  * escape a directory or confuse a log, ever reaches a path.
  *
- * Beyond makepkg: names longer than 255 characters are refused (they are path components: a longer one cannot exist
- * on disk), and so are control characters in versions.
+ * Beyond makepkg: names and file names longer than 255 characters are refused (they are path components: a longer one
+ * cannot exist on disk), so are control characters in versions, and a package's full version must have a pkgrel.
  */
 import { InvalidInputError } from '../errors.js';
 
@@ -212,7 +212,7 @@ export function parsePackageFileName(file: string): PackageFileName {
   const extensionStart = file.lastIndexOf(PACKAGE_EXTENSION_PREFIX);
   const compression = extensionStart < 0 ? undefined : file.slice(extensionStart + PACKAGE_EXTENSION_PREFIX.length);
   if (compression === undefined || !COMPRESSION_SUFFIXES.has(compression)) {
-    fail(what, file, `must end with ${PACKAGE_EXTENSION_PREFIX} or ${PACKAGE_EXTENSION_PREFIX}.{${COMPRESSIONS}}`);
+    fail(what, file, `must end with ${PACKAGE_EXTENSION_PREFIX} or ${PACKAGE_EXTENSION_PREFIX}.{${COMPRESSIONS.join(',')}}`);
   }
 
   const pieces = file.slice(0, extensionStart).split('-');
@@ -221,9 +221,9 @@ export function parsePackageFileName(file: string): PackageFileName {
   }
   const architecture = pieces.pop()!;
   const pkgrel = pieces.pop()!;
-  const pkgver = pieces.pop()!;
+  const epochAndPkgver = pieces.pop()!;
   const name = pieces.join('-');
-  const version = `${pkgver}-${pkgrel}`;
+  const version = `${epochAndPkgver}-${pkgrel}`;
 
   const problem =
     partsProblem([['name', name, packageNameProblem]]) ??

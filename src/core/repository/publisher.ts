@@ -46,7 +46,8 @@ async function replaceSymlink(link: string, target: string): Promise<void> {
  * 2. relative links to them appear in `repository/<repo>/<arch>/`;
  * 3. the database is written once, atomically, for the whole change;
  * 4. only then links of files the database no longer lists are removed.
- * Links left by an interrupted run (step 2 done, step 3 not) are picked up again by the next publish.
+ * Links left by an interrupted run (step 2 done, step 3 not) are picked up again by the next publish. A listed file
+ * replaced by a different one of the same name is unlisted (one more database write) before step 1 touches it.
  */
 export class RepositoryPublisher {
   constructor(
@@ -126,6 +127,7 @@ export class RepositoryPublisher {
       ...(await mapLimit(recovered, concurrency, async (file) => ({ file, metadata: await readPackageArchive(file), placed: true }))),
       ...(await mapLimit(request.archives, concurrency, async (file) => ({ file, metadata: await readPackageArchive(file), placed: false }))),
     ];
+    await this.withdrawOverwritten(index, candidates.filter((candidate) => !candidate.placed).map((candidate) => candidate.metadata));
     const added: RepositoryEntry[] = [];
     for (const { file, metadata, placed } of candidates) {
       this.checkArchitecture(metadata, file);
@@ -143,6 +145,26 @@ export class RepositoryPublisher {
     }
     await this.removeUnlistedLinks(next);
     return { added, removed: removed.filter((entry) => next.get(entry.name)?.fileName !== entry.fileName) };
+  }
+
+  /**
+   * A served file about to be replaced by a different one of the same name (a rebuild of the same version) must
+   * leave the database first: were the file replaced while the database still lists the old checksum, a crash
+   * before the final database write would leave a listed file that no longer matches. Unlisted, its link is picked
+   * up again by the next publish if this one is interrupted.
+   */
+  private async withdrawOverwritten(index: Map<string, RepositoryEntry>, incoming: PackageMetadata[]): Promise<void> {
+    const byFileName = new Map([...index.values()].map((entry) => [entry.fileName, entry]));
+    const withdrawn = new Set(
+      incoming.flatMap((metadata) => {
+        const listed = byFileName.get(metadata.fileName);
+        return listed && listed.sha256 !== metadata.sha256 ? [listed.name] : [];
+      }),
+    );
+    if (withdrawn.size === 0) return;
+    logger.info(`unlisting ${[...withdrawn].join(', ')} while rebuilt files of the same name replace theirs`);
+    const remaining = [...index.values()].filter((entry) => !withdrawn.has(entry.name));
+    await writeRepositoryDatabase(this.paths.repository, this.paths.repositoryId.name, remaining, this.signers.repository);
   }
 
   /**

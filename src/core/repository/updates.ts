@@ -24,6 +24,12 @@ export interface UpdateCandidate {
   reason: string;
 }
 
+export interface UpdateCheck {
+  candidates: UpdateCandidate[];
+  /** Checks that could not be made (the AUR unreachable, a PKGBUILD unreadable), each with its reason. */
+  errors: string[];
+}
+
 const VCS_SUFFIX = /-(git|svn|hg|bzr|darcs|cvs|fossil)$/;
 const logger = getLogger('updates');
 
@@ -56,7 +62,7 @@ async function aurUpdates(services: RepositoryServices, known: PackageWithStatus
   return candidates;
 }
 
-async function localUpdates(services: RepositoryServices, known: PackageWithStatus[]): Promise<UpdateCandidate[]> {
+async function localUpdates(services: RepositoryServices, known: PackageWithStatus[], errors: string[]): Promise<UpdateCandidate[]> {
   const candidates: UpdateCandidate[] = [];
   for (const { package: record } of known.filter((item) => item.package.remote.source === 'local')) {
     try {
@@ -69,7 +75,7 @@ async function localUpdates(services: RepositoryServices, known: PackageWithStat
         });
       }
     } catch (error) {
-      logger.error(`cannot check ${record.base}: ${errorMessage(error)}`);
+      errors.push(`cannot check ${record.base}: ${errorMessage(error)}`);
     }
   }
   return candidates;
@@ -83,9 +89,10 @@ function vcsUpdates(services: RepositoryServices, known: PackageWithStatus[], no
 
 /**
  * What a run should build, by base: the queue first, then what the AUR, local PKGBUILDs and VCS ages say is
- * outdated. Held and ignored packages are skipped by the automatic checks (the queue is always honoured).
+ * outdated. Held and ignored packages are skipped by the automatic checks (the queue is always honoured). A check
+ * that fails is logged and reported in `errors`; the other checks still count.
  */
-export async function collectUpdates(services: RepositoryServices, filter: readonly string[], flags: UpdateFlags): Promise<UpdateCandidate[]> {
+export async function collectUpdates(services: RepositoryServices, filter: readonly string[], flags: UpdateFlags): Promise<UpdateCheck> {
   const now = Math.floor(Date.now() / 1000);
   const known = await services.state.packages.listPackages();
   const current = await services.publisher.baseVersions();
@@ -104,14 +111,16 @@ export async function collectUpdates(services: RepositoryServices, filter: reado
         .map((record) => ({ record, currentVersion: current.get(record.base), reason: 'queued' })),
     );
   }
+  const errors: string[] = [];
   if (flags.aur) {
     try {
       add(await aurUpdates(services, checked, now));
     } catch (error) {
-      logger.error(`cannot check the AUR for updates: ${errorMessage(error)}`);
+      errors.push(`cannot check the AUR for updates: ${errorMessage(error)}`);
     }
   }
-  if (flags.local) add(await localUpdates(services, checked));
+  if (flags.local) add(await localUpdates(services, checked, errors));
   if (flags.vcs) add(vcsUpdates(services, checked, now));
-  return [...candidates.values()].sort((left, right) => left.record.base.localeCompare(right.record.base));
+  for (const error of errors) logger.error(error);
+  return { candidates: [...candidates.values()].sort((left, right) => left.record.base.localeCompare(right.record.base)), errors };
 }

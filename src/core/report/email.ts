@@ -1,0 +1,98 @@
+/**
+ * The `email` report: an HTML mail listing the packages built in this run (skipped when nothing was built, unless
+ * `no_empty_report = no`), optionally with the full index (`template_full`) attached as `index.html`.
+ *
+ * `ssl`: `ssl` connects over TLS (usually port 465); `starttls` upgrades a plain connection and refuses to go on
+ * when the server cannot (usually port 587); `disabled` stays plain, even when the server offers STARTTLS.
+ * nodemailer is imported only when a mail is sent.
+ */
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { z } from 'zod';
+import { option } from '../configuration/schema.js';
+import { errorMessage } from '../errors.js';
+import { defineReportType, type ReportEnvironment, ReportError } from './report.js';
+import { builtEntries, chosenTemplate, formatDate, renderingContext, templateOptions, templateRenderer } from './report-context.js';
+
+export const SMTP_SSL_MODES = ['ssl', 'starttls', 'disabled'] as const;
+
+export const emailSchema = z.object({
+  ...templateOptions,
+  host: option.string(),
+  port: option.integer({ min: 1, max: 65535 }),
+  sender: option.string(),
+  receivers: option.list().refine((receivers) => receivers.length > 0, 'expected at least one address'),
+  ssl: option.oneOf(SMTP_SSL_MODES).default('disabled'),
+  user: option.string().optional(),
+  password: option.string().optional(),
+  /** Certificate authorities (PEM) to trust besides the system ones, e.g. for a private mail server. */
+  ca_file: option.path('file').optional(),
+  /** Seconds to wait for the server at each step. */
+  timeout: option.integer({ min: 1 }).default(30),
+  no_empty_report: option.boolean().default(true),
+  template_full: option.string().optional(),
+  /** The reference's older spelling of `template_full`: a path. */
+  full_template_path: option.path().optional(),
+});
+
+type EmailOptions = z.output<typeof emailSchema>;
+
+interface Attachment {
+  filename: string;
+  content: string;
+  contentType: string;
+}
+
+function trustedAuthorities(environment: ReportEnvironment): string[] | undefined {
+  const file = environment.configuration.getPath(environment.section, 'ca_file', undefined);
+  if (file === undefined) return undefined;
+  return [...tls.rootCertificates, readFileSync(file, 'utf8')];
+}
+
+async function send(options: EmailOptions, environment: ReportEnvironment, subject: string, html: string, attachments: Attachment[]): Promise<void> {
+  const { default: nodemailer } = await import('nodemailer');
+  const timeout = options.timeout * 1000;
+  const settings: SMTPTransport.Options = {
+    host: options.host,
+    port: options.port,
+    secure: options.ssl === 'ssl',
+    requireTLS: options.ssl === 'starttls',
+    ignoreTLS: options.ssl === 'disabled',
+    auth: options.user !== undefined && options.password !== undefined ? { user: options.user, pass: options.password } : undefined,
+    tls: { ca: trustedAuthorities(environment) },
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+  };
+  const transport = nodemailer.createTransport(settings);
+  const server = `${options.host}:${options.port} (ssl = ${options.ssl})`;
+  try {
+    const info = await transport.sendMail({ from: options.sender, to: options.receivers, subject, html, attachments });
+    if (info.rejected.length > 0) {
+      const refused = info.rejected.map((address: string | { address: string }) => (typeof address === 'string' ? address : address.address));
+      throw new ReportError(`the mail server ${server} refused ${refused.join(', ')} (the other receivers got the report)`);
+    }
+  } catch (error) {
+    if (error instanceof ReportError) throw error;
+    throw new ReportError(`cannot send the report mail through ${server}: ${errorMessage(error)}`, { cause: error });
+  } finally {
+    transport.close();
+  }
+}
+
+export const emailReport = defineReportType(emailSchema, async (options, environment, result, packages) => {
+  if (options.no_empty_report && result.success.length === 0) return;
+  const renderer = templateRenderer(environment);
+  const built = builtEntries(packages, new Set(result.success.map((item) => item.base)));
+  const body = renderer.render(chosenTemplate(environment, 'template', 'template_path', 'email-index.eta'), renderingContext(environment, options, built));
+
+  const attachments: Attachment[] = [];
+  const fullTemplate = chosenTemplate(environment, 'template_full', 'full_template_path');
+  if (fullTemplate !== undefined) {
+    const index = renderer.render(fullTemplate, renderingContext(environment, options, packages));
+    attachments.push({ filename: 'index.html', content: index, contentType: 'text/html; charset=utf-8' });
+  }
+  const subject = `${environment.repositoryId.name} build report at ${formatDate(Date.now() / 1000, 'plain')}`;
+  await send(options, environment, subject, body, attachments);
+});

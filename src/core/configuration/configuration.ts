@@ -188,8 +188,8 @@ export class Configuration {
     if (type !== undefined) return { section: target, type };
     const specific = this.repositoryId && overrideSectionNames(target, this.repositoryId).reverse().find((name) => this.hasSection(name));
     if (specific) return { section: specific, type: target };
-    if (this.hasSection(target)) return { section: target, type: target };
-    throw new ConfigurationError(`section [${target}] not found (it is used as a trigger target)`);
+    // like the reference: without a section of its own, the target name is its type (`target = console` works alone)
+    return { section: target, type: target };
   }
 
   repositoryPaths(): RepositoryPaths {

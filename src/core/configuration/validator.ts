@@ -92,6 +92,10 @@ export function validateConfiguration(configuration: Configuration, extraSchemas
       }
       for (const { section, type } of sections.filter(({ section }) => !checked.has(section))) {
         const schema = typeSchemas.get(type);
+        if (!configuration.hasSection(section) && schema === undefined) {
+          issues.push(finding(family, 'target', `section [${target}] not found, and '${target}' is no known type either`).issue);
+          continue;
+        }
         if (schema !== undefined) check(section, schema, { partial: false, typed: true });
         else {
           checked.add(section);
@@ -190,7 +194,7 @@ function targetSections(configuration: Configuration, target: string, defaultTyp
   const typed = configuration.get(target, 'type') ?? defaultType;
   if (configuration.repositoryId !== undefined || typed !== undefined) return [configuration.typedSection(target, defaultType)];
   const candidates = configuration.sections().filter((name) => name === target || name.startsWith(`${target}:`));
-  if (candidates.length === 0) return [configuration.typedSection(target)]; // throws: no such section
+  if (candidates.length === 0) return [configuration.typedSection(target)]; // the target name is its type
   return candidates.map((section) => ({ section, type: target }));
 }
 

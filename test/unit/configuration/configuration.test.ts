@@ -273,7 +273,7 @@ describe('Configuration.typedSection', () => {
     expect(configuration.typedSection('rsync')).toEqual({ section: 'rsync:aur', type: 'rsync' });
     expect(configuration.typedSection('email')).toEqual({ section: 'email:x86_64', type: 'email' });
     expect(configuration.typedSection('gitremote', 'gitremote')).toEqual({ section: 'gitremote', type: 'gitremote' });
-    expect(() => configuration.typedSection('absent')).toThrow('section [absent] not found (it is used as a trigger target)');
+    expect(configuration.typedSection('absent')).toEqual({ section: 'absent', type: 'absent' });
   });
 });
 

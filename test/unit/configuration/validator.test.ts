@@ -235,7 +235,7 @@ describe('validateConfiguration', () => {
   it('reports a trigger target without a section, and warns about targets of unknown types', () => {
     const issues = validateConfiguration(load('[report]\ntarget = nowhere thirdparty\n[thirdparty]\nanything = 1\n'));
     expect(issues).toEqual([
-      { section: 'report', key: 'target', severity: 'error', message: 'section [nowhere] not found (it is used as a trigger target)' },
+      { section: 'report', key: 'target', severity: 'error', message: "section [nowhere] not found, and 'nowhere' is no known type either" },
       { section: 'thirdparty', severity: 'warning', message: "no schema known for type 'thirdparty' (a third-party trigger?): options not checked" },
     ]);
   });

@@ -56,11 +56,12 @@ export class Application {
 
   /** The whole `repo-update`: collect, then build and publish (also publishes archives waiting in `packages/`). */
   async updateAll(filter: readonly string[], options: UpdateOptions): Promise<Result> {
-    const { candidates } = await this.updates(filter, options);
+    const { candidates, errors } = await this.updates(filter, options);
     for (const candidate of candidates) {
       logger.info(`${candidate.record.base}: ${candidate.currentVersion ?? 'new'} -> ${candidate.record.version} (${candidate.reason})`);
     }
-    return this.update(candidates, options);
+    const result = await this.update(candidates, options);
+    return { ...result, errors: [...result.errors, ...errors] };
   }
 }
 

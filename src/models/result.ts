@@ -17,8 +17,10 @@ export interface Result {
   failed: FailedPackage[];
   /** Package names that left the repository. */
   removed: string[];
+  /** Update checks that could not be made (e.g. the AUR unreachable): the run went on without them. */
+  errors: string[];
 }
 
 export function emptyResult(): Result {
-  return { success: [], failed: [], removed: [] };
+  return { success: [], failed: [], removed: [], errors: [] };
 }

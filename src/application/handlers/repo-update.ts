@@ -40,9 +40,10 @@ export function reportResult(result: Result, json: boolean): number {
     for (const item of result.success) print(`built ${item.base} ${item.version} in ${item.duration.toFixed(1)} s`);
     for (const item of result.failed) print(`failed ${item.base}${item.version ? ` ${item.version}` : ''}: ${item.reason}`);
     for (const name of result.removed) print(`removed ${name}`);
-    if (result.success.length + result.failed.length + result.removed.length === 0) print('nothing to do');
+    for (const error of result.errors) print(`error: ${error}`);
+    if (result.success.length + result.failed.length + result.removed.length + result.errors.length === 0) print('nothing to do');
   }
-  return result.failed.length > 0 ? 1 : 0;
+  return result.failed.length > 0 || result.errors.length > 0 ? 1 : 0;
 }
 
 async function run(context: Parameters<RepositoryHandler['run']>[0], args: UpdateArguments): Promise<number> {

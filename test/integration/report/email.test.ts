@@ -206,7 +206,7 @@ describe('email report', () => {
 
   it('skips the mail when nothing was built, unless no_empty_report = no', async () => {
     const server = await startSmtp(tls, {});
-    const nothing = { success: [], failed: [{ base: 'ahr-report-lib', version: '1:0.9-2', reason: 'failed' }], removed: [] };
+    const nothing = { success: [], failed: [{ base: 'ahr-report-lib', version: '1:0.9-2', reason: 'failed' }], removed: [], errors: [] };
     try {
       expect(await runReportTrigger(sandbox, section(server.port), nothing)).toBeUndefined();
       expect(server.mails).toEqual([]);

@@ -14,6 +14,7 @@ const RESULT: Result = {
   success: [{ base: 'ahr-new', version: '1.0-1', duration: 12.34 }],
   failed: [{ base: 'ahr-broken-package', version: '2:0.1-3', reason: 'build failed: exit code 2\nsecond line of the log' }],
   removed: ['ahr-old'],
+  errors: [],
 };
 
 /** What `task` writes to standard output. */

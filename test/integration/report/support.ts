@@ -79,7 +79,7 @@ export async function emptySandbox(): Promise<Sandbox> {
     key: await testKey(),
     output: path.join(directory, 'output'),
     entries: [],
-    result: { success: [], failed: [], removed: [] },
+    result: { success: [], failed: [], removed: [], errors: [] },
     cleanup: () => rm(directory, { recursive: true, force: true }),
   };
 }
@@ -184,7 +184,7 @@ export function syntheticEntry(name: string, overrides: Partial<RepositoryEntry>
 /** A result saying these entries' bases were built. */
 export function builtResult(entries: readonly RepositoryEntry[]): Result {
   const bases = new Map(entries.map((entry) => [entry.base, entry.version]));
-  return { success: [...bases].map(([base, version]) => ({ base, version, duration: 1.5 })), failed: [], removed: [] };
+  return { success: [...bases].map(([base, version]) => ({ base, version, duration: 1.5 })), failed: [], removed: [], errors: [] };
 }
 
 /**

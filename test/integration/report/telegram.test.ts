@@ -67,7 +67,7 @@ describe('telegram report', () => {
 
   it('sends nothing when nothing was built', async () => {
     telegram.messages.length = 0;
-    expect(await runReportTrigger(sandbox, section(), { success: [], failed: [], removed: [] }, [syntheticEntry('ahr-one')])).toBeUndefined();
+    expect(await runReportTrigger(sandbox, section(), { success: [], failed: [], removed: [], errors: [] }, [syntheticEntry('ahr-one')])).toBeUndefined();
     expect(telegram.messages).toEqual([]);
   });
 

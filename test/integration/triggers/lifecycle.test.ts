@@ -60,7 +60,7 @@ describe('trigger lifecycle through the CLI', () => {
     await service.expectCli(['repo-triggers', service.recorder]);
     const events = await service.takeEvents();
     expect(events.map((event) => `${event.hook} ${event.label}`)).toEqual(['start default', 'result default', 'stop default']);
-    expect(events[1]!.result).toEqual({ success: [], failed: [], removed: [] });
+    expect(events[1]!.result).toEqual({ success: [], failed: [], removed: [], errors: [] });
     expect(events[1]!.packages).toEqual(['trig-one 1.0-1']);
   });
 
@@ -82,7 +82,7 @@ describe('trigger lifecycle through the CLI', () => {
     const remove = await service.expectCli(['package-remove', 'trig-one'], 1);
     expect(remove.stdout.trim()).toBe('removed trig-one');
     const result = (await service.takeEvents()).find((event) => event.hook === 'result' && event.label === 'default');
-    expect(result?.result).toEqual({ success: [], failed: [], removed: ['trig-one'] });
+    expect(result?.result).toEqual({ success: [], failed: [], removed: ['trig-one'], errors: [] });
     expect(result?.packages).toEqual([]);
   });
 

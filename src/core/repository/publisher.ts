@@ -107,8 +107,17 @@ export class RepositoryPublisher {
       .filter((file) => existsSync(file));
   }
 
+  /** Temporary files (`.<name>.<hex>.tmp`) a killed run left behind; we hold the lock, so none is in use. */
+  private async sweepTemporaries(): Promise<void> {
+    for (const directory of [this.paths.packages, this.paths.repository]) {
+      const names = await fs.readdir(directory).catch(() => [] as string[]);
+      await Promise.all(names.filter((name) => /^\..+\.[0-9a-f]{12}\.tmp$/.test(name)).map((name) => fs.rm(path.join(directory, name), { force: true })));
+    }
+  }
+
   async publish(request: PublishRequest): Promise<PublishResult> {
     await fs.mkdir(this.paths.repository, { recursive: true });
+    await this.sweepTemporaries();
     const index = await this.index();
     const next = new Map(index);
     const removed: RepositoryEntry[] = [];

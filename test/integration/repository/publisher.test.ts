@@ -116,3 +116,20 @@ describe('repository publisher', () => {
     expect(readdirSync(other.packages).length).toBe(split.length);
   });
 });
+
+describe('repository publisher after a killed run', () => {
+  it('removes the temporary files the killed run left', async () => {
+    const paths = makePaths();
+    await fs.mkdir(paths.packages, { recursive: true });
+    await fs.mkdir(paths.repository, { recursive: true });
+    const leftovers = [
+      path.join(paths.packages, '.foo-1-1-any.pkg.tar.zst.sig.0123456789ab.tmp'),
+      path.join(paths.repository, '.demo.db.tar.gz.ba9876543210.tmp'),
+    ];
+    for (const file of leftovers) await fs.writeFile(file, 'partial');
+    await fs.writeFile(path.join(paths.repository, '.keep-me'), 'not ours');
+    await new RepositoryPublisher(paths).publish({ archives: [], remove: [] });
+    for (const file of leftovers) expect(existsSync(file), file).toBe(false);
+    expect(existsSync(path.join(paths.repository, '.keep-me'))).toBe(true);
+  });
+});

@@ -152,7 +152,7 @@ describe('upload trigger', () => {
     expect(log).toMatch(/\[incomplete\] chunk_size: must be at least 5242880, got '1024'/);
     expect(log).toMatch(/upload target half-keys failed: \[half-keys\] secret_key: missing: secret_key is required with access_key/);
     expect(log).toMatch(/upload target unknown failed: \[unknown\]: unknown upload type 'ftp', expected one of: rsync, s3, github, remote-service, ahriman/);
-    expect(log).toMatch(/upload target missing failed: section \[missing\] not found/);
+    expect(log).toMatch(/upload target missing failed: \[missing\]: unknown upload type 'missing'/);
   });
 
   it('does nothing without targets and declares a schema for every upload type', async () => {

@@ -70,6 +70,13 @@ export class PackageOperations {
           $packager: record.packager,
         },
       );
+      // a new base is `unknown` from now on, so its status time does not change on every read
+      await this.database.run(
+        `start the status of ${record.base}`,
+        `INSERT INTO package_statuses (repository, package_base, status, last_updated)
+         VALUES ($repository, $base, 'unknown', $timestamp) ON CONFLICT DO NOTHING`,
+        { $repository: this.repository.id, $base: record.base, $timestamp: currentUnixTime() },
+      );
       for (const [name, description] of Object.entries(record.packages)) {
         await this.savePackageName(record.base, name, description);
       }

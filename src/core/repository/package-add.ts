@@ -8,6 +8,7 @@ import type { PkgbuildPatch } from '../../models/patch.js';
 import type { PackageRecord } from '../../models/package-record.js';
 import type { PackageSource } from '../../models/package-source.js';
 import type { AurPackage } from '../alpm/remote/aur.js';
+import { readOfficialPackages, readOfficialSettings } from '../alpm/remote/official.js';
 import { parsePackageFileName, validatePackageName } from '../alpm/validation.js';
 import { temporarySibling } from '../atomic-file.js';
 import { importLocal } from '../build/sources.js';
@@ -15,7 +16,7 @@ import { InvalidInputError } from '../errors.js';
 import { fetchWithRetries } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
 import { readAurSettings } from './build-settings.js';
-import { recordFromAur, recordFromPackageInfo } from './records.js';
+import { recordFromAur, recordFromOfficial, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
 import type { RepositoryState } from './state.js';
 
@@ -130,7 +131,8 @@ function planTarget(services: RepositoryServices, target: string, requested: Pac
       parsePackageFileName(path.basename(new URL(target).pathname));
       break;
     case 'repository':
-      throw new InvalidInputError(`${target}: adding packages of the official repositories is not supported yet; use the AUR or a local PKGBUILD`);
+      validatePackageName(target);
+      break;
   }
   return { target, source };
 }
@@ -145,6 +147,12 @@ export async function addPackages(services: RepositoryServices, targets: string[
   const found = aurNames.length > 0 ? await services.aur.info(aurNames) : new Map<string, AurPackage>();
   const missing = aurNames.filter((name) => !found.has(name));
   if (missing.length > 0) throw new InvalidInputError(`not found in the AUR: ${missing.join(', ')}`);
+  const officialNames = planned.filter((item) => item.source === 'repository').map((item) => item.target);
+  const official = officialNames.length > 0 ? await readOfficialPackages(readOfficialSettings(services.configuration, services.paths)) : undefined;
+  const notOfficial = officialNames.filter((name) => !official?.has(name));
+  if (notOfficial.length > 0) {
+    throw new InvalidInputError(`not in the sync databases of [alpm] repositories: ${notOfficial.join(', ')} (download them with -y)`);
+  }
 
   const result: AddResult = { queued: [], archives: [] };
   await fs.mkdir(services.paths.packages, { recursive: true });
@@ -169,6 +177,11 @@ export async function addPackages(services: RepositoryServices, targets: string[
         break;
       }
     }
+  }
+  for (const name of officialNames) {
+    const record = recordFromOfficial(official!.get(name)!, null);
+    await queuePackage(services.state, record, options.patches);
+    result.queued.push(record.base);
   }
   for (const aurPackage of new Map([...found.values()].map((item) => [item.packageBase, item])).values()) {
     const record = recordFromAur(services.aur, aurPackage, null);

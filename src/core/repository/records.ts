@@ -3,6 +3,7 @@ import type { RemoteSource } from '../../models/package-source.js';
 import { dependencyName } from '../alpm/dependency.js';
 import type { AurClient, AurPackage } from '../alpm/remote/aur.js';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
+import type { DescEntry } from '../alpm/sync-database.js';
 import type { SrcinfoPackage } from '../alpm/srcinfo.js';
 import type { PackageBaseInfo } from '../build/package-info.js';
 
@@ -79,6 +80,28 @@ export function recordFromAur(client: AurClient, aurPackage: AurPackage, package
         url: aurPackage.url,
       },
     },
+  };
+}
+
+/** Where the distribution keeps the PKGBUILD of a package base (the reference's locations). */
+export function officialRemote(packageBase: string): RemoteSource {
+  return {
+    source: 'repository',
+    gitUrl: `https://gitlab.archlinux.org/archlinux/packaging/packages/${encodeURIComponent(packageBase)}.git`,
+    webUrl: `https://archlinux.org/packages/${encodeURIComponent(packageBase)}`,
+    path: '.',
+    branch: 'main',
+  };
+}
+
+/** A package of a distribution sync database, to be rebuilt from the distribution's PKGBUILD. */
+export function recordFromOfficial(entry: DescEntry, packager: string | null): PackageRecord {
+  return {
+    base: entry.base,
+    version: entry.version,
+    remote: officialRemote(entry.base),
+    packager,
+    packages: { [entry.name]: { ...descriptionFromEntry({ ...entry, files: [] }), architecture: null, archiveSize: null, buildDate: null, filename: null, installedSize: null } },
   };
 }
 

@@ -3,7 +3,8 @@ import type { PackageWithStatus } from '../database/operations/packages.js';
 import { vercmp } from '../alpm/vercmp.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
-import { recordFromAur, recordFromPackageInfo } from './records.js';
+import { readOfficialPackages, readOfficialSettings } from '../alpm/remote/official.js';
+import { recordFromAur, recordFromOfficial, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
 
 export interface UpdateFlags {
@@ -58,6 +59,21 @@ async function aurUpdates(services: RepositoryServices, known: PackageWithStatus
       currentVersion: record.version,
       reason: `AUR has ${remote.version}`,
     });
+  }
+  return candidates;
+}
+
+/** Packages rebuilt from the distribution's PKGBUILDs whose sync database version is newer (no HTTP: the `-y` copies). */
+async function officialUpdates(services: RepositoryServices, known: PackageWithStatus[]): Promise<UpdateCandidate[]> {
+  const fromOfficial = known.filter((item) => item.package.remote.source === 'repository');
+  if (fromOfficial.length === 0) return [];
+  const official = await readOfficialPackages(readOfficialSettings(services.configuration, services.paths));
+  const candidates: UpdateCandidate[] = [];
+  for (const { package: record } of fromOfficial) {
+    const entry = [record.base, ...Object.keys(record.packages)].map((name) => official?.get(name)).find((item) => item?.base === record.base);
+    if (entry && vercmp(entry.version, record.version) > 0) {
+      candidates.push({ record: { ...recordFromOfficial(entry, record.packager), packages: record.packages }, currentVersion: record.version, reason: `the distribution has ${entry.version}` });
+    }
   }
   return candidates;
 }
@@ -118,6 +134,7 @@ export async function collectUpdates(services: RepositoryServices, filter: reado
     } catch (error) {
       errors.push(`cannot check the AUR for updates: ${errorMessage(error)}`);
     }
+    add(await officialUpdates(services, checked));
   }
   if (flags.local) add(await localUpdates(services, checked, errors));
   if (flags.vcs) add(vcsUpdates(services, checked, now));

@@ -8,7 +8,7 @@ import { errorMessage } from '../../errors.js';
 import { type HttpPolicy, HttpError, fetchWithRetries } from '../../http/client.js';
 import { getLogger } from '../../log/logger.js';
 import { dependencyName } from '../dependency.js';
-import { readSyncDatabase } from '../sync-database.js';
+import { type SyncDatabaseEntry, readSyncDatabase } from '../sync-database.js';
 
 /** `[alpm]`: which distribution repositories exist, where their sync databases come from and are kept. */
 export interface OfficialSettings {
@@ -60,22 +60,31 @@ export async function refreshSyncDatabases(settings: OfficialSettings, architect
 }
 
 /**
- * Every package name and provided name of the distribution repositories, from the sync databases present.
- * Undefined when there are none (e.g. a Debian build host without `-y`): dependencies cannot be checked then.
+ * The packages of the distribution repositories by name, from the sync databases present (the first repository of
+ * `[alpm] repositories` wins, as in pacman). Undefined when there are none (e.g. a Debian build host without `-y`).
  */
-export async function officialPackageNames(settings: OfficialSettings): Promise<Set<string> | undefined> {
+export async function readOfficialPackages(settings: OfficialSettings): Promise<Map<string, SyncDatabaseEntry> | undefined> {
   const files = settings.repositories.map((repository) => path.join(settings.syncDirectory, `${repository}.db`)).filter((file) => existsSync(file));
   if (files.length === 0) return undefined;
-  const names = new Set<string>();
+  const packages = new Map<string, SyncDatabaseEntry>();
   for (const file of files) {
     try {
-      for (const entry of await readSyncDatabase(file)) {
-        names.add(entry.name);
-        for (const provided of entry.provides) names.add(dependencyName(provided));
-      }
+      for (const entry of await readSyncDatabase(file)) if (!packages.has(entry.name)) packages.set(entry.name, entry);
     } catch (error) {
       logger.error(`cannot read ${file}: ${errorMessage(error)}`);
     }
+  }
+  return packages;
+}
+
+/** Every package name and provided name of the distribution repositories; undefined when no sync database is present. */
+export async function officialPackageNames(settings: OfficialSettings): Promise<Set<string> | undefined> {
+  const packages = await readOfficialPackages(settings);
+  if (packages === undefined) return undefined;
+  const names = new Set<string>();
+  for (const entry of packages.values()) {
+    names.add(entry.name);
+    for (const provided of entry.provides) names.add(dependencyName(provided));
   }
   return names;
 }

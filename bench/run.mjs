@@ -18,6 +18,7 @@ const QUICK_ARGUMENTS = {
   'log-writer.mjs': ['2000'],
   'publish.mjs': ['20,50'],
   'report-html.mjs': ['1000'],
+  's3-sync.mjs': ['200'],
 };
 
 /** Scripts here that measure nothing: report-screenshot.mjs draws a picture of the report for people to look at. */

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { recordDependencies } from '../../core/repository/records.js';
 import { asList } from '../arguments.js';
 import { Application } from '../application.js';
 import { MUTATING, type RepositoryHandler, print } from '../handler.js';
@@ -33,7 +34,7 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
     const selected = known.filter(({ package: record, status }) => {
       if (args.status && status.status !== args.status) return false;
       if (args.dependsOn.length === 0) return true;
-      const dependencies = Object.values(record.packages).flatMap((item) => [...item.depends, ...item.makeDepends, ...item.checkDepends]);
+      const dependencies = recordDependencies(record);
       return args.dependsOn.some((name) => dependencies.includes(name));
     });
     if (args.dryRun) {

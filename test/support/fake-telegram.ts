@@ -3,9 +3,8 @@
  * loopback: it records what a bot sent and answers as Telegram does, including its errors (unknown token, unknown
  * chat, message too long).
  */
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LocalHttpServer } from './local-http-server.js';
 
 export interface SentMessage {
   token: string;
@@ -16,34 +15,19 @@ export interface SentMessage {
 
 const MAX_MESSAGE_LENGTH = 4096;
 
-export class FakeTelegram {
+export class FakeTelegram extends LocalHttpServer {
   readonly messages: SentMessage[] = [];
-  private readonly server = http.createServer((request, response) => void this.handle(request, response));
 
   constructor(
     /** The only bot token accepted. */
     readonly token: string,
     /** The chats that exist. */
     readonly chats: readonly string[],
-  ) {}
-
-  async start(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return this;
+  ) {
+    super();
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    this.server.close();
-    await once(this.server, 'close');
-  }
-
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const answer = (status: number, body: object): void => {
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };

@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LocalHttpServer } from '../../support/local-http-server.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { removeTestKeys } from '../../support/keys.js';
 import { emptySandbox, runReportTrigger, type Sandbox } from './support.js';
@@ -13,29 +12,12 @@ interface Call {
 }
 
 /** The part of an ahriman web service remote-call talks to: login, update, process status. */
-class FakeWebService {
+class FakeWebService extends LocalHttpServer {
   readonly calls: Call[] = [];
   /** How many status checks answer that the process still runs. */
   aliveChecks = 0;
-  private readonly server = http.createServer((request, response) => void this.handle(request, response));
 
-  async start(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return this;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    this.server.close();
-    await once(this.server, 'close');
-  }
-
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

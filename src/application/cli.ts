@@ -15,7 +15,7 @@ function globalOptions(argv: Argv): Argv {
     .option('repository', { alias: 'r', type: 'string', describe: 'filter by repository name (repeatable)' })
     .option('repository-id', { type: 'string', hidden: true, describe: 'systemd instance: <arch>-<repo>' })
     .option('configuration', { alias: 'c', type: 'string', default: DEFAULT_CONFIGURATION, describe: 'configuration path' })
-    .option('force', { type: 'boolean', default: false, describe: 'remove the repository lock before start' })
+    .option('force', { type: 'boolean', default: false, describe: 'break the repository lock even when a live process holds it (a dead holder never needs this)' })
     .option('lock', {
       alias: 'l',
       type: 'string',

@@ -131,7 +131,8 @@ export class RepositoryLock {
     const connection = await this.open();
     const opened = inode(this.path);
     try {
-      await RepositoryLock.exec(connection, `PRAGMA busy_timeout = ${Math.max(0, Math.round(waitMs))}`);
+      // the lock database holds no data: its rollback journal would only be disk writes for nothing
+      await RepositoryLock.exec(connection, `PRAGMA busy_timeout = ${Math.max(0, Math.round(waitMs))}; PRAGMA journal_mode = MEMORY`);
       await RepositoryLock.exec(connection, 'BEGIN EXCLUSIVE');
     } catch (error) {
       await RepositoryLock.close(connection);

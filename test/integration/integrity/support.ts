@@ -7,8 +7,8 @@
  *   (a) pacman (SigLevel Required) syncs the served repository;
  *   (b) every listed file is present with its listed sha256;
  *   (c) `.db` and `.files` list the same entries;
- *   (d) the state database (package-status --json) agrees with the served database, unless an unfinished publish
- *       journal entry explains the difference.
+ *   (d) the state database (its package bases and statuses) agrees with the served database, unless an unfinished
+ *       publish journal entry explains the difference.
  * After the next run (the interrupted command again, then repo-update), the outcome equals the one of the
  * uninterrupted command exactly.
  */
@@ -22,11 +22,12 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sqlite3 from 'sqlite3';
 import tar from 'tar-stream';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { run, type RunResult } from '../../../src/core/process.js';
 import { CLI, ahriman } from '../../support/cli.js';
-import { readSteps, shimEnvironment, type KillPoint, type Step } from '../../support/kill-shim.js';
-import { testKey, type TestKey } from '../../support/keys.js';
-import { createPacmanRoot, type PacmanClient } from '../../support/pacman-client.js';
+import { readSteps, removeKillShim, shimEnvironment, type KillPoint, type Step } from '../../support/kill-shim.js';
+import { removeTestKeys, testKey, type TestKey } from '../../support/keys.js';
+import { createPacmanRoot, removeKeyringTemplate, type PacmanClient } from '../../support/pacman-client.js';
 
 export const REPOSITORY = 'demo';
 export const ARCHITECTURE = 'x86_64';
@@ -461,3 +462,49 @@ export const INCOMING: readonly ArchiveSpec[] = [
   { name: 'ki-split-one', base: 'ki-split', version: '2.0-1' },
   { name: 'ki-split-two', base: 'ki-split', version: '2.0-1' },
 ];
+
+/**
+ * The repository of one test file: {@link PUBLISHED} published, then `prepare`d, then snapshotted (every kill starts
+ * from the snapshot). Registers its setup and cleanup with the enclosing describe.
+ */
+export function useRepository(prepare: (repository: Repository) => Promise<void> = async () => undefined): () => Repository {
+  let repository: Repository | undefined;
+  beforeAll(async () => {
+    repository = await Repository.create(PUBLISHED);
+    await prepare(repository);
+    await repository.snapshot();
+  });
+  afterAll(async () => {
+    await repository?.cleanup();
+    await removeKillShim();
+    await removeKeyringTemplate();
+    await removeTestKeys();
+  });
+  return () => {
+    if (!repository) throw new Error('the repository is made in beforeAll');
+    return repository;
+  };
+}
+
+/** Stages {@link INCOMING} with package-add; returns the directory of its archives. */
+export async function stageIncoming(repository: Repository): Promise<string> {
+  const directory = await writeArchives(path.join(repository.directory, 'incoming'), INCOMING);
+  await repository.expectCli(['package-add', directory]);
+  return directory;
+}
+
+/** Prints the report, then expects no inconsistent state and no wrong rerun (and, for step kills, a kill per step). */
+export function expectNoFindings(report: KillReport, everyStep: boolean): void {
+  printReport(report);
+  if (everyStep) {
+    expect(report.steps).toBeGreaterThan(0);
+    expect(report.kills).toBe(report.steps);
+  } else {
+    expect(report.kills).toBeGreaterThan(0);
+  }
+  expect(report.inconsistent).toEqual([]);
+  expect(report.wrongReruns).toEqual([]);
+}
+
+/** Every kill test takes minutes: one CLI run per step, plus the checks and the rerun. */
+export const KILL_TEST_TIMEOUT_MS = 1_200_000;

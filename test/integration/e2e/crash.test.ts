@@ -25,9 +25,9 @@ const BULK_PAYLOAD = 256 * 1024;
  * Writes the bulk packages of one version into `directory`, made the way makepkg lays an archive out (`.PKGINFO`
  * first, then the files) with bsdtar: one makepkg run per package would take minutes.
  */
-async function writeBulkArchives(directory: string, pkgver: string): Promise<void> {
+async function writeBulkArchives(directory: string, pkgver: string, names: readonly string[] = BULK_NAMES): Promise<void> {
   await mkdir(directory, { recursive: true });
-  for (const name of BULK_NAMES) {
+  for (const name of names) {
     const root = await mkdtemp(path.join(directory, '.root-'));
     await mkdir(path.join(root, 'usr/share', name), { recursive: true });
     await writeFile(path.join(root, 'usr/share', name, 'data'), randomBytes(BULK_PAYLOAD));
@@ -129,10 +129,12 @@ describe('repo-update killed with SIGKILL', () => {
     update.child.kill('SIGKILL');
     expect(await update.exited).toBeNull();
 
-    expect(await expectConsistent(crashed)).toEqual(['ahr-stable 1.0-1']);
-    expect(await queued(crashed)).toEqual(['ahr-slow queued']);
+    // the killed run's working copy is left, until the next command taking the lock removes it
     const workspaces = path.join(crashed.sandbox.root, 'build', 'demo', 'x86_64');
     expect(await readdir(workspaces)).toHaveLength(1);
+    expect(await expectConsistent(crashed)).toEqual(['ahr-stable 1.0-1']);
+    expect(await queued(crashed)).toEqual(['ahr-slow queued']);
+    expect(await readdir(workspaces)).toEqual([]);
 
     const pkgbuild = path.join(slowDirectory, 'PKGBUILD');
     await writeFile(pkgbuild, slowPkgbuild(0));
@@ -151,10 +153,19 @@ describe('repo-update killed with SIGKILL', () => {
     /** How many filesystem steps publishing the bulk packages into a fresh repository takes. */
     let steps: number;
 
+    /** A service serving one package already, as the repositories the kills interrupt do. */
+    const publishingService = async (): Promise<Service> => {
+      const created = await service();
+      await created.expectCli(['package-add', path.join(archives, 'first')]);
+      await created.expectCli(['repo-update']);
+      return created;
+    };
+
     beforeAll(async () => {
       archives = await mkdtemp(path.join(os.tmpdir(), 'ahriman-crash-archives-'));
       await writeBulkArchives(path.join(archives, '2.0'), '2.0');
-      const probe = await service();
+      await writeBulkArchives(path.join(archives, 'first'), '1.0', ['ahr-first']);
+      const probe = await publishingService();
       await probe.expectCli(['package-add', path.join(archives, '2.0')]);
       const log = path.join(await probe.temporaryDirectory(), 'count.log');
       const counted = await probe.cli(['repo-update'], await shimEnvironment(log));
@@ -168,14 +179,14 @@ describe('repo-update killed with SIGKILL', () => {
 
     // where in the publish the kill lands, as a fraction of its steps
     it.each([0.05, 0.35, 0.65, 0.95])('killed at %f of its steps: consistent, and the next run publishes everything', async (fraction) => {
-      const crashed = await service();
+      const crashed = await publishingService();
       await crashed.expectCli(['package-add', path.join(archives, '2.0')]);
       await killUpdateAt(crashed, Math.max(1, Math.floor(steps * fraction)));
       await expectConsistent(crashed);
 
       await crashed.expectCli(['repo-update']);
       expect(await stagedArchives(crashed)).toEqual([]);
-      expect(await expectConsistent(crashed)).toEqual(BULK_NAMES.map((name) => `${name} 2.0-1`));
+      expect(await expectConsistent(crashed)).toEqual([...BULK_NAMES.map((name) => `${name} 2.0-1`), 'ahr-first 1.0-1']);
       const pacman = await crashed.pacman();
       const installed = await pacman.run(['-Sy', '--noconfirm', '--noscriptlet', 'ahr-bulk-01', `ahr-bulk-${BULK_COUNT}`]);
       expect(installed.code, installed.stderr).toBe(0);
@@ -183,7 +194,7 @@ describe('repo-update killed with SIGKILL', () => {
     });
 
     it('killed while rebuilt archives replace served ones of the same name: consistent, and the next run lists them', async () => {
-      const crashed = await service();
+      const crashed = await publishingService();
       await crashed.expectCli(['package-add', path.join(archives, '2.0')]);
       await crashed.expectCli(['repo-update']);
       const rebuilt = path.join(await crashed.temporaryDirectory(), '2.0');

@@ -8,7 +8,8 @@
  * counts once, so a step lands between two commits of the state database rather than inside one).
  *
  * Environment (read once, then removed so that child processes such as gpg run without the shim):
- *   AHR_SHIM_LOG=FILE      append "N op path[ -> path]" for every step (counting mode), and "killed N ..." on a kill
+ *   AHR_SHIM_LOG=FILE      append "N NANOSECONDS op path[ -> path]" for every step (counting mode; the time is
+ *                          CLOCK_MONOTONIC, the clock of Node's process.hrtime), and "killed N ..." on a kill
  *   AHR_SHIM_KILL_AT=N     kill before the N-th step (1-based) matching AHR_SHIM_OP and AHR_SHIM_SUFFIX
  *   AHR_SHIM_OP=OP         only count steps of this op (rename, unlink, symlink, link, mkdir, rmdir, write); default all
  *   AHR_SHIM_SUFFIX=TEXT   only count steps whose path (either path of a rename or link) ends with TEXT
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_TRACKED_FD 65536
@@ -80,8 +82,11 @@ static void step(const char *op, const char *path, const char *second) {
   __atomic_add_fetch(&counted, 1, __ATOMIC_SEQ_CST);
   char line[8400];
   int killing = kill_at > 0 && number == kill_at;
-  snprintf(line, sizeof line, "%s%ld %s %s%s%s\n", killing ? "killed " : "", number, op, path ? path : "?",
-           second ? " -> " : "", second ? second : "");
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  snprintf(line, sizeof line, "%s%ld %lld %s %s%s%s\n", killing ? "killed " : "", number,
+           (long long)now.tv_sec * 1000000000LL + now.tv_nsec, op, path ? path : "?", second ? " -> " : "",
+           second ? second : "");
   if (killing || kill_at == 0) write_log(line);
   if (killing) {
     syscall(SYS_kill, getpid(), SIGKILL);

@@ -13,6 +13,8 @@ const SOURCE = fileURLToPath(new URL('./kill-shim.c', import.meta.url));
 export interface Step {
   /** 1-based position among the steps of the run. */
   number: number;
+  /** CLOCK_MONOTONIC in nanoseconds, comparable with `process.hrtime.bigint()`. */
+  time: bigint;
   op: string;
   path: string;
 }
@@ -60,9 +62,9 @@ export async function readSteps(log: string): Promise<{ steps: Step[]; killed: S
   const steps: Step[] = [];
   let killed: Step | undefined;
   for (const line of text.split('\n')) {
-    const match = /^(killed )?(\d+) (\S+) (.*)$/.exec(line);
+    const match = /^(killed )?(\d+) (\d+) (\S+) (.*)$/.exec(line);
     if (!match) continue;
-    const step = { number: Number(match[2]), op: match[3]!, path: match[4]! };
+    const step = { number: Number(match[2]), time: BigInt(match[3]!), op: match[4]!, path: match[5]! };
     if (match[1]) killed = step;
     else steps.push(step);
   }

@@ -404,24 +404,28 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * Kills the scenario's command `kills` times at random moments within the time an uninterrupted run takes (seeded),
- * with the same checks as {@link killAtEveryStep}.
+ * Kills the scenario's command `kills` times at random moments (seeded) of the window in which an uninterrupted run
+ * makes its filesystem steps (a kill during start-up would only test start-up), with the same checks as
+ * {@link killAtEveryStep}.
  */
 export async function killAtRandomTimes(repository: Repository, scenario: Scenario, kills: number, seed: number): Promise<KillReport> {
   const rerun = scenario.rerun ?? [scenario.command, REPO_UPDATE];
   await repository.restore();
-  const started = performance.now();
-  await repository.expectCli(scenario.command);
-  const duration = performance.now() - started;
+  const started = process.hrtime.bigint();
+  const steps = await repository.countSteps(scenario.command);
+  const milliseconds = (time: bigint | undefined): number => Number(((time ?? started) - started) / 1_000_000n);
+  // a margin on both sides: what a run does just before its first step and after its last one counts as well
+  const from = Math.max(0, milliseconds(steps[0]?.time) - 20);
+  const to = milliseconds(steps[steps.length - 1]?.time) + 20;
   for (const command of rerun.slice(1)) await repository.expectCli(command);
   const expected = await repository.check();
   if (expected.problems.length > 0) throw new Error(`the uninterrupted run is inconsistent: ${expected.problems.join('; ')}`);
 
   const random = seededRandom(seed);
-  const report: KillReport = { scenario: `${scenario.name} (random, seed ${seed})`, steps: 0, kills: 0, inconsistent: [], wrongReruns: [] };
+  const report: KillReport = { scenario: `${scenario.name} (random in ${from}-${to} ms, seed ${seed})`, steps: steps.length, kills: 0, inconsistent: [], wrongReruns: [] };
   for (let index = 0; index < kills; index += 1) {
     await repository.restore();
-    const delay = Math.round(random() * duration);
+    const delay = Math.round(from + random() * (to - from));
     if (await repository.runKilledAfter(scenario.command, delay)) report.kills += 1;
     const where = `${delay} ms`;
     const afterKill = await repository.check();

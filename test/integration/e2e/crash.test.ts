@@ -25,7 +25,7 @@ const BULK_PAYLOAD = 256 * 1024;
  * Writes the bulk packages of one version into `directory`, made the way makepkg lays an archive out (`.PKGINFO`
  * first, then the files) with bsdtar: one makepkg run per package would take minutes.
  */
-async function writeBulkArchives(directory: string, pkgver: string, names: readonly string[] = BULK_NAMES): Promise<void> {
+async function writeBulkArchives(directory: string, pkgver: string, names: readonly string[] = BULK_NAMES, base = 'ahr-bulk'): Promise<void> {
   await mkdir(directory, { recursive: true });
   for (const name of names) {
     const root = await mkdtemp(path.join(directory, '.root-'));
@@ -33,7 +33,7 @@ async function writeBulkArchives(directory: string, pkgver: string, names: reado
     await writeFile(path.join(root, 'usr/share', name, 'data'), randomBytes(BULK_PAYLOAD));
     const pkginfo = [
       `pkgname = ${name}`,
-      'pkgbase = ahr-bulk',
+      `pkgbase = ${base}`,
       `pkgver = ${pkgver}-1`,
       `pkgdesc = bulk package ${name}`,
       `builddate = ${Math.floor(Date.now() / 1000)}`,
@@ -164,7 +164,7 @@ describe('repo-update killed with SIGKILL', () => {
     beforeAll(async () => {
       archives = await mkdtemp(path.join(os.tmpdir(), 'ahriman-crash-archives-'));
       await writeBulkArchives(path.join(archives, '2.0'), '2.0');
-      await writeBulkArchives(path.join(archives, 'first'), '1.0', ['ahr-first']);
+      await writeBulkArchives(path.join(archives, 'first'), '1.0', ['ahr-first'], 'ahr-first');
       const probe = await publishingService();
       await probe.expectCli(['package-add', path.join(archives, '2.0')]);
       const log = path.join(await probe.temporaryDirectory(), 'count.log');
@@ -187,6 +187,7 @@ describe('repo-update killed with SIGKILL', () => {
       await crashed.expectCli(['repo-update']);
       expect(await stagedArchives(crashed)).toEqual([]);
       expect(await expectConsistent(crashed)).toEqual([...BULK_NAMES.map((name) => `${name} 2.0-1`), 'ahr-first 1.0-1']);
+      expect(await crashed.statuses()).toEqual({ 'ahr-bulk': 'success', 'ahr-first': 'success' });
       const pacman = await crashed.pacman();
       const installed = await pacman.run(['-Sy', '--noconfirm', '--noscriptlet', 'ahr-bulk-01', `ahr-bulk-${BULK_COUNT}`]);
       expect(installed.code, installed.stderr).toBe(0);

@@ -13,10 +13,13 @@
  *   AHR_SHIM_KILL_AT=N     kill before the N-th step (1-based) matching AHR_SHIM_OP and AHR_SHIM_SUFFIX
  *   AHR_SHIM_OP=OP         only count steps of this op (rename, unlink, symlink, link, mkdir, rmdir, write); default all
  *   AHR_SHIM_SUFFIX=TEXT   only count steps whose path (either path of a rename or link) ends with TEXT
+ *   AHR_SHIM_KILL_AFTER_NS=N  kill N nanoseconds after the first step, wherever the process is then (random-time
+ *                          kills measured from the first step, so Node's start-up time does not blur them)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +34,8 @@
 
 static int log_fd = -1;
 static long kill_at = 0;
+static long long kill_after_ns = 0;
+static int timer_started = 0;
 static char op_filter[32];
 static char suffix_filter[4096];
 static long matched = 0;
@@ -45,6 +50,8 @@ __attribute__((constructor)) static void init(void) {
   const char *at = getenv("AHR_SHIM_KILL_AT");
   const char *op = getenv("AHR_SHIM_OP");
   const char *suffix = getenv("AHR_SHIM_SUFFIX");
+  const char *after = getenv("AHR_SHIM_KILL_AFTER_NS");
+  if (after && *after) kill_after_ns = atoll(after);
   if (log && *log) log_fd = (int)syscall(SYS_openat, AT_FDCWD, log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (at && *at) kill_at = atol(at);
   if (op && *op) snprintf(op_filter, sizeof op_filter, "%s", op);
@@ -54,6 +61,7 @@ __attribute__((constructor)) static void init(void) {
   unsetenv("AHR_SHIM_KILL_AT");
   unsetenv("AHR_SHIM_OP");
   unsetenv("AHR_SHIM_SUFFIX");
+  unsetenv("AHR_SHIM_KILL_AFTER_NS");
 }
 
 /* Any other step ends a run of journal writes. */
@@ -73,9 +81,24 @@ static void write_log(const char *line) {
   syscall(SYS_write, log_fd, line, strlen(line));
 }
 
+static void *kill_later(void *unused) {
+  (void)unused;
+  struct timespec delay = {kill_after_ns / 1000000000LL, kill_after_ns % 1000000000LL};
+  while (nanosleep(&delay, &delay) != 0) {
+  }
+  write_log("killed by timer\n");
+  syscall(SYS_kill, getpid(), SIGKILL);
+  return NULL;
+}
+
 /* Called before every step; kills the process when it is the chosen one. */
 static void step(const char *op, const char *path, const char *second) {
   end_journal_run();
+  if (kill_after_ns > 0 && !__atomic_exchange_n(&timer_started, 1, __ATOMIC_SEQ_CST)) {
+    pthread_t thread;
+    pthread_create(&thread, NULL, kill_later, NULL);
+    pthread_detach(thread);
+  }
   if (op_filter[0] && strcmp(op, op_filter) != 0) return;
   if (suffix_filter[0] && !ends_with(path, suffix_filter) && !ends_with(second, suffix_filter)) return;
   long number = __atomic_add_fetch(&matched, 1, __ATOMIC_SEQ_CST);

@@ -19,11 +19,15 @@ export interface Step {
   path: string;
 }
 
-/** Which step to kill at: the `at`-th step whose op is `op` and whose path ends with `suffix` (default: any). */
-export interface KillPoint {
-  at: number;
-  op?: string;
-  suffix?: string;
+/**
+ * When to kill: before the `at`-th step whose op is `op` and whose path ends with `suffix` (default: any), or
+ * `afterMs` milliseconds after the first step, wherever the process is then.
+ */
+export type KillPoint = { at: number; op?: string; suffix?: string } | { afterMs: number };
+
+function killVariables(kill: KillPoint): Record<string, string> {
+  if ('afterMs' in kill) return { AHR_SHIM_KILL_AFTER_NS: String(Math.max(1, Math.round(kill.afterMs * 1e6))) };
+  return { AHR_SHIM_KILL_AT: String(kill.at), AHR_SHIM_OP: kill.op ?? '', AHR_SHIM_SUFFIX: kill.suffix ?? '' };
 }
 
 let compiled: Promise<{ directory: string; library: string }> | undefined;
@@ -33,7 +37,7 @@ export function killShim(): Promise<string> {
   compiled ??= (async () => {
     const directory = await mkdtemp(join(tmpdir(), 'ahriman-kill-shim-'));
     const library = join(directory, 'kill-shim.so');
-    await run('cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', '-o', library, SOURCE, '-ldl']);
+    await run('cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', '-o', library, SOURCE, '-ldl', '-lpthread']);
     return { directory, library };
   })();
   return compiled.then((shim) => shim.library);
@@ -50,9 +54,7 @@ export async function shimEnvironment(log: string, kill?: KillPoint): Promise<Re
   return {
     LD_PRELOAD: await killShim(),
     AHR_SHIM_LOG: log,
-    ...(kill
-      ? { AHR_SHIM_KILL_AT: String(kill.at), AHR_SHIM_OP: kill.op ?? '', AHR_SHIM_SUFFIX: kill.suffix ?? '' }
-      : {}),
+    ...(kill ? killVariables(kill) : {}),
   };
 }
 

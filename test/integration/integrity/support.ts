@@ -12,9 +12,7 @@
  * After the next run (the interrupted command again, then repo-update), the outcome equals the one of the
  * uninterrupted command exactly.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -24,7 +22,7 @@ import sqlite3 from 'sqlite3';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { run, type RunResult } from '../../../src/core/process.js';
-import { CLI, ahriman } from '../../support/cli.js';
+import { ahriman } from '../../support/cli.js';
 import { readSteps, removeKillShim, shimEnvironment, type KillPoint, type Step } from '../../support/kill-shim.js';
 import { removeTestKeys, testKey, type TestKey } from '../../support/keys.js';
 import { createPacmanRoot, removeKeyringTemplate, type PacmanClient } from '../../support/pacman-client.js';
@@ -226,18 +224,6 @@ export class Repository {
     return { killed: (await readSteps(log)).killed, result };
   }
 
-  /** Starts `args` and kills it with SIGKILL after `delayMs`; resolves with whether the kill came before its exit. */
-  async runKilledAfter(args: readonly string[], delayMs: number): Promise<boolean> {
-    const child = spawn(process.execPath, [CLI, '-c', this.configuration, '-a', ARCHITECTURE, '-r', REPOSITORY, ...args], {
-      stdio: 'ignore',
-    });
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
-    const [, signal] = await exited;
-    clearTimeout(timer);
-    return signal === 'SIGKILL';
-  }
-
   /** The served database's entries, after checking invariants (b) and (c). */
   async servedEntries(problems: string[]): Promise<ServedEntry[]> {
     const db = await readDatabase(path.join(this.served, `${REPOSITORY}.db`));
@@ -404,30 +390,28 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * Kills the scenario's command `kills` times at random moments (seeded) of the window in which an uninterrupted run
- * makes its filesystem steps (a kill during start-up would only test start-up), with the same checks as
- * {@link killAtEveryStep}.
+ * Kills the scenario's command `kills` times at random moments (seeded), measured from its first filesystem step
+ * and spread over the time an uninterrupted run takes from its first step to its last (a kill during Node's
+ * start-up would only test start-up), with the same checks as {@link killAtEveryStep}.
  */
 export async function killAtRandomTimes(repository: Repository, scenario: Scenario, kills: number, seed: number): Promise<KillReport> {
   const rerun = scenario.rerun ?? [scenario.command, REPO_UPDATE];
   await repository.restore();
-  const started = process.hrtime.bigint();
   const steps = await repository.countSteps(scenario.command);
-  const milliseconds = (time: bigint | undefined): number => Number(((time ?? started) - started) / 1_000_000n);
-  // a margin on both sides: what a run does just before its first step and after its last one counts as well
-  const from = Math.max(0, milliseconds(steps[0]?.time) - 20);
-  const to = milliseconds(steps[steps.length - 1]?.time) + 20;
+  // a margin after the last step: what the run does then (closing the database, releasing the lock) counts as well
+  const window = Number(((steps[steps.length - 1]?.time ?? 0n) - (steps[0]?.time ?? 0n)) / 1_000_000n) + 20;
   for (const command of rerun.slice(1)) await repository.expectCli(command);
   const expected = await repository.check();
   if (expected.problems.length > 0) throw new Error(`the uninterrupted run is inconsistent: ${expected.problems.join('; ')}`);
 
   const random = seededRandom(seed);
-  const report: KillReport = { scenario: `${scenario.name} (random in ${from}-${to} ms, seed ${seed})`, steps: steps.length, kills: 0, inconsistent: [], wrongReruns: [] };
+  const report: KillReport = { scenario: `${scenario.name} (random within ${window} ms of the first step, seed ${seed})`, steps: steps.length, kills: 0, inconsistent: [], wrongReruns: [] };
   for (let index = 0; index < kills; index += 1) {
     await repository.restore();
-    const delay = Math.round(from + random() * (to - from));
-    if (await repository.runKilledAfter(scenario.command, delay)) report.kills += 1;
-    const where = `${delay} ms`;
+    const afterMs = Math.round(random() * window * 100) / 100;
+    const { result } = await repository.runKilled(scenario.command, { afterMs });
+    if (result.code === -1) report.kills += 1;
+    const where = `${afterMs} ms after the first step`;
     const afterKill = await repository.check();
     if (afterKill.problems.length > 0) report.inconsistent.push(`${where}: ${afterKill.problems.join('; ')}`);
     const after = await rerunAndCompare(repository, rerun, expected.outcome);

@@ -15,7 +15,7 @@ function globalOptions(argv: Argv): Argv {
     .option('repository', { alias: 'r', type: 'string', describe: 'filter by repository name (repeatable)' })
     .option('repository-id', { type: 'string', hidden: true, describe: 'systemd instance: <arch>-<repo>' })
     .option('configuration', { alias: 'c', type: 'string', default: DEFAULT_CONFIGURATION, describe: 'configuration path' })
-    .option('force', { type: 'boolean', default: false, describe: 'remove the repository lock before start' })
+    .option('force', { type: 'boolean', default: false, describe: 'break the repository lock even when a live process holds it (a dead holder never needs this)' })
     .option('lock', {
       alias: 'l',
       type: 'string',
@@ -61,16 +61,38 @@ export function buildParser(rawArguments: string[], onCommand: (invocation: Invo
     .demandCommand(1, 'a command is required: see ahriman --help')
     .recommendCommands()
     .wrap(Math.min(120, process.stdout.columns || 120));
+  // yargs neither counts nor assigns the words after `--`: they are collected apart and given to the variadic positional
+  const afterDashes = rawArguments.includes('--');
+  if (afterDashes) parser = parser.parserConfiguration({ 'populate--': true });
   for (const handler of [...HANDLERS].sort((left, right) => left.name.localeCompare(right.name))) {
     parser = parser.command({
-      command: handler.name,
+      command: afterDashes ? handler.name.replace(VARIADIC, '[$2..]') : handler.name,
       aliases: handler.aliases ?? [],
       describe: handler.description,
       builder: (argv: Argv) => (handler.options ? handler.options(argv) : argv),
-      handler: (args) => onCommand({ handler, args: normalise(args, rawArguments) }),
+      handler: (args) => onCommand({ handler, args: normalise(afterDashes ? withWordsAfterDashes(handler, args) : args, rawArguments) }),
     });
   }
   return parser;
+}
+
+/** The variadic positional of a command name, `<name..>` (required) or `[name..]`. */
+const VARIADIC = /([<[])([\w-]+)\.\.[>\]]/;
+
+/** Appends the words after `--` to the command's variadic positional (`package-add -- -odd-name`). */
+function withWordsAfterDashes(handler: Handler, args: Record<string, unknown>): Record<string, unknown> {
+  const match = VARIADIC.exec(handler.name);
+  const words = Array.isArray(args['--']) ? args['--'].map(String) : [];
+  const { ['--']: _, ...rest } = args;
+  if (!match) {
+    if (words.length > 0) throw new Error(`${handler.name.split(' ')[0]} takes no arguments, got ${words.join(' ')} after --`);
+    return rest;
+  }
+  const name = match[2]!;
+  const values = [...asList(args[name]), ...words];
+  if (match[1] === '<' && values.length === 0) throw new Error(`Not enough non-option arguments: got 0, need at least 1 (${name})`);
+  const camel = name.replace(/-(\w)/g, (_dash, letter: string) => letter.toUpperCase());
+  return { ...rest, [name]: values, [camel]: values };
 }
 
 function applyLogging(args: GlobalArguments): void {
@@ -78,6 +100,12 @@ function applyLogging(args: GlobalArguments): void {
     level: args.logLevel ?? (args.quiet ? 'warning' : 'info'),
     handler: args.logHandler ?? guessLogHandler(),
   });
+}
+
+/** Control characters (from a binary file quoted in a message) escaped as \xNN, so they never reach a terminal raw. */
+function printable(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Parses the command line, runs the command, and turns any error into a one-line reason and exit code 1. */
@@ -98,7 +126,7 @@ export async function runCli(rawArguments: string[]): Promise<number> {
     return await execute(invocation.handler, invocation.args);
   } catch (error) {
     if (error instanceof UsageError) return 1;
-    process.stderr.write(`ahriman: ${errorMessage(error)}\n`);
+    process.stderr.write(`ahriman: ${printable(errorMessage(error))}\n`);
     if (currentLogLevel() === 'debug' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return 1;
   }

@@ -1,10 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { Configuration } from '../core/configuration/configuration.js';
 import { ConfigurationError, UnsafeRunError } from '../core/errors.js';
 import { getLogger } from '../core/log/logger.js';
 import { RepositoryState } from '../core/repository/state.js';
 import type { RepositoryId } from '../models/repository-id.js';
+import type { RepositoryPaths } from '../models/repository-paths.js';
 import { runPerRepository } from './fanout.js';
 import { type ExitCode, type GlobalArguments, type Handler, type RepositoryContext, type AnyRepositoryHandler, isSystemHandler } from './handler.js';
 import { RepositoryLock, lockPath } from './lock.js';
@@ -22,6 +24,14 @@ function checkOwner(root: string, unsafe: boolean): void {
       `${root} belongs to uid ${owner}, but this process runs as uid ${current}: run as the owner (e.g. sudo -u ahriman ahriman ...) or pass --unsafe`,
     );
   }
+}
+
+/** Build workspaces are only used under the lock: any found on taking it were left by a killed run. */
+async function sweepBuildWorkspaces(paths: RepositoryPaths): Promise<void> {
+  const leftovers = await fs.readdir(paths.buildWorkspaces).catch(() => [] as string[]);
+  if (leftovers.length === 0) return;
+  logger.info(`removing ${leftovers.length} build workspace(s) an interrupted run left in ${paths.buildWorkspaces}`);
+  await Promise.all(leftovers.map((name) => fs.rm(path.join(paths.buildWorkspaces, name), { recursive: true, force: true })));
 }
 
 async function runForRepository(
@@ -48,6 +58,7 @@ async function runForRepository(
         force: args.force,
         command: ['ahriman', ...args.rawArguments].join(' '),
       });
+      await sweepBuildWorkspaces(paths);
     }
     return (await handler.run(context, args)) ?? 0;
   } finally {

@@ -1,5 +1,6 @@
 import { RepositoryPublisher } from '../core/repository/publisher.js';
 import { configuredTriggers } from '../core/triggers/loader.js';
+import { checkTriggerConfiguration } from '../core/triggers/preflight.js';
 import { TriggerRunner } from '../core/triggers/runner.js';
 import type { Result } from '../models/result.js';
 import type { ExitCode, RepositoryContext } from './handler.js';
@@ -14,6 +15,7 @@ export interface TriggeredRun {
  * Runs a repository-changing step inside the trigger lifecycle, once per run: onStart of every trigger (those named,
  * else `[build] triggers`), the step, onResult with the step's Result and every package the repository serves
  * afterwards, then onStop in reverse order, also when the step throws (the error then goes on to the command).
+ * The triggers and their configuration are checked first: a problem there stops the command before the step.
  */
 export async function runWithTriggers(
   context: RepositoryContext,
@@ -21,6 +23,7 @@ export async function runWithTriggers(
   triggers: readonly string[] = configuredTriggers(context.configuration),
 ): Promise<TriggeredRun> {
   const { configuration, repositoryId, paths } = context;
+  await checkTriggerConfiguration(configuration, triggers);
   const runner = await TriggerRunner.load({ configuration, repositoryId, paths, state: await context.state() }, triggers);
   await runner.onStart();
   let result: Result;

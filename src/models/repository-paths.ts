@@ -8,6 +8,7 @@ import type { RepositoryId } from './repository-id.js';
  *   .config/ahriman/ahriman.ini.d/     overrides written by service-setup
  *   archive/packages/<l>/<base>/       real package files of every repository
  *   archive/repos/YYYY/MM/DD/<repo>/<arch>/  daily snapshots
+ *   build/<repo>/<arch>/               working copies of PKGBUILD directories during builds (emptied under the lock)
  *   cache/<base>/                      git clones of PKGBUILD sources
  *   chroot/<repo>/                     build chroots
  *   packages/<repo>/<arch>/            built or uploaded archives not yet in the repository
@@ -53,6 +54,11 @@ export class RepositoryPaths {
     return path.join(this.cache, packageBase);
   }
 
+  /** Working copies of the PKGBUILD directories being built; what a killed run left here is removed by the next. */
+  get buildWorkspaces(): string {
+    return path.join(this.root, 'build', this.repositoryId.name, this.repositoryId.architecture);
+  }
+
   get chroot(): string {
     return path.join(this.root, 'chroot', this.repositoryId.name);
   }
@@ -71,6 +77,6 @@ export class RepositoryPaths {
 
   /** Directories created (if missing) before any command touches the tree. */
   get treeDirectories(): string[] {
-    return [this.archivePackages, this.cache, this.chroot, this.configurationDirectory, this.packages, this.pacman, this.repository];
+    return [this.archivePackages, this.buildWorkspaces, this.cache, this.chroot, this.configurationDirectory, this.packages, this.pacman, this.repository];
   }
 }

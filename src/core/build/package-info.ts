@@ -15,6 +15,7 @@ import { getLogger } from '../log/logger.js';
 import { run, type SystemUser } from '../process.js';
 import { parseSrcinfo, resolvePackage, type Srcinfo, type SrcinfoPackage } from '../alpm/srcinfo.js';
 
+const MAKEPKG_ERROR = '==> ERROR:';
 const logger = getLogger('package-info');
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -112,6 +113,13 @@ async function readCachedSrcinfo(file: string): Promise<Srcinfo | undefined> {
  * Runs `makepkg --printsrcinfo` as the build user in a scratch copy of the directory's files (makepkg needs to
  * write where it runs, and checks that the install and changelog files exist), so the original may belong to anyone.
  */
+/** makepkg's `==> ERROR:` lines as one line (all of its output when it printed none). */
+function makepkgErrors(output: string): string {
+  const lines = output.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  const errors = lines.filter((line) => line.startsWith(MAKEPKG_ERROR)).map((line) => line.slice(MAKEPKG_ERROR.length).trim().replace(/\.$/, ''));
+  return [...new Set(errors.length > 0 ? errors : lines)].join('; ');
+}
+
 async function printSrcinfo(directory: string, options: PackageInfoOptions): Promise<string> {
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-srcinfo-'));
   try {
@@ -131,7 +139,7 @@ async function printSrcinfo(directory: string, options: PackageInfoOptions): Pro
   } catch (error) {
     if (!(error instanceof ProcessError)) throw error;
     const reason = (error.stderr.trim() || error.message).split(scratch).join(directory);
-    throw new InvalidInputError(`makepkg cannot read ${path.join(directory, 'PKGBUILD')}: ${reason}`);
+    throw new InvalidInputError(`makepkg cannot read ${path.join(directory, 'PKGBUILD')}: ${makepkgErrors(reason)}`);
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }

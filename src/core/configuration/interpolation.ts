@@ -5,7 +5,9 @@
  *   as keys are stored). Referenced values are substituted recursively; a reference loop is an error.
  * - Then `${NAME}` and `$NAME` are environment variables, plus `prefix` (the installation prefix, as the
  *   reference's `${prefix}/share/ahriman/...` defaults expect).
- * - Anything unknown stays as written, so pacman-style `$repo` / `$arch` in a mirror URL survive.
+ * - A `${section:option}` naming an unset option, and a `${` without its `}`, are errors naming the option they are
+ *   in: used literally, they would become paths such as a directory named `${paths:base}`.
+ * - Anything else unknown stays as written, so pacman-style `$repo` / `$arch` in a mirror URL survive.
  * - `$$` is a literal `$`.
  *
  * Unlike the reference, a substituted value is never scanned again, so a `$` that came out of `$$` or out of an
@@ -17,7 +19,8 @@ import { ConfigurationError } from '../errors.js';
 /** Reads a raw option value; empty values count as unset. */
 export type RawLookup = (section: string, key: string) => string | undefined;
 
-const PLACEHOLDER = /\$(?:(\$)|\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+/** `$$`, `${name}`, `$NAME`, or (last) a `${` that none of them could close. */
+const PLACEHOLDER = /\$(?:(\$)|\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*)|(\{[^}]*))/g;
 
 /** Node's install prefix (`/usr` for a system node), the counterpart of Python's `sys.prefix`. */
 export function installationPrefix(): string {
@@ -55,10 +58,17 @@ export class Interpolator {
   }
 
   private substitute(section: string, text: string, chain: readonly string[]): string {
-    return text.replace(PLACEHOLDER, (placeholder, dollar?: string, braced?: string, bare?: string) => {
+    const where = chain.length > 0 ? `${chain[chain.length - 1]}: ` : '';
+    return text.replace(PLACEHOLDER, (placeholder, dollar?: string, braced?: string, bare?: string, open?: string) => {
       if (dollar !== undefined) return '$';
-      if (braced !== undefined) return this.reference(section, braced, chain) ?? this.variables[braced] ?? placeholder;
-      return this.variables[bare!] ?? placeholder;
+      if (open !== undefined) throw new ConfigurationError(`${where}unterminated reference '${placeholder}' (expected '}')`);
+      if (braced === undefined) return this.variables[bare!] ?? placeholder;
+      const value = this.reference(section, braced, chain) ?? this.variables[braced];
+      if (value !== undefined) return value;
+      if (braced.includes(':')) {
+        throw new ConfigurationError(`${where}'${placeholder}' refers to an option that is not set`);
+      }
+      return placeholder;
     });
   }
 

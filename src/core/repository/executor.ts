@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { PackageRecord } from '../../models/package-record.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
@@ -30,7 +29,7 @@ const now = (): number => Date.now() / 1000;
 async function buildOne(services: RepositoryServices, record: PackageRecord, currentVersion: string | undefined, options: BuildOptions, log: LogWriter): Promise<string> {
   const { settings, sources, state, paths } = services;
   const checkout = await sources.checkout(record.base, record.remote);
-  const workspace = await fs.mkdtemp(path.join(os.tmpdir(), `ahriman-${record.base}-`));
+  const workspace = await fs.mkdtemp(path.join(paths.buildWorkspaces, `${record.base}-`));
   try {
     const directory = path.join(workspace, record.base);
     await prepareBuildDirectory(checkout, directory);

@@ -91,9 +91,9 @@ export class Service {
     return ['-c', this.sandbox.configuration, '-a', ARCHITECTURE, '-r', REPOSITORY, ...args];
   }
 
-  /** Runs the built CLI against this service's repository and waits for it. */
-  cli(args: readonly string[]): Promise<RunResult> {
-    return ahriman(this.arguments(args), { TMPDIR: this.temporary });
+  /** Runs the built CLI against this service's repository and waits for it; `env` adds variables (e.g. a preload). */
+  cli(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
+    return ahriman(this.arguments(args), { ...env, TMPDIR: this.temporary });
   }
 
   /** Starts the built CLI and returns at once (for tests that kill it midway); its output is collected in `output`. */

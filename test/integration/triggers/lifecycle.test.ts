@@ -1,8 +1,10 @@
 /**
  * Triggers around real runs of the built CLI: a third-party trigger named by file path receives the Result of a
- * real build (host driver, local PKGBUILD) once, misnamed triggers fail with a clear error while the others still
- * run and the exit code is 1, onStop runs in reverse order, and the on-demand commands run what they should.
+ * real build (host driver, local PKGBUILD) once, misnamed triggers stop a command before it changes anything,
+ * onStop runs in reverse order, and the on-demand commands run what they should.
  */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSyncDatabase } from '../../../src/core/alpm/sync-database.js';
 import { removeBuildDirectories, writePkgbuild } from '../../support/makepkg.js';
@@ -29,14 +31,27 @@ describe('trigger lifecycle through the CLI', () => {
     expect(await service.takeEvents()).toEqual([]);
   });
 
-  it('hands the Result of a real update to the triggers once, reports the misnamed ones and exits with 1', async () => {
+  /** An override in the include directory: [build] triggers without the misnamed entries. */
+  const override = (): string => path.join(service.sandbox.root, '.config', 'ahriman', 'ahriman.ini.d', 'zz-triggers.ini');
+
+  it('refuses to update while triggers are misnamed, naming each, and builds and publishes nothing', async () => {
     const update = await service.expectCli(['repo-update'], 1);
-    expect(update.stdout).toMatch(/^built trig-one 1\.0-1 in /m);
+    expect(update.stdout).toBe('');
     const directory = service.sandbox.directory;
-    expect(update.stderr).toContain(`trigger ./missing.mjs failed: trigger file ${directory}/missing.mjs does not exist`);
+    expect(update.stderr).toContain('invalid trigger configuration, nothing changed');
+    expect(update.stderr).toContain(`./missing.mjs: trigger file ${directory}/missing.mjs does not exist`);
     expect(update.stderr).toContain(
-      `trigger ./recorder.mjs:notATrigger failed: export 'notATrigger' of trigger file ${directory}/recorder.mjs is not a trigger factory: it has no name`,
+      `./recorder.mjs:notATrigger: export 'notATrigger' of trigger file ${directory}/recorder.mjs is not a trigger factory: it has no name`,
     );
+    expect(await service.takeEvents()).toEqual([]);
+    expect((await service.cli(['repo-update', '--dry-run', '--json'])).stdout).toContain('trig-one');
+  });
+
+  it('hands the Result of a real update to the triggers once', async () => {
+    await mkdir(path.dirname(override()), { recursive: true });
+    await writeFile(override(), '[build]\ntriggers = ./recorder.mjs ./recorder.mjs:second ahriman.core.distributed.WorkerTrigger\n');
+    const update = await service.expectCli(['repo-update']);
+    expect(update.stdout).toMatch(/^built trig-one 1\.0-1 in /m);
     expect(update.stderr).toContain('trigger ahriman.core.distributed.WorkerTrigger is not supported');
 
     const events = await service.takeEvents();
@@ -52,7 +67,6 @@ describe('trigger lifecycle through the CLI', () => {
     expect(result.result?.success.map((item) => `${item.base} ${item.version}`)).toEqual(['trig-one 1.0-1']);
     expect(result.result?.failed).toEqual([]);
     expect(result.packages).toEqual(['trig-one 1.0-1']);
-    // the failing triggers changed nothing in what was published
     expect((await readSyncDatabase(`${service.repository}/demo.db`)).map((entry) => entry.name)).toEqual(['trig-one']);
   });
 
@@ -79,7 +93,7 @@ describe('trigger lifecycle through the CLI', () => {
   });
 
   it('package-remove hands the removed packages to the configured triggers', async () => {
-    const remove = await service.expectCli(['package-remove', 'trig-one'], 1);
+    const remove = await service.expectCli(['package-remove', 'trig-one']);
     expect(remove.stdout.trim()).toBe('removed trig-one');
     const result = (await service.takeEvents()).find((event) => event.hook === 'result' && event.label === 'default');
     expect(result?.result).toEqual({ success: [], failed: [], removed: ['trig-one'], errors: [] });
@@ -88,7 +102,7 @@ describe('trigger lifecycle through the CLI', () => {
 
   it('package-add --now runs the triggers around its build', async () => {
     const directory = await writePkgbuild({ pkgname: 'trig-two', pkgver: '2.0', package: 'mkdir -p "$pkgdir/usr/share/trig-two"' });
-    await service.expectCli(['package-add', '--now', directory], 1);
+    await service.expectCli(['package-add', '--now', directory]);
     const events = await service.takeEvents();
     expect(events.map((event) => `${event.hook} ${event.label}`)).toEqual(['start default', 'start second', 'result default', 'result second', 'stop second', 'stop default']);
     expect(events[2]!.result?.success.map((item) => `${item.base} ${item.version}`)).toEqual(['trig-two 2.0-1']);
@@ -96,6 +110,7 @@ describe('trigger lifecycle through the CLI', () => {
   });
 
   it('service-config-validate names the triggers that cannot be loaded', async () => {
+    await rm(override());
     const validate = await service.expectCli(['service-config-validate', '--json'], 1);
     const issues = JSON.parse(validate.stdout) as Array<{ section: string; key?: string; severity: string; message: string }>;
     expect(issues.filter((issue) => issue.key === 'triggers').map((issue) => issue.message)).toEqual([

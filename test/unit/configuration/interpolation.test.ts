@@ -42,13 +42,21 @@ nested = \${settings:backup}/x
 
   it('substitutes environment variables after options and leaves unknown names as written', () => {
     const values = interpolator(
-      '[a]\nhome = option\nmirror = https://mirror/$repo/os/$arch\npath = $HOME/x ${HOME}/y ${home}\nmissing = ${nothing:here} ${nope}\n',
+      '[a]\nhome = option\nmirror = https://mirror/$repo/os/$arch\npath = $HOME/x ${HOME}/y ${home}\nmissing = ${nope}\n',
       { HOME: '/root', repo: undefined },
     );
     expect(values.resolve('a', 'mirror')).toBe('https://mirror/$repo/os/$arch');
     // ${home} is the option; $HOME and ${HOME} the variable (keys are lower case)
     expect(values.resolve('a', 'path')).toBe('/root/x /root/y option');
-    expect(values.resolve('a', 'missing')).toBe('${nothing:here} ${nope}');
+    expect(values.resolve('a', 'missing')).toBe('${nope}');
+  });
+
+  it('refuses a reference to an unset option and an unterminated reference, naming the option they are in', () => {
+    const values = interpolator('[repository]\nroot = ${paths:base}/var\nother = ${repository:root\n[b]\nx = ${repository:root}\n');
+    expect(() => values.resolve('repository', 'root')).toThrow("[repository] root: '${paths:base}' refers to an option that is not set");
+    expect(() => values.resolve('repository', 'other')).toThrow("[repository] other: unterminated reference '${repository:root' (expected '}')");
+    expect(() => values.resolve('b', 'x')).toThrow('[repository] root:');
+    expect(() => values.expand('b', 'a ${x')).toThrow("unterminated reference '${x'");
   });
 
   it('turns $$ into a literal $ that is never substituted again', () => {

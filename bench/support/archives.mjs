@@ -2,14 +2,16 @@
  * Realistic package archives for the benchmarks, many of them, quickly: two real packages are built once with
  * makepkg (one `any` with a tree of shell scripts, one `x86_64` with a binary); every archive is a variant of one
  * of them whose .PKGINFO names another package (everything else, .MTREE included, is kept as makepkg wrote it),
- * repacked and compressed: 80 % zstd, 10 % xz, 10 % gzip.
+ * repacked and compressed: 80 % zstd, 10 % xz, 10 % gzip. zstd is run as makepkg runs it (`zstd -c -T0 --ultra -20 -`
+ * on a pipe), so the archives carry makepkg's 32 MiB window and no content size, as real packages do.
  *
  * Needs `dist/` (npm run build), root (makepkg runs as the `ahriman` user), makepkg, zstd, xz and gzip.
  */
-import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
+import { defaultConcurrency, mapLimit } from '../../dist/core/concurrency.js';
 import { lookupUser, run } from '../../dist/core/process.js';
 
 const TEMPLATES = [
@@ -33,10 +35,13 @@ const TEMPLATES = [
 ];
 
 const COMPRESSORS = {
-  zstd: { extension: 'zst', args: ['-q', '-f'] },
+  zstd: { extension: 'zst' },
   xz: { extension: 'xz', args: ['-q', '-f'] },
   gzip: { extension: 'gz', args: ['-q', '-f', '-n'] },
 };
+
+/** makepkg's COMPRESSZST. */
+const MAKEPKG_ZSTD_ARGS = ['-c', '-T0', '--ultra', '-20', '-'];
 
 /** Files handed to one compressor call, so the argument list stays short. */
 const FILES_PER_COMPRESSOR_CALL = 200;
@@ -124,7 +129,14 @@ export async function createPackageArchives(directory, count) {
     const compressor = index % 10 === 8 ? 'xz' : index % 10 === 9 ? 'gzip' : 'zstd';
     planned.push({ file, compressor });
   }
+  const zstdFiles = planned.filter((item) => item.compressor === 'zstd').map((item) => item.file);
+  await mapLimit(zstdFiles, defaultConcurrency(), async (file) => {
+    const { stdoutBytes } = await run('zstd', MAKEPKG_ZSTD_ARGS, { input: await readFile(file), binaryStdout: true });
+    await writeFile(`${file}.zst`, stdoutBytes);
+    await rm(file);
+  });
   for (const [compressor, { args }] of Object.entries(COMPRESSORS)) {
+    if (compressor === 'zstd') continue;
     const files = planned.filter((item) => item.compressor === compressor).map((item) => item.file);
     for (let start = 0; start < files.length; start += FILES_PER_COMPRESSOR_CALL) {
       await run(compressor, [...args, ...files.slice(start, start + FILES_PER_COMPRESSOR_CALL)]);

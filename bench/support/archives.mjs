@@ -1,7 +1,7 @@
 /**
  * Realistic package archives for the benchmarks, many of them, quickly: two real packages are built once with
  * makepkg (one `any` with a tree of shell scripts, one `x86_64` with a binary); every archive is a variant of one
- * of them whose .PKGINFO names another package (everything else, .MTREE included, is kept as makepkg wrote it),
+ * of them whose .PKGINFO names another package and package base (everything else, .MTREE included, is kept as makepkg wrote it),
  * repacked and compressed: 80 % zstd, 10 % xz, 10 % gzip. zstd is run as makepkg runs it (`zstd -c -T0 --ultra -20 -`
  * on a pipe), so the archives carry makepkg's 32 MiB window and no content size, as real packages do.
  *
@@ -86,7 +86,7 @@ async function buildTemplates() {
   }
 }
 
-/** The template's tar with `pkgname = <name>` in .PKGINFO, everything else as makepkg wrote it. */
+/** The template's tar with `pkgname = <name>` and `pkgbase = <name>` in .PKGINFO, everything else as makepkg wrote it. */
 async function variantTar(template, name) {
   const extract = tar.extract();
   const pack = tar.pack();
@@ -103,7 +103,7 @@ async function variantTar(template, name) {
     let content = Buffer.concat(chunks);
     const header = { ...entry.header };
     if (header.name === '.PKGINFO') {
-      content = Buffer.from(content.toString().replace(/^pkgname = .*$/m, `pkgname = ${name}`));
+      content = Buffer.from(content.toString().replace(/^pkgname = .*$/m, `pkgname = ${name}`).replace(/^pkgbase = .*$/m, `pkgbase = ${name}`));
       header.size = content.length;
     }
     await new Promise((resolve, reject) => pack.entry(header, content, (error) => (error ? reject(error) : resolve())));

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Decoder as ZstdDecoder } from '@toondepauw/node-zstd';
-import { Decompress as ZstdStreamDecoder } from 'fzstd';
 import { InvalidInputError, errorMessage } from '../../errors.js';
 
 /** Compression formats of package archives and repository databases, recognised by their leading magic bytes. */
@@ -150,9 +149,11 @@ function wholeZstdDecoder(): Promise<ZstdDecoder> {
 
 async function* streamUnzstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   // fzstd emits freshly allocated blocks, so they can be handed on without copying. It skips the optional content
-  // checksum; callers that need integrity hash the compressed file instead.
+  // checksum; callers that need integrity hash the compressed file instead. Loaded on first use: it builds its
+  // tables when imported (~20 ms), which gzip databases and small packages never need.
+  const { Decompress } = await import('fzstd');
   const output: Uint8Array[] = [];
-  const decoder = new ZstdStreamDecoder((block) => {
+  const decoder = new Decompress((block) => {
     if (block.length > 0) output.push(block);
   });
   for await (const chunk of chunks) {

@@ -18,13 +18,13 @@
  *
  * Needs `dist/` (npm run build), repo-add, and what bench/support/archives.mjs needs to create the archives.
  */
-import { copyFile, link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeRepositoryDatabase } from '../dist/core/alpm/repository-database.js';
 import { readSyncDatabase } from '../dist/core/alpm/sync-database.js';
 import { run } from '../dist/core/process.js';
-import { createPackageArchives } from './support/archives.mjs';
+import { createPackageArchives, expectDatabaseSize, linkInto } from './support/archives.mjs';
 
 const CLI = path.resolve(import.meta.dirname, '../dist/main.js');
 const REPOSITORY = 'bench';
@@ -105,22 +105,7 @@ async function makeService(directory) {
   return { cli, served };
 }
 
-/** Hard links `archives` into `directory`: a cheap copy that every contender reads from the same cache. */
-async function linkInto(directory, archives) {
-  await mkdir(directory, { recursive: true });
-  return Promise.all(
-    archives.map(async (archive) => {
-      const target = path.join(directory, path.basename(archive));
-      await link(archive, target);
-      return target;
-    }),
-  );
-}
-
-async function expectListed(served, expected, who) {
-  const listed = (await readSyncDatabase(path.join(served, `${REPOSITORY}.db.tar.gz`))).length;
-  if (listed !== expected) throw new Error(`${who}: the database lists ${listed} packages, expected ${expected}`);
-}
+const expectListed = (served, expected, who) => expectDatabaseSize(path.join(served, `${REPOSITORY}.db.tar.gz`), expected, who);
 
 /** Publishes `archives` into a fresh service through the CLI; returns the service, the seconds and the peak RSS. */
 async function publishThroughCli(directory, archives) {

@@ -7,11 +7,12 @@
  *
  * Needs `dist/` (npm run build), root (makepkg runs as the `ahriman` user), makepkg, zstd, xz and gzip.
  */
-import { chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, link, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
 import { defaultConcurrency, mapLimit } from '../../dist/core/concurrency.js';
+import { readSyncDatabase } from '../../dist/core/alpm/sync-database.js';
 import { lookupUser, run } from '../../dist/core/process.js';
 
 const TEMPLATES = [
@@ -143,4 +144,22 @@ export async function createPackageArchives(directory, count) {
     }
   }
   return planned.map(({ file, compressor }) => `${file}.${COMPRESSORS[compressor].extension}`);
+}
+
+/** Hard links the archives into `directory` (a cheap copy: the pool stays intact whatever happens to the links). */
+export async function linkInto(directory, archives) {
+  await mkdir(directory, { recursive: true });
+  return Promise.all(
+    archives.map(async (archive) => {
+      const target = path.join(directory, path.basename(archive));
+      await link(archive, target);
+      return target;
+    }),
+  );
+}
+
+/** Fails unless the repository database `database` lists `expected` packages; `who` wrote it. */
+export async function expectDatabaseSize(database, expected, who) {
+  const listed = (await readSyncDatabase(database)).length;
+  if (listed !== expected) throw new Error(`${who}: the database lists ${listed} packages, expected ${expected}`);
 }

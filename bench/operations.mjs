@@ -218,7 +218,7 @@ async function main() {
     const pool = path.join(work, 'pool');
     await mkdir(pool);
     const archives = await createPackageArchives(pool, largest + rounds);
-    console.log(`${archives.length} archives (80 % zstd as makepkg writes it, 10 % xz, 10 % gzip) prepared in ${((Date.now() - start) / 1000).toFixed(1)} s; medians of ${rounds} interleaved rounds`);
+    console.log(`${archives.length} archives (80 % zstd with makepkg's window, 10 % xz, 10 % gzip) prepared in ${((Date.now() - start) / 1000).toFixed(1)} s; medians of ${rounds} interleaved rounds`);
     const extras = archives.slice(largest);
 
     const rows = [];

@@ -17,7 +17,7 @@
  *
  * Needs `dist/` (npm run build), repo-add, and what bench/support/archives.mjs needs to create the archives.
  */
-import { copyFile, link, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,7 +32,7 @@ import { RepositoryPublisher } from '../dist/core/repository/publisher.js';
 import { RepositoryState } from '../dist/core/repository/state.js';
 import { RepositoryId } from '../dist/models/repository-id.js';
 import { RepositoryPaths } from '../dist/models/repository-paths.js';
-import { createPackageArchives } from './support/archives.mjs';
+import { createPackageArchives, expectDatabaseSize, linkInto } from './support/archives.mjs';
 
 const REPOSITORY = 'bench';
 const DATABASE = `${REPOSITORY}.db.tar.gz`;
@@ -82,23 +82,6 @@ const medianTiming = (timings) => ({
 });
 const sum = (values) => values.reduce((total, value) => total + value, 0);
 const mean = (values) => sum(values) / values.length;
-
-/** Hard links the archives into `directory` (a cheap copy: the pool stays intact whatever happens to the links). */
-async function linkInto(directory, archives) {
-  await mkdir(directory, { recursive: true });
-  return Promise.all(
-    archives.map(async (archive) => {
-      const target = path.join(directory, path.basename(archive));
-      await link(archive, target);
-      return target;
-    }),
-  );
-}
-
-async function expectDatabaseSize(database, expected, who) {
-  const listed = (await readSyncDatabase(database)).length;
-  if (listed !== expected) throw new Error(`${who}: the database lists ${listed} packages, expected ${expected}`);
-}
 
 /** One publish of the N archives into an empty repository, then one publish per extra archive. */
 async function measureOurs(directory, archives, extras) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Runs every benchmark in this directory, one after another, each in its own node process with its output shown
- * as it comes. With BENCH_QUICK=1 each gets small sizes (a run of a few minutes); otherwise its own defaults.
+ * as it comes. operations.mjs prints the table of issue 8 (every operation beside its reference, same run). With BENCH_QUICK=1 each gets small sizes (a run of a few minutes); otherwise its own defaults.
  * Exits non-zero when any benchmark failed, after running the others.
  *
  *   npm run bench              (builds dist/ first)
@@ -16,6 +16,7 @@ const QUICK_ARGUMENTS = {
   'archive-read.mjs': ['200'],
   'aur-check.mjs': ['200', '50'],
   'log-writer.mjs': ['2000'],
+  'operations.mjs': ['100,300', '3'],
   'publish.mjs': ['20,50'],
   'report-html.mjs': ['1000'],
   's3-sync.mjs': ['200'],

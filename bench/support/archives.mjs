@@ -1,15 +1,19 @@
 /**
  * Realistic package archives for the benchmarks, many of them, quickly: two real packages are built once with
  * makepkg (one `any` with a tree of shell scripts, one `x86_64` with a binary); every archive is a variant of one
- * of them whose .PKGINFO names another package (everything else, .MTREE included, is kept as makepkg wrote it),
- * repacked and compressed: 80 % zstd, 10 % xz, 10 % gzip.
+ * of them whose .PKGINFO names another package and package base (everything else, .MTREE included, is kept as makepkg wrote it),
+ * repacked and compressed: 80 % zstd, 10 % xz, 10 % gzip. zstd writes on a pipe with a 32 MiB window, so the frames
+ * declare makepkg's window and no content size, as real packages do (what decoders size their buffers from); its
+ * level is 3 instead of makepkg's 20, which costs about 0.5 s per archive to compress, 40x more.
  *
  * Needs `dist/` (npm run build), root (makepkg runs as the `ahriman` user), makepkg, zstd, xz and gzip.
  */
-import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, link, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
+import { defaultConcurrency, mapLimit } from '../../dist/core/concurrency.js';
+import { readSyncDatabase } from '../../dist/core/alpm/sync-database.js';
 import { lookupUser, run } from '../../dist/core/process.js';
 
 const TEMPLATES = [
@@ -33,10 +37,13 @@ const TEMPLATES = [
 ];
 
 const COMPRESSORS = {
-  zstd: { extension: 'zst', args: ['-q', '-f'] },
+  zstd: { extension: 'zst' },
   xz: { extension: 'xz', args: ['-q', '-f'] },
   gzip: { extension: 'gz', args: ['-q', '-f', '-n'] },
 };
+
+/** makepkg's COMPRESSZST (`zstd -c -T0 --ultra -20 -`) as far as decoders can tell: the window it gets at level 20. */
+const MAKEPKG_ZSTD_ARGS = ['-c', '-3', '--zstd=wlog=25', '-'];
 
 /** Files handed to one compressor call, so the argument list stays short. */
 const FILES_PER_COMPRESSOR_CALL = 200;
@@ -81,7 +88,7 @@ async function buildTemplates() {
   }
 }
 
-/** The template's tar with `pkgname = <name>` in .PKGINFO, everything else as makepkg wrote it. */
+/** The template's tar with `pkgname = <name>` and `pkgbase = <name>` in .PKGINFO, everything else as makepkg wrote it. */
 async function variantTar(template, name) {
   const extract = tar.extract();
   const pack = tar.pack();
@@ -98,7 +105,7 @@ async function variantTar(template, name) {
     let content = Buffer.concat(chunks);
     const header = { ...entry.header };
     if (header.name === '.PKGINFO') {
-      content = Buffer.from(content.toString().replace(/^pkgname = .*$/m, `pkgname = ${name}`));
+      content = Buffer.from(content.toString().replace(/^pkgname = .*$/m, `pkgname = ${name}`).replace(/^pkgbase = .*$/m, `pkgbase = ${name}`));
       header.size = content.length;
     }
     await new Promise((resolve, reject) => pack.entry(header, content, (error) => (error ? reject(error) : resolve())));
@@ -124,11 +131,36 @@ export async function createPackageArchives(directory, count) {
     const compressor = index % 10 === 8 ? 'xz' : index % 10 === 9 ? 'gzip' : 'zstd';
     planned.push({ file, compressor });
   }
+  const zstdFiles = planned.filter((item) => item.compressor === 'zstd').map((item) => item.file);
+  await mapLimit(zstdFiles, defaultConcurrency(), async (file) => {
+    const { stdoutBytes } = await run('zstd', MAKEPKG_ZSTD_ARGS, { input: await readFile(file), binaryStdout: true });
+    await writeFile(`${file}.zst`, stdoutBytes);
+    await rm(file);
+  });
   for (const [compressor, { args }] of Object.entries(COMPRESSORS)) {
+    if (compressor === 'zstd') continue;
     const files = planned.filter((item) => item.compressor === compressor).map((item) => item.file);
     for (let start = 0; start < files.length; start += FILES_PER_COMPRESSOR_CALL) {
       await run(compressor, [...args, ...files.slice(start, start + FILES_PER_COMPRESSOR_CALL)]);
     }
   }
   return planned.map(({ file, compressor }) => `${file}.${COMPRESSORS[compressor].extension}`);
+}
+
+/** Hard links the archives into `directory` (a cheap copy: the pool stays intact whatever happens to the links). */
+export async function linkInto(directory, archives) {
+  await mkdir(directory, { recursive: true });
+  return Promise.all(
+    archives.map(async (archive) => {
+      const target = path.join(directory, path.basename(archive));
+      await link(archive, target);
+      return target;
+    }),
+  );
+}
+
+/** Fails unless the repository database `database` lists `expected` packages; `who` wrote it. */
+export async function expectDatabaseSize(database, expected, who) {
+  const listed = (await readSyncDatabase(database)).length;
+  if (listed !== expected) throw new Error(`${who}: the database lists ${listed} packages, expected ${expected}`);
 }

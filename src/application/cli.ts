@@ -2,9 +2,8 @@ import yargs, { type Argv } from 'yargs';
 import { errorMessage } from '../core/errors.js';
 import { asList } from './arguments.js';
 import { configureLogging, currentLogLevel, guessLogHandler } from '../core/log/logger.js';
-import { execute } from './execute.js';
 import type { GlobalArguments, Handler } from './handler.js';
-import { HANDLERS } from './handlers/index.js';
+import { COMMANDS } from './handlers/index.js';
 import { VERSION } from './version.js';
 
 export const DEFAULT_CONFIGURATION = '/etc/ahriman.ini';
@@ -64,13 +63,18 @@ export function buildParser(rawArguments: string[], onCommand: (invocation: Invo
   // yargs neither counts nor assigns the words after `--`: they are collected apart and given to the variadic positional
   const afterDashes = rawArguments.includes('--');
   if (afterDashes) parser = parser.parserConfiguration({ 'populate--': true });
-  for (const handler of [...HANDLERS].sort((left, right) => left.name.localeCompare(right.name))) {
+  for (const entry of [...COMMANDS].sort((left, right) => left.command.localeCompare(right.command))) {
+    // yargs runs the builder of the chosen command only, so only that handler module is loaded.
+    let handler: Handler | undefined;
     parser = parser.command({
-      command: afterDashes ? handler.name.replace(VARIADIC, '[$2..]') : handler.name,
-      aliases: handler.aliases ?? [],
-      describe: handler.description,
-      builder: (argv: Argv) => (handler.options ? handler.options(argv) : argv),
-      handler: (args) => onCommand({ handler, args: normalise(afterDashes ? withWordsAfterDashes(handler, args) : args, rawArguments) }),
+      command: afterDashes ? entry.command.replace(VARIADIC, '[$2..]') : entry.command,
+      aliases: entry.aliases ?? [],
+      describe: entry.description,
+      builder: async (argv: Argv) => {
+        handler = await entry.load();
+        return handler.options ? handler.options(argv) : argv;
+      },
+      handler: (args) => onCommand({ handler: handler!, args: normalise(afterDashes ? withWordsAfterDashes(handler!, args) : args, rawArguments) }),
     });
   }
   return parser;
@@ -123,6 +127,7 @@ export async function runCli(rawArguments: string[]): Promise<number> {
       .parseAsync();
     if (!invocation) return 0; // --help, --version and completion print and end here
     applyLogging(invocation.args);
+    const { execute } = await import('./execute.js'); // configuration and state: not needed for help
     return await execute(invocation.handler, invocation.args);
   } catch (error) {
     if (error instanceof UsageError) return 1;

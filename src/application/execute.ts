@@ -4,12 +4,12 @@ import path from 'node:path';
 import { Configuration } from '../core/configuration/configuration.js';
 import { ConfigurationError, UnsafeRunError } from '../core/errors.js';
 import { getLogger } from '../core/log/logger.js';
-import { RepositoryState } from '../core/repository/state.js';
+import type { RepositoryState } from '../core/repository/state.js';
 import type { RepositoryId } from '../models/repository-id.js';
 import type { RepositoryPaths } from '../models/repository-paths.js';
 import { runPerRepository } from './fanout.js';
 import { type ExitCode, type GlobalArguments, type Handler, type RepositoryContext, type AnyRepositoryHandler, isSystemHandler } from './handler.js';
-import { RepositoryLock, lockPath } from './lock.js';
+import type { RepositoryLock } from './lock.js';
 import { selectRepositories } from './repositories.js';
 
 const logger = getLogger('ahriman');
@@ -46,10 +46,15 @@ async function runForRepository(
     configuration,
     repositoryId,
     paths,
-    state: () => (state ??= RepositoryState.open(configuration, repositoryId)),
+    // SQLite and the lock library load only for the commands that use them.
+    state: () => (state ??= import('../core/repository/state.js').then(({ RepositoryState }) => RepositoryState.open(configuration, repositoryId))),
   };
   checkOwner(paths.root, args.unsafe || handler.mode.unsafe);
-  const lock = handler.mode.lock ? new RepositoryLock(lockPath(args.lock, paths.root, repositoryId)) : undefined;
+  let lock: RepositoryLock | undefined;
+  if (handler.mode.lock) {
+    const { RepositoryLock, lockPath } = await import('./lock.js');
+    lock = new RepositoryLock(lockPath(args.lock, paths.root, repositoryId));
+  }
   try {
     if (lock) {
       await Promise.all(paths.treeDirectories.map((directory) => fs.mkdir(directory, { recursive: true })));

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { buildParser } from '../cli.js';
 import { SYSTEM_WIDE, type SystemHandler, print, printJson } from '../handler.js';
 import { installedVersions } from '../version.js';
-import { HANDLERS } from './index.js';
+import { loadAllHandlers } from './index.js';
 
 export const help: SystemHandler<{ command?: string }> = {
   name: 'help [command]',
@@ -47,7 +47,7 @@ export const helpCommandsUnsafe: SystemHandler<UnsafeArguments> = {
   options: (argv: Argv) =>
     argv.positional('command', { type: 'string', array: true, default: [], describe: 'command line to check' }) as Argv<UnsafeArguments>,
   async run(_context, args) {
-    const unsafe = HANDLERS.filter((handler) => !handler.mode.unsafe);
+    const unsafe = (await loadAllHandlers()).filter((handler) => !handler.mode.unsafe);
     if (args.command.length === 0) {
       print(unsafe.map((handler) => commandNames(handler)[0]).sort().join('\n'));
       return 0;

@@ -1,52 +1,63 @@
 import type { Handler } from '../handler.js';
-import { help, helpCommandsUnsafe, helpVersion } from './help.js';
-import { packageAdd } from './package-add.js';
-import { packageHold, packageUnhold } from './package-hold.js';
-import { packageLogs } from './package-logs.js';
-import { packageStatus, packageStatusRemove, packageStatusUpdate } from './package-status.js';
-import { packageRemove } from './package-remove.js';
-import { patchAdd, patchList, patchRemove, patchSetAdd } from './patches.js';
-import { repoRebuild } from './repo-rebuild.js';
-import { repoSign } from './repo-sign.js';
-import { repoTree } from './repo-tree.js';
-import { repoCheck, repoUpdate } from './repo-update.js';
-import { serviceClean } from './service-clean.js';
-import { serviceConfig, serviceConfigValidate } from './service-config.js';
-import { serviceRepositories } from './service-repositories.js';
-import { serviceSetup } from './service-setup.js';
-import { repoCreateKeyring, repoCreateMirrorlist } from './support.js';
-import { repoReport, repoSync, repoTriggers } from './triggers.js';
 
-/** Every command the CLI offers. A command is listed here only once it works end to end. */
-export const HANDLERS: Handler[] = [
-  help,
-  helpCommandsUnsafe,
-  helpVersion,
-  packageAdd,
-  packageHold,
-  packageLogs,
-  packageRemove,
-  packageStatus,
-  packageStatusRemove,
-  packageStatusUpdate,
-  packageUnhold,
-  patchAdd,
-  patchList,
-  patchRemove,
-  patchSetAdd,
-  repoCheck,
-  repoCreateKeyring,
-  repoCreateMirrorlist,
-  repoRebuild,
-  repoReport,
-  repoSign,
-  repoSync,
-  repoTree,
-  repoTriggers,
-  repoUpdate,
-  serviceClean,
-  serviceConfig,
-  serviceConfigValidate,
-  serviceRepositories,
-  serviceSetup,
+/**
+ * A command as the parser needs it before anything runs: its words and help text. The handler module (options and
+ * run, and everything they import) is loaded by `load` only when the command is chosen, so starting the CLI costs
+ * the same however many commands and dependencies there are.
+ */
+export interface CommandEntry {
+  /** The command word and its positional arguments, as yargs reads them: `package-status [package..]`. */
+  command: string;
+  aliases?: string[];
+  description: string;
+  load: () => Promise<Handler>;
+}
+
+/**
+ * Every command the CLI offers. A command is listed here only once it works end to end.
+ *
+ * To add a command, write its module as usual (exporting a `Handler`) and add ONE line here that repeats its `name`,
+ * `aliases` and `description` and imports it lazily:
+ *
+ *   { command: 'repo-foo [package..]', aliases: ['foo'], description: '...', load: async () => (await import('./repo-foo.js')).repoFoo },
+ *
+ * Never import a handler module statically from here or from the CLI: that loads it (and its dependencies) for every
+ * command. test/unit/application/commands.test.ts checks that each line matches its handler.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { command: 'help [command]', description: 'show help for ahriman or one of its commands', load: async () => (await import('./help.js')).help },
+  { command: 'help-commands-unsafe [command..]', description: 'list commands that only the owner of the repository may run, or check a command line (exit 1 if it is one)', load: async () => (await import('./help.js')).helpCommandsUnsafe },
+  { command: 'help-version', aliases: ['version'], description: 'print the versions of ahriman, node and the installed dependencies', load: async () => (await import('./help.js')).helpVersion },
+  { command: 'package-add <package..>', aliases: ['add', 'package-update'], description: 'add packages: archives to the repository, PKGBUILDs (AUR, local, git) to the build queue', load: async () => (await import('./package-add.js')).packageAdd },
+  { command: 'package-hold <package..>', description: 'hold package bases: automatic update checks skip them until they are released', load: async () => (await import('./package-hold.js')).packageHold },
+  { command: 'package-logs <package>', description: 'print the stored log of the latest build of a package base (or of its latest build of --version)', load: async () => (await import('./package-logs.js')).packageLogs },
+  { command: 'package-remove <package..>', aliases: ['remove'], description: 'remove packages (by base or package name, with their -debug packages) from the repository', load: async () => (await import('./package-remove.js')).packageRemove },
+  { command: 'package-status [package..]', aliases: ['status'], description: 'print the build status of the package bases of a repository (all, or those named)', load: async () => (await import('./package-status.js')).packageStatus },
+  { command: 'package-status-remove <package..>', description: 'forget package bases on the status page (record, status, build logs, changes); built files stay', load: async () => (await import('./package-status.js')).packageStatusRemove },
+  { command: 'package-status-update [package..]', aliases: ['status-update'], description: 'set the build status of package bases, or of the service itself when none is named', load: async () => (await import('./package-status.js')).packageStatusUpdate },
+  { command: 'package-unhold <package..>', description: 'release held package bases, so that automatic update checks include them again', load: async () => (await import('./package-hold.js')).packageUnhold },
+  { command: 'patch-add <package> <variable> [patch]', description: 'set a PKGBUILD variable or function (name ending in "()") of a package base before it is built', load: async () => (await import('./patches.js')).patchAdd },
+  { command: 'patch-list <package>', description: 'list the PKGBUILD patches of a package base', load: async () => (await import('./patches.js')).patchList },
+  { command: 'patch-remove <package>', description: 'remove every PKGBUILD patch of a package base, or those of the variables given with -v', load: async () => (await import('./patches.js')).patchRemove },
+  { command: 'patch-set-add <dir>', description: 'save the changes of a locally modified clone of a package as its full-diff patch', load: async () => (await import('./patches.js')).patchSetAdd },
+  { command: 'repo-check [package..]', aliases: ['check'], description: 'print what repo-update would build, without building (repo-update --dry-run --no-manual)', load: async () => (await import('./repo-update.js')).repoCheck },
+  { command: 'repo-create-keyring', description: 'generate the <repo>-keyring package ([keyring] target) and queue it for the next update', load: async () => (await import('./support.js')).repoCreateKeyring },
+  { command: 'repo-create-mirrorlist', description: 'generate the <repo>-mirrorlist package ([mirrorlist] target) and queue it for the next update', load: async () => (await import('./support.js')).repoCreateMirrorlist },
+  { command: 'repo-rebuild', aliases: ['rebuild'], description: 'rebuild all packages, or those that depend on the given ones', load: async () => (await import('./repo-rebuild.js')).repoRebuild },
+  { command: 'repo-report', aliases: ['report'], description: 'write the reports of [report] target for the current repository', load: async () => (await import('./triggers.js')).repoReport },
+  { command: 'repo-sign [package..]', aliases: ['sign'], description: 'sign all (or the given) packages again and the repository database, as [sign] says', load: async () => (await import('./repo-sign.js')).repoSign },
+  { command: 'repo-sync', aliases: ['sync'], description: 'upload the current repository to the remotes of [upload] target', load: async () => (await import('./triggers.js')).repoSync },
+  { command: 'repo-tree', description: 'print the build order of the repository packages, or N independent partitions', load: async () => (await import('./repo-tree.js')).repoTree },
+  { command: 'repo-triggers [trigger..]', description: 'run the configured triggers (or those given: built-in names, module or file paths) on the current repository', load: async () => (await import('./triggers.js')).repoTriggers },
+  { command: 'repo-update [package..]', aliases: ['update'], description: 'check for updates, build them with their dependencies and publish the repository', load: async () => (await import('./repo-update.js')).repoUpdate },
+  { command: 'service-clean', aliases: ['clean', 'repo-clean'], description: 'remove caches: PKGBUILD sources, build chroots, the build queue, waiting archives, sync databases', load: async () => (await import('./service-clean.js')).serviceClean },
+  { command: 'service-config [section] [key]', aliases: ['config', 'repo-config'], description: 'print the effective configuration of a repository (secrets hidden)', load: async () => (await import('./service-config.js')).serviceConfig },
+  { command: 'service-config-validate', aliases: ['config-validate', 'repo-config-validate'], description: 'check the configuration of a repository against the schema; exit 1 on errors', load: async () => (await import('./service-config.js')).serviceConfigValidate },
+  { command: 'service-repositories', description: 'list the repositories found under the repository root', load: async () => (await import('./service-repositories.js')).serviceRepositories },
+  { command: 'service-setup', aliases: ['init', 'repo-init', 'repo-setup', 'setup'], description: 'create the repository tree, its configuration overrides and an empty repository database', load: async () => (await import('./service-setup.js')).serviceSetup },
 ];
+
+/** Every handler, loaded: for the few commands that inspect all of them (help-commands-unsafe). */
+export function loadAllHandlers(): Promise<Handler[]> {
+  return Promise.all(COMMANDS.map((entry) => entry.load()));
+}

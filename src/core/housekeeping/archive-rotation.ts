@@ -40,12 +40,10 @@ async function servedFiles(paths: RepositoryPaths): Promise<Set<string>> {
   return served;
 }
 
-/** The unserved package files of one base directory, grouped by package name and architecture. */
-async function unservedByPackage(directory: string, served: ReadonlySet<string>): Promise<ArchivedFile[][]> {
+/** The package files of one base directory, grouped by package name and architecture. */
+async function filesByPackage(directory: string): Promise<ArchivedFile[][]> {
   const groups = new Map<string, ArchivedFile[]>();
   for (const name of (await fs.readdir(directory)).filter((item) => PACKAGE_FILE.test(item))) {
-    const file = path.join(directory, name);
-    if (served.has(file)) continue;
     let parsed;
     try {
       parsed = parsePackageFileName(name);
@@ -53,7 +51,7 @@ async function unservedByPackage(directory: string, served: ReadonlySet<string>)
       continue; // not a file we put there
     }
     const key = `${parsed.name}/${parsed.architecture}`;
-    groups.set(key, [...(groups.get(key) ?? []), { file, version: parsed.version }]);
+    groups.set(key, [...(groups.get(key) ?? []), { file: name, version: parsed.version }]);
   }
   return [...groups.values()];
 }
@@ -66,18 +64,25 @@ async function unservedByPackage(directory: string, served: ReadonlySet<string>)
  */
 export async function rotateArchive(paths: RepositoryPaths, keep: number): Promise<string[]> {
   if (keep === 0) return [];
-  const served = await servedFiles(paths);
-  const deleted: string[] = [];
+  // A package with at most `keep` files has nothing to lose: only the others need to know which files are served,
+  // so a tree in order (the usual case after a run) costs one directory listing per base and nothing more.
+  const crowded: Array<{ base: string; files: ArchivedFile[] }> = [];
   for (const letter of await subdirectories(paths.archivePackages)) {
     for (const base of await subdirectories(letter)) {
-      for (const files of await unservedByPackage(await fs.realpath(base), served)) {
-        const stale = files.sort((left, right) => vercmp(right.version, left.version)).slice(keep);
-        for (const { file } of stale) {
-          await fs.rm(`${file}.sig`, { force: true });
-          await fs.rm(file, { force: true });
-          deleted.push(file);
-        }
-      }
+      for (const files of await filesByPackage(base)) if (files.length > keep) crowded.push({ base, files });
+    }
+  }
+  if (crowded.length === 0) return [];
+  const served = await servedFiles(paths);
+  const deleted: string[] = [];
+  for (const { base, files } of crowded) {
+    const directory = await fs.realpath(base);
+    const unserved = files.map(({ file, version }) => ({ file: path.join(directory, file), version })).filter(({ file }) => !served.has(file));
+    const stale = unserved.sort((left, right) => vercmp(right.version, left.version)).slice(keep);
+    for (const { file } of stale) {
+      await fs.rm(`${file}.sig`, { force: true });
+      await fs.rm(file, { force: true });
+      deleted.push(file);
     }
   }
   if (deleted.length > 0) logger.info(`removed ${deleted.length} old package file(s) from the archive`);

@@ -69,6 +69,32 @@ describe('decompressFile', () => {
     await expect(failure).rejects.toBeInstanceOf(InvalidInputError);
     await expect(failure).rejects.toThrow(new RegExp(`^${truncated.replaceAll('.', '\\.')}: corrupt ${tool} data: `));
   });
+
+  describe('zstd files bigger than one read, decoded as a stream', () => {
+    let bigTar: string;
+    let bigTarBytes: Buffer;
+
+    beforeAll(async () => {
+      // Random bytes do not compress: the .zst stays above the size decoded whole.
+      await writeFile(path.join(scratch, 'random.bin'), randomBytes(1024 * 1024));
+      bigTar = path.join(scratch, 'big.tar');
+      await run('bsdtar', ['-cf', bigTar, '-C', scratch, 'random.bin']);
+      bigTarBytes = await readFile(bigTar);
+    });
+
+    it('decompresses them', async () => {
+      const file = await compress('zstd', 'zst', bigTar);
+      expect((await stat(file)).size).toBeGreaterThan(512 * 1024);
+      expect((await decompressed(file)).equals(bigTarBytes)).toBe(true);
+    });
+
+    it('rejects them truncated, naming the file', async () => {
+      const truncated = path.join(scratch, 'big-truncated.tar.zst');
+      await writeFile(truncated, await readFile(await compress('zstd', 'zst', bigTar)));
+      await truncate(truncated, 700 * 1024);
+      await expect(decompressed(truncated)).rejects.toThrow(/big-truncated\.tar\.zst: corrupt zstd data: /);
+    });
+  });
 });
 
 describe('detectCompression', () => {

@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import { asList } from './arguments.js';
 import { configureLogging, currentLogLevel, guessLogHandler } from '../core/log/logger.js';
 import { execute } from './execute.js';
-import type { GlobalArguments, Handler } from './handler.js';
+import type { CommandLine, GlobalArguments, Handler } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
 import { VERSION } from './version.js';
 
@@ -95,7 +95,7 @@ export async function runCli(rawArguments: string[]): Promise<number> {
       .parseAsync();
     if (!invocation) return 0; // --help, --version and completion print and end here
     applyLogging(invocation.args);
-    return await execute(invocation.handler, invocation.args);
+    return await execute(invocation.handler, invocation.args, COMMAND_LINE);
   } catch (error) {
     if (error instanceof UsageError) return 1;
     process.stderr.write(`ahriman: ${errorMessage(error)}\n`);
@@ -105,3 +105,10 @@ export async function runCli(rawArguments: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+const COMMAND_LINE: CommandLine = {
+  handlers: () => HANDLERS,
+  printHelp: async (words) => {
+    await buildParser(words, () => undefined).parseAsync();
+  },
+};

@@ -326,8 +326,6 @@ export const coreSchemas = {
   }),
 } satisfies Record<string, SectionSchema>;
 
-export type CoreSection = keyof typeof coreSchemas;
-
 /**
  * Sections whose `target` list names trigger target sections, with the type a target has when its section sets
  * none (otherwise the type is the target's name).

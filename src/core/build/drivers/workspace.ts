@@ -19,7 +19,12 @@ import { parsePackageFileName } from '../../alpm/validation.js';
 import { ConfigurationError, errorMessage } from '../../errors.js';
 import { getLogger } from '../../log/logger.js';
 import { run, type SystemUser } from '../../process.js';
-import type { BuildRequest } from './driver.js';
+import type { BuildRequest } from './request.js';
+
+/** Starts makepkg (one or more times) in a prepared workspace; the part that differs between drivers. */
+export interface MakepkgRunner {
+  run(workspace: BuildWorkspace, request: BuildRequest): Promise<void>;
+}
 
 /** A file makepkg names like a package archive (signatures and logs are not). */
 const PACKAGE_ARCHIVE = /\.pkg\.tar(\.[A-Za-z0-9]+)?$/;

@@ -12,6 +12,7 @@ import { option } from '../configuration/schema.js';
 import { errorMessage } from '../errors.js';
 import { fetchWithRetries, type HttpPolicy } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
+import { sleep } from '../retry.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import { defineReportType, ReportError } from './report.js';
 
@@ -104,17 +105,13 @@ async function isAlive(session: ServiceSession, processId: string): Promise<bool
   return answer?.is_alive === true;
 }
 
-function sleep(seconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-}
-
 /** Polls until the process ended (true) or `timeoutSeconds` passed (false); 0 waits without limit. */
 async function waitForProcess(session: ServiceSession, processId: string, timeoutSeconds: number): Promise<boolean> {
   const deadline = timeoutSeconds === 0 ? Infinity : Date.now() + timeoutSeconds * 1000;
   while (await isAlive(session, processId)) {
     const left = (deadline - Date.now()) / 1000;
     if (left <= 0) return false;
-    await sleep(Math.min(POLL_INTERVAL_SECONDS, left));
+    await sleep(Math.min(POLL_INTERVAL_SECONDS, left) * 1000);
   }
   return true;
 }

@@ -144,7 +144,7 @@ describe('github upload', () => {
     github.fail(503, 'Service Unavailable', { count: 1 });
     const { lines, error } = await captureLogs(() => fixture.upload(githubSection(github, 'max_retries = 1\nretry_backoff = 0')));
     expect(error).toBeUndefined();
-    expect(lines.join('\n')).toMatch(/reading the release failed \(HTTP 503 Service Unavailable\), trying again/);
+    expect(lines.join('\n')).toMatch(/reading the release: HTTP 503 Service Unavailable, retrying in/);
   });
 
   it('says what to fix when the token is refused or lacks permissions', async () => {

@@ -18,6 +18,7 @@ import { buildUser } from '../repository/build-settings.js';
 import { queuePackage } from '../repository/package-add.js';
 import { recordFromPackageInfo } from '../repository/records.js';
 import { SourceLoader } from '../repository/source-loader.js';
+import { runTargets } from '../triggers/targets.js';
 import type { TriggerContext, TriggerFactory } from '../triggers/trigger.js';
 import { GITREMOTE_TYPE, type GitRemoteTarget, gitRemoteTargets, gitremoteSchema } from './gitremote.js';
 
@@ -94,15 +95,9 @@ export const remotePullTrigger: TriggerFactory = {
       async onStart() {
         if (targets.length === 0) return;
         const sources = new SourceLoader(context.paths, await buildUser(context.configuration));
-        const failures: string[] = [];
-        for (const target of targets) {
-          try {
-            await pullTarget(context, sources, target);
-          } catch (error) {
-            failures.push(`[${target.section}] ${errorMessage(error)}`);
-          }
-        }
-        if (failures.length > 0) throw new AhrimanError(failures.join('; '));
+        await runTargets('remote-pull', targets, (target) => target.section, async (target) => {
+          await pullTarget(context, sources, target);
+        });
       },
     };
   },

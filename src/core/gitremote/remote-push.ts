@@ -12,9 +12,10 @@ import type { PkgbuildPatch } from '../../models/patch.js';
 import type { BuiltPackage } from '../../models/result.js';
 import { serializePatch } from '../build/patches.js';
 import { pkgbuildDirectory } from '../build/sources.js';
-import { AhrimanError, ConfigurationError, errorMessage } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { cloneBranch, git, redactUrl } from '../git/git.js';
 import { getLogger } from '../log/logger.js';
+import { runTargets } from '../triggers/targets.js';
 import type { TriggerContext, TriggerFactory } from '../triggers/trigger.js';
 import { GITREMOTE_TYPE, type GitRemoteTarget, gitRemoteTargets, gitremoteSchema } from './gitremote.js';
 
@@ -99,15 +100,9 @@ export const remotePushTrigger: TriggerFactory = {
       name: 'remote-push',
       async onResult(result) {
         if (result.success.length === 0) return;
-        const failures: string[] = [];
-        for (const target of targets) {
-          try {
-            await pushTarget(context, target, result.success);
-          } catch (error) {
-            failures.push(`[${target.section}] ${errorMessage(error)}`);
-          }
-        }
-        if (failures.length > 0) throw new AhrimanError(failures.join('; '));
+        await runTargets('remote-push', targets, (target) => target.section, async (target) => {
+          await pushTarget(context, target, result.success);
+        });
       },
     };
   },

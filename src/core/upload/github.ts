@@ -15,7 +15,7 @@ import { createReadStream } from 'node:fs';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
-import { option } from '../configuration/schema.js';
+import { callOptions, option, retryPolicyOf } from '../configuration/schema.js';
 import { AhrimanError, errorMessage } from '../errors.js';
 import { RETRIED_STATUSES } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
@@ -24,12 +24,10 @@ import type { RepositoryFile, UploadSource } from './files.js';
 
 export const githubSchema = z.object({
   api_url: option.url(['http', 'https']).default('https://api.github.com'),
-  max_retries: option.integer({ min: 0 }).default(3),
+  ...callOptions({ timeout: 30, maxRetries: 3, retryBackoff: 1 }),
   owner: option.string(),
   password: option.string().optional(), // a token with write access to the repository's contents
   repository: option.string(),
-  retry_backoff: option.float({ min: 0 }).default(1),
-  timeout: option.integer({ min: 1 }).default(30),
   use_full_release_name: option.boolean().default(false),
   username: option.string().optional(), // the reference's; the token alone identifies the user
 });
@@ -109,7 +107,6 @@ async function callGitHub<T>(
   request: (options: CallOptions) => Promise<T>,
   timeoutMs = settings.timeout * 1000,
 ): Promise<T> {
-  const policy = { maxRetries: settings.max_retries, backoffSeconds: settings.retry_backoff };
   const options = {
     what: `${where}: ${what}`,
     // Octokit reports network errors and timeouts as 500 (or with no status at all)
@@ -121,7 +118,7 @@ async function callGitHub<T>(
     describe: describeError,
   };
   try {
-    return await withRetries(policy, options, () => request({ request: { signal: AbortSignal.timeout(timeoutMs) } }));
+    return await withRetries(retryPolicyOf(settings), options, () => request({ request: { signal: AbortSignal.timeout(timeoutMs) } }));
   } catch (error) {
     throw new AhrimanError(`${where}: ${what} failed: ${describeError(error)}`, { cause: error });
   }

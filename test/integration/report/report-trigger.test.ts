@@ -87,7 +87,7 @@ describe('report trigger', () => {
     });
     expect(existsSync(page)).toBe(true);
     expect(output).toContain('ahr-new');
-    expect(error?.name).toBe('ReportError');
+    expect(error?.name).toBe('TargetsError');
     expect(error?.message).toMatch(/^report target\(s\) failed: mail \(cannot send the report mail through 127\.0\.0\.1:\d+ \(ssl = disabled\): connect ECONNREFUSED [^)]*\); /);
     expect(error?.message).toContain("; absent (unknown report type 'absent'");
     expect(error?.message).toContain("; weird (unknown report type 'carrier-pigeon' (expected one of: console, email, html, remote-call, ahriman, rss, telegram))");

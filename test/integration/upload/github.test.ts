@@ -134,7 +134,7 @@ describe('github upload', () => {
   it('reports a server error with its status', async () => {
     github.fail(500, 'Internal Server Error');
     const { lines, error } = await captureLogs(() => fixture.upload(githubSection(github)));
-    expect(String(error)).toMatch(/upload failed for target\(s\): release$/);
+    expect(String(error)).toMatch(/^\S+: upload target\(s\) failed: release \(GitHub /);
     expect(lines.join('\n')).toMatch(
       /upload target release failed: GitHub arcan1s\/repository release x86_64: reading the release failed: HTTP 500 Internal Server Error/,
     );

@@ -118,7 +118,7 @@ describe('rsync upload', () => {
     await fs.writeFile(file, '');
     const before = await fixture.snapshot();
     const { lines, error } = await captureLogs(() => fixture.upload(rsyncSection(path.join(file, 'mirror'))));
-    expect(String(error)).toMatch(/upload failed for target\(s\): mirror$/);
+    expect(String(error)).toMatch(/upload target\(s\) failed: mirror \(rsync to /);
     expect(lines.join('\n')).toMatch(new RegExp(`upload target mirror failed: rsync to ${file}/mirror failed \\(exit code \\d+\\): .*Not a directory`));
     expect(await fixture.snapshot()).toEqual(before);
   });

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { temporarySibling } from '../atomic-file.js';
+import { isPackageFileName } from '../alpm/validation.js';
 import { InvalidInputError } from '../errors.js';
 import { cloneBranch, git, redactUrl } from '../git/git.js';
 import { getLogger } from '../log/logger.js';
@@ -21,7 +22,6 @@ const DEFAULT_BRANCH = 'master';
 const COMMIT_IDENTITY = ['-c', 'user.name=ahriman', '-c', 'user.email=ahriman@localhost', '-c', 'commit.gpgsign=false'];
 /** What a local `makepkg` run leaves next to a PKGBUILD: never part of the package's sources. */
 const BUILD_LEFTOVER_DIRECTORIES = new Set(['.git', 'src', 'pkg']);
-const PACKAGE_ARCHIVE_MARKER = '.pkg.tar';
 
 export interface FetchOptions {
   /** Limit for one clone or fetch attempt. */
@@ -161,7 +161,7 @@ async function mirrorDirectory(directory: string, target: string): Promise<void>
 }
 
 function isBuildLeftover(name: string, isDirectory: boolean): boolean {
-  return isDirectory ? BUILD_LEFTOVER_DIRECTORIES.has(name) : name.includes(PACKAGE_ARCHIVE_MARKER);
+  return isDirectory ? BUILD_LEFTOVER_DIRECTORIES.has(name) : isPackageFileName(name, { signatures: true });
 }
 
 async function changeOwner(root: string, owner: SystemUser): Promise<void> {

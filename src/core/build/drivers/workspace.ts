@@ -15,7 +15,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { moveFile } from '../../atomic-file.js';
-import { parsePackageFileName } from '../../alpm/validation.js';
+import { isPackageFileName, parsePackageFileName } from '../../alpm/validation.js';
 import { ConfigurationError, errorMessage } from '../../errors.js';
 import { getLogger } from '../../log/logger.js';
 import { run, type SystemUser } from '../../process.js';
@@ -26,8 +26,6 @@ export interface MakepkgRunner {
   run(workspace: BuildWorkspace, request: BuildRequest): Promise<void>;
 }
 
-/** A file makepkg names like a package archive (signatures and logs are not). */
-const PACKAGE_ARCHIVE = /\.pkg\.tar(\.[A-Za-z0-9]+)?$/;
 
 const logger = getLogger('build');
 
@@ -163,7 +161,7 @@ export class BuildWorkspace {
    */
   async takePackages(): Promise<string[]> {
     const { packageBase, includeDebug, outputDirectory } = this.request;
-    const produced = (await fs.readdir(this.packageDirectory)).filter((file) => PACKAGE_ARCHIVE.test(file)).sort();
+    const produced = (await fs.readdir(this.packageDirectory)).filter((file) => isPackageFileName(file)).sort();
     const kept = produced.filter((file) => includeDebug || parsePackageFileName(file).name !== `${packageBase}-debug`);
     await fs.mkdir(outputDirectory, { recursive: true });
     const targets: string[] = [];

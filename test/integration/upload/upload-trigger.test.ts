@@ -4,7 +4,6 @@
  * the upload. Also the configuration errors a target can have.
  */
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,17 +11,9 @@ import { uploadTrigger } from '../../../src/core/upload/upload-trigger.js';
 import { FakeGitHub, fakeGitHubAssetName } from '../../support/fake-github.js';
 import { removeTestKeys } from '../../support/keys.js';
 import { removeBuildDirectories } from '../../support/makepkg.js';
+import { freePort } from '../../support/ports.js';
 import { TestS3Server } from '../../support/s3-server.js';
 import { ARCHITECTURE, PACKAGE_A, PACKAGE_B, REPOSITORY, UploadFixture, archiveOf, captureLogs } from './support.js';
-
-/** A port nothing listens on: an S3 endpoint that is down. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('upload trigger', () => {
   let fixture: UploadFixture;
@@ -71,7 +62,7 @@ describe('upload trigger', () => {
 
   it('runs every target when some fail, names the failed ones, and the next run completes the upload', async () => {
     const before = await fixture.snapshot();
-    const down = `http://127.0.0.1:${await closedPort()}`;
+    const down = `http://127.0.0.1:${await freePort()}`;
     github.fail(500, 'Internal Server Error');
 
     const failed = await captureLogs(() => fixture.upload(configuration(down)));

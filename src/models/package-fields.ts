@@ -17,3 +17,6 @@ export interface PackageLists extends PackageRelations {
   groups: string[];
   licenses: string[];
 }
+
+import { ConfigurationError } from '../core/errors.js';
+export const LAYERING_PROBE = ConfigurationError;

@@ -17,6 +17,3 @@ export interface PackageLists extends PackageRelations {
   groups: string[];
   licenses: string[];
 }
-
-import { ConfigurationError } from '../core/errors.js';
-export const LAYERING_PROBE = ConfigurationError;

@@ -1,4 +1,3 @@
-import type { GitOptions } from './git/git.js';
 /**
  * The one retry policy of every call to another system (HTTP services, GitHub, git remotes, rsync, SMTP): bounded
  * attempts, exponential backoff with jitter, or the delay the other side asked for (HTTP `Retry-After`).
@@ -72,5 +71,3 @@ export async function withRetries<T>(policy: RetryPolicy, options: RetryOptions,
     }
   }
 }
-
-export type CycleProbe = GitOptions;

@@ -9,7 +9,15 @@ import { run } from '../process.js';
 import { type RetryPolicy, withRetries } from '../retry.js';
 
 /** A git command failed: network, missing repository or branch, time limit, or a local error. */
-export class GitError extends AhrimanError {}
+export class GitError extends AhrimanError {
+  constructor(
+    message: string,
+    /** Git's own words and the time limit, if hit (empty when git said nothing), credentials masked. */
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface GitOptions {
   cwd?: string;
@@ -17,6 +25,8 @@ export interface GitOptions {
   remote?: string;
   /** Variables added to the command's environment (e.g. a commit identity). */
   env?: Record<string, string>;
+  /** Standard input (e.g. a diff for `git apply`). */
+  input?: string;
   /** Limit for one attempt (default 5 minutes against a remote, 1 minute locally). */
   timeoutMs?: number;
   /** Retries of a command against a remote (default: 2 more attempts, backoff from 1 s). */
@@ -82,7 +92,7 @@ function subcommand(args: readonly string[]): string {
   return args.find((arg, index) => !arg.startsWith('-') && args[index - 1] !== '-c') ?? 'command';
 }
 
-async function gitOnce(args: readonly string[], { cwd, remote, env = {}, timeoutMs }: GitOptions): Promise<string> {
+async function gitOnce(args: readonly string[], { cwd, remote, env = {}, input, timeoutMs }: GitOptions): Promise<string> {
   const limit = timeoutMs ?? (remote === undefined ? LOCAL_TIMEOUT_MS : REMOTE_TIMEOUT_MS);
   // Git's own stall limit for HTTP matters: git leaves its transport helper running when it is killed, so the
   // subprocess time limit alone cannot end a transfer from a server that stopped answering.
@@ -90,14 +100,14 @@ async function gitOnce(args: readonly string[], { cwd, remote, env = {}, timeout
   const remoteSettings = remote === undefined ? [] : ['-c', 'http.lowSpeedLimit=1', '-c', `http.lowSpeedTime=${stallSeconds}`];
   try {
     const runEnv = remote === undefined ? env : { ...env, GIT_TERMINAL_PROMPT: '0' };
-    return (await run('git', [...remoteSettings, ...args], { cwd, timeoutMs: limit, env: runEnv })).stdout;
+    return (await run('git', [...remoteSettings, ...args], { cwd, input, timeoutMs: limit, env: runEnv })).stdout;
   } catch (error) {
     if (!(error instanceof ProcessError)) throw error;
     const timedOut = /timed out after \d+ ms/.exec(error.message)?.[0];
-    const reason = [timedOut, error.stderr.trim()].filter(Boolean).join(': ') || error.message;
+    const said = [timedOut, error.stderr.trim()].filter(Boolean).join(': ');
     const where = remote === undefined ? (cwd === undefined ? '' : ` in ${cwd}`) : ` of ${redactUrl(remote)}`;
     const hide = (text: string): string => (remote === undefined ? text : text.split(remote).join(redactUrl(remote)));
     // no cause: the process error quotes the command line, credentials included
-    throw new GitError(`git ${subcommand(args)}${where} failed: ${hide(reason)}`);
+    throw new GitError(`git ${subcommand(args)}${where} failed: ${hide(said || error.message)}`, hide(said));
   }
 }

@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    reporters: ['default'],
+    // CI also lists the test files by duration, so that slow ones are visible
+    reporters: process.env.CI ? ['default', './test/support/durations-reporter.ts'] : ['default'],
   },
 });

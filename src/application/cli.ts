@@ -2,8 +2,8 @@ import yargs, { type Argv } from 'yargs';
 import { errorMessage } from '../core/errors.js';
 import { asList } from './arguments.js';
 import { configureLogging, currentLogLevel, guessLogHandler } from '../core/log/logger.js';
-import type { GlobalArguments, Handler } from './handler.js';
-import { COMMANDS } from './handlers/index.js';
+import type { CommandLine, GlobalArguments, Handler } from './handler.js';
+import { COMMANDS, loadAllHandlers } from './handlers/index.js';
 import { VERSION } from './version.js';
 
 export const DEFAULT_CONFIGURATION = '/etc/ahriman.ini';
@@ -128,7 +128,7 @@ export async function runCli(rawArguments: string[]): Promise<number> {
     if (!invocation) return 0; // --help, --version and completion print and end here
     applyLogging(invocation.args);
     const { execute } = await import('./execute.js'); // configuration and state: not needed for help
-    return await execute(invocation.handler, invocation.args);
+    return await execute(invocation.handler, invocation.args, COMMAND_LINE);
   } catch (error) {
     if (error instanceof UsageError) return 1;
     process.stderr.write(`ahriman: ${printable(errorMessage(error))}\n`);
@@ -138,3 +138,10 @@ export async function runCli(rawArguments: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+const COMMAND_LINE: CommandLine = {
+  handlers: loadAllHandlers,
+  printHelp: async (words) => {
+    await buildParser(words, () => undefined).parseAsync();
+  },
+};

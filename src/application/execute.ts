@@ -8,8 +8,8 @@ import type { RepositoryState } from '../core/repository/state.js';
 import type { RepositoryId } from '../models/repository-id.js';
 import type { RepositoryPaths } from '../models/repository-paths.js';
 import { runPerRepository } from './fanout.js';
-import { type ExitCode, type GlobalArguments, type Handler, type RepositoryContext, type AnyRepositoryHandler, isSystemHandler } from './handler.js';
 import type { RepositoryLock } from './lock.js';
+import { type CommandLine, type ExitCode, type GlobalArguments, type Handler, type RepositoryContext, type AnyRepositoryHandler, isSystemHandler } from './handler.js';
 import { selectRepositories } from './repositories.js';
 
 const logger = getLogger('ahriman');
@@ -73,11 +73,11 @@ async function runForRepository(
 }
 
 /** Runs one parsed command: once system-wide, or for each selected repository (in child processes when several). */
-export async function execute(handler: Handler, args: GlobalArguments): Promise<ExitCode> {
+export async function execute(handler: Handler, args: GlobalArguments, cli: CommandLine): Promise<ExitCode> {
   if (isSystemHandler(handler)) {
     let configuration: Configuration | undefined;
     const load = (): Configuration => (configuration ??= Configuration.load(args.configuration));
-    return (await handler.run({ configuration: load }, args)) ?? 0;
+    return (await handler.run({ configuration: load, cli }, args)) ?? 0;
   }
   const repositories = selectRepositories(Configuration.load(args.configuration), args);
   const [first] = repositories;

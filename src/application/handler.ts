@@ -47,6 +47,16 @@ export interface RepositoryContext {
 export interface SystemContext {
   /** Loads the configuration on first use: help commands work without one. */
   configuration(): Configuration;
+  /** The command line itself, for the help commands (given by the CLI, so handlers never import it). */
+  cli: CommandLine;
+}
+
+/** What the help commands need to know about the command line they are part of. */
+export interface CommandLine {
+  /** Every command the CLI offers. */
+  handlers(): Promise<readonly Handler[]>;
+  /** Prints the usage of the CLI, or of one command when `words` are `[command, '--help']`. */
+  printHelp(words: string[]): Promise<void>;
 }
 
 /** Prints command output on stdout: text for people, or JSON with --json. */

@@ -2,18 +2,12 @@
  * Error types shared by every layer. Each carries a message that names what was wrong, so the CLI can print it
  * as a one-line reason without a stack trace.
  */
-export class AhrimanError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { AhrimanError } from '../models/errors.js';
+
+export { AhrimanError, InvalidInputError } from '../models/errors.js';
 
 /** A configuration file or option is malformed or invalid. */
 export class ConfigurationError extends AhrimanError {}
-
-/** Input (a package name, version, archive, PKGBUILD, database) violates the rules it must follow. */
-export class InvalidInputError extends AhrimanError {}
 
 /** A subprocess exited with a non-zero code or could not be started. */
 export class ProcessError extends AhrimanError {
@@ -34,13 +28,6 @@ export class DatabaseError extends AhrimanError {}
 
 /** The command was run by a user that does not own the repository root. */
 export class UnsafeRunError extends AhrimanError {}
-
-/** Silent failure: the command already reported what went wrong and only the exit code is left to set. */
-export class ExitCodeError extends AhrimanError {
-  constructor(message = 'command failed') {
-    super(message);
-  }
-}
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

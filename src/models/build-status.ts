@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError } from './errors.js';
 
 /** Build state of a package base, as shown by `package-status` and the web dashboard. */
 export const BUILD_STATUS_VALUES = ['unknown', 'pending', 'building', 'failed', 'success'] as const;

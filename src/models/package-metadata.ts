@@ -1,9 +1,11 @@
+import type { PackageLists } from './package-fields.js';
+
 /**
  * What a package says about itself in its `.PKGINFO`, with makepkg's key names mapped to readable ones
  * (`depend` -> depends, `size` -> installedSize...). Values are as repo-add reads them: whitespace runs collapsed to
  * one space, leading and trailing whitespace removed.
  */
-export interface PackageInfo {
+export interface PackageInfo extends PackageLists {
   name: string;
   /** `pkgbase`; the package name when the archive does not say (archives from makepkg always do). */
   base: string;
@@ -17,15 +19,6 @@ export interface PackageInfo {
   packager: string;
   /** Bytes once installed; 0 when the archive does not say. */
   installedSize: number;
-  licenses: string[];
-  groups: string[];
-  provides: string[];
-  depends: string[];
-  optDepends: string[];
-  makeDepends: string[];
-  checkDepends: string[];
-  conflicts: string[];
-  replaces: string[];
   /** Configuration files pacman keeps as `.pacnew` instead of overwriting. */
   backup: string[];
   /** `key=value` extension data (pacman 6.1+, e.g. `pkgtype=pkg`). */

@@ -1,3 +1,4 @@
+import type { PackageLists } from './package-fields.js';
 import type { RemoteSource } from './package-source.js';
 
 /**
@@ -5,21 +6,14 @@ import type { RemoteSource } from './package-source.js';
  * (architecture, sizes, file name, build date) are null before that, e.g. for a package just added from the AUR.
  * Dependency lists hold bare package names (version constraints stripped).
  */
-export interface PackageDescription {
+export interface PackageDescription extends Pick<PackageLists, 'depends' | 'makeDepends' | 'optDepends' | 'checkDepends' | 'groups' | 'licenses' | 'provides'> {
   architecture: string | null;
   archiveSize: number | null;
   /** Unix time in seconds. */
   buildDate: number | null;
-  depends: string[];
-  makeDepends: string[];
-  optDepends: string[];
-  checkDepends: string[];
   description: string | null;
   filename: string | null;
-  groups: string[];
   installedSize: number | null;
-  licenses: string[];
-  provides: string[];
   url: string | null;
 }
 

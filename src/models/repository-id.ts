@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError } from './errors.js';
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._+-]*$/;
 

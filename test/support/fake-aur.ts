@@ -1,10 +1,10 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/core/process.js';
+import { LocalHttpServer } from './local-http-server.js';
 
 /** One AUR package as the fake serves it over RPC; `files` (PKGBUILD, .SRCINFO, ...) make up its git repository. */
 export interface FakeAurPackage {
@@ -27,30 +27,20 @@ export type Fault = { status: number; retryAfter?: string } | { garbage: string 
  * Local stand-in for aur.archlinux.org: RPC v5 (`info` by GET or POST with many `arg[]`, `search` with `by`),
  * git repositories over git's dumb HTTP protocol, request counting, added latency and injected faults.
  */
-export class FakeAur {
+export class FakeAur extends LocalHttpServer {
   readonly packages = new Map<string, FakeAurPackage>();
   readonly requests: { kind: string; names: string[] }[] = [];
   readonly faults: Fault[] = [];
   latencyMs = 0;
-  private server: http.Server | undefined;
   private gitRoot = '';
-  url = '';
 
-  async start(): Promise<this> {
+  override async start(): Promise<this> {
     this.gitRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'fake-aur-git-'));
-    this.server = http.createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        response.writeHead(500).end(String(error));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
+    return super.start();
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  override async stop(): Promise<void> {
+    await super.stop();
     await fs.rm(this.gitRoot, { recursive: true, force: true });
   }
 
@@ -115,7 +105,7 @@ export class FakeAur {
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', this.url);
     if (url.pathname.startsWith('/rpc')) {
       await this.handleRpc(request, response, url);

@@ -7,8 +7,8 @@
  * a second asset with a name already taken (422), and wants the token on every API call (401 otherwise). Faults
  * (`fail`) answer the next requests with a chosen status.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LocalHttpServer } from './local-http-server.js';
 
 export interface FakeAsset {
   id: number;
@@ -75,32 +75,18 @@ async function readBody(request: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export class FakeGitHub {
+export class FakeGitHub extends LocalHttpServer {
   readonly releases: FakeRelease[] = [];
   readonly requests: FakeRequest[] = [];
   readonly token = 'fake-github-token';
-  url = '';
-  private server: http.Server | undefined;
   private fault: Fault | undefined;
   private nextId = 1;
 
   constructor(
     readonly owner = 'arcan1s',
     readonly repository = 'repository',
-  ) {}
-
-  async start(): Promise<this> {
-    this.server = http.createServer((request, response) => {
-      void this.answer(request, response);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  ) {
+    super();
   }
 
   /** Answers API calls (uploads included, downloads not) with `status` and `message`. */
@@ -125,7 +111,7 @@ export class FakeGitHub {
     return `${this.url}/${this.owner}/${this.repository}/releases/download/${tag}`;
   }
 
-  private async answer(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', this.url);
     const record: FakeRequest = { route: 'unknown', method: request.method ?? 'GET', path: url.pathname, status: 0 };
     try {

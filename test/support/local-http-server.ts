@@ -2,9 +2,17 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A test fake's HTTP server on a free loopback port: subclasses answer requests in `handle`. */
+/**
+ * The one base of every test fake's HTTP server: a free loopback port, subclasses answer requests in `handle`; a
+ * request whose handling throws is answered with HTTP 500 and the error.
+ */
 export abstract class LocalHttpServer {
-  private readonly server = http.createServer((request, response) => void this.handle(request, response));
+  private readonly server = http.createServer((request, response) => {
+    this.handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500);
+      response.end(String(error));
+    });
+  });
 
   async start(): Promise<this> {
     this.server.listen(0, '127.0.0.1');

@@ -1,17 +1,14 @@
 import type { Argv } from 'yargs';
-import { buildParser } from '../cli.js';
 import { SYSTEM_WIDE, type SystemHandler, print, printJson } from '../handler.js';
 import { installedVersions } from '../version.js';
-import { loadAllHandlers } from './index.js';
 
 export const help: SystemHandler<{ command?: string }> = {
   name: 'help [command]',
   description: 'show help for ahriman or one of its commands',
   mode: SYSTEM_WIDE,
   options: (argv: Argv) => argv.positional('command', { type: 'string', describe: 'command to show help for' }) as Argv<{ command?: string }>,
-  async run(_context, args) {
-    const words = args.command ? [args.command, '--help'] : ['--help'];
-    await buildParser(words, () => undefined).parseAsync();
+  async run(context, args) {
+    await context.cli.printHelp(args.command ? [args.command, '--help'] : ['--help']);
   },
 };
 
@@ -46,8 +43,8 @@ export const helpCommandsUnsafe: SystemHandler<UnsafeArguments> = {
   mode: SYSTEM_WIDE,
   options: (argv: Argv) =>
     argv.positional('command', { type: 'string', array: true, default: [], describe: 'command line to check' }) as Argv<UnsafeArguments>,
-  async run(_context, args) {
-    const unsafe = (await loadAllHandlers()).filter((handler) => !handler.mode.unsafe);
+  async run(context, args) {
+    const unsafe = (await context.cli.handlers()).filter((handler) => !handler.mode.unsafe);
     if (args.command.length === 0) {
       print(unsafe.map((handler) => commandNames(handler)[0]).sort().join('\n'));
       return 0;

@@ -4,6 +4,7 @@
  * for arrays. Architecture-specific arrays keep their suffix (`depends_x86_64`) until resolved for one architecture.
  */
 import { readFile } from 'node:fs/promises';
+import type { PackageLists } from '../../models/package-fields.js';
 import { InvalidInputError, errorMessage } from '../errors.js';
 import {
   validateArchitecture,
@@ -34,22 +35,13 @@ export interface Srcinfo {
 }
 
 /** A package of the PKGBUILD with every field resolved for one architecture. */
-export interface SrcinfoPackage {
+export interface SrcinfoPackage extends PackageLists {
   name: string;
   base: string;
   version: string;
   description: string;
   url: string;
   architectures: string[];
-  licenses: string[];
-  groups: string[];
-  depends: string[];
-  makeDepends: string[];
-  checkDepends: string[];
-  optDepends: string[];
-  provides: string[];
-  conflicts: string[];
-  replaces: string[];
   backup: string[];
   sources: string[];
 }

@@ -3,36 +3,15 @@
  * directory per package holding `desc` (and, in the files database, `files`; very old databases split some fields
  * into `depends`). Each of those files is a list of blocks: a `%FIELD%` line, one value per line, an empty line.
  */
+import type { PackageMetadata } from '../../models/package-metadata.js';
 import { InvalidInputError } from '../errors.js';
 import { decompressFile } from './archive/decompress.js';
 import { readTarEntries } from './archive/tar-reader.js';
 
-/** The `desc` entry of one package, with the property names of PackageMetadata where they overlap. */
-export interface DescEntry {
-  fileName: string;
-  name: string;
-  base: string;
-  version: string;
-  description: string;
-  groups: string[];
-  compressedSize: number;
-  installedSize: number;
-  md5: string;
-  sha256: string;
+/** The `desc` entry of one package: what a package archive says of itself, less its file list, backup and xdata. */
+export interface DescEntry extends Omit<PackageMetadata, 'files' | 'backup' | 'xdata'> {
   /** Base64 of the package's detached signature; empty when the package is not signed. */
   pgpSignature: string;
-  url: string;
-  licenses: string[];
-  architecture: string;
-  buildDate: number;
-  packager: string;
-  replaces: string[];
-  conflicts: string[];
-  provides: string[];
-  depends: string[];
-  optDepends: string[];
-  makeDepends: string[];
-  checkDepends: string[];
 }
 
 export interface SyncDatabaseEntry extends DescEntry {

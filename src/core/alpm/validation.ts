@@ -16,6 +16,10 @@ const PACKAGE_EXTENSION_PREFIX = '.pkg.tar';
 const COMPRESSIONS = ['gz', 'bz2', 'xz', 'zst', 'lrz', 'lzo', 'Z', 'lz4', 'lz'];
 const COMPRESSION_SUFFIXES = new Set(['', ...COMPRESSIONS.map((compression) => `.${compression}`)]);
 
+/** Named like a package archive; its detached signature (`.sig`) only with `signatures`. */
+const PACKAGE_FILE = /\.pkg\.tar(\.[A-Za-z0-9]+)?$/;
+const PACKAGE_FILE_OR_SIGNATURE = /\.pkg\.tar(\.[A-Za-z0-9]+)?(\.sig)?$/;
+
 const PKGREL_PATTERN = /^[0-9]+(\.[0-9]+)?$/;
 const EPOCH_PATTERN = /^[0-9]*$/;
 const QUOTED_VALUE_LIMIT = 100;
@@ -195,6 +199,14 @@ export function validateFullVersion(version: string): string {
 /** An architecture name such as `x86_64` or `any`: ASCII letters, digits and `_` (makepkg's `arch` rule). */
 export function validateArchitecture(architecture: string): string {
   return check('architecture', architecture, architectureProblem);
+}
+
+/**
+ * Whether a file is named like a package archive (`.pkg.tar` with any compression suffix), the one test of every
+ * directory scan; logs and other files are not. With `signatures`, a package's `.sig` counts too.
+ */
+export function isPackageFileName(name: string, { signatures = false } = {}): boolean {
+  return (signatures ? PACKAGE_FILE_OR_SIGNATURE : PACKAGE_FILE).test(name);
 }
 
 /**

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { type FileSigner, type RepositoryEntry, databaseFiles, writeRepositoryDatabase } from '../alpm/repository-database.js';
 import { readSyncDatabase } from '../alpm/sync-database.js';
+import { isPackageFileName } from '../alpm/validation.js';
 import { temporarySibling } from '../atomic-file.js';
 import { getLogger } from '../log/logger.js';
 import { loadSigners } from '../repository/services.js';
@@ -20,7 +21,6 @@ import type { TriggerFactory } from '../triggers/trigger.js';
 /** Signs snapshot databases as the repository's own are signed; loaded only when a database is written. */
 export type SnapshotSigner = () => Promise<FileSigner | undefined>;
 
-const PACKAGE_FILE = /\.pkg\.tar(\.[a-z0-9]+)?$/;
 const logger = getLogger('archive');
 
 const twoDigits = (value: number): string => String(value).padStart(2, '0');
@@ -29,10 +29,6 @@ const twoDigits = (value: number): string => String(value).padStart(2, '0');
 export function snapshotDirectory(paths: RepositoryPaths, day: Date): string {
   const { name, architecture } = paths.repositoryId;
   return path.join(paths.archiveSnapshots, String(day.getFullYear()), twoDigits(day.getMonth() + 1), twoDigits(day.getDate()), name, architecture);
-}
-
-function isPackageOrSignature(name: string): boolean {
-  return PACKAGE_FILE.test(name.endsWith('.sig') ? name.slice(0, -4) : name);
 }
 
 async function linkTo(link: string, target: string): Promise<void> {
@@ -60,7 +56,7 @@ export async function writeSnapshot(paths: RepositoryPaths, entries: readonly Re
   }
   await writeRepositoryDatabase(directory, paths.repositoryId.name, entries, await signer());
   for (const name of await fs.readdir(directory)) {
-    if (isPackageOrSignature(name) && !linked.has(name)) await fs.rm(path.join(directory, name), { force: true });
+    if (isPackageFileName(name, { signatures: true }) && !linked.has(name)) await fs.rm(path.join(directory, name), { force: true });
   }
   return directory;
 }
@@ -104,7 +100,7 @@ export async function pruneSnapshots(paths: RepositoryPaths, today: Date, signer
   const pruned: string[] = [];
   for (const directory of await snapshotDirectories(paths)) {
     const names = await fs.readdir(directory);
-    const broken = new Set(names.filter((name) => PACKAGE_FILE.test(name) && !existsSync(path.join(directory, name))));
+    const broken = new Set(names.filter((name) => isPackageFileName(name) && !existsSync(path.join(directory, name))));
     if (broken.size === 0) continue;
     pruned.push(directory);
     const { files } = databaseFiles(directory, paths.repositoryId.name);

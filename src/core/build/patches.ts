@@ -10,7 +10,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidInputError, ProcessError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
+import { GitError, git } from '../git/git.js';
 import { run } from '../process.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
 
@@ -22,7 +23,6 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_.+@-]*$/;
 /** Words made only of these need no quotes in bash (no expansion, no word splitting, no special meaning). */
 const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-const GIT_TIMEOUT_MS = 60_000;
 const SYNTAX_CHECK_TIMEOUT_MS = 10_000;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -98,21 +98,20 @@ export async function checkPatchSyntax(patch: PkgbuildPatch): Promise<void> {
  * allowed), even ignored ones. The clone's own index is left as it was.
  */
 export async function createDiffPatch(directory: string, trackedPatterns: readonly string[] = DEFAULT_TRACKED_PATTERNS): Promise<PkgbuildPatch> {
-  const inRepository = await run('git', ['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: directory, allowFailure: true });
-  if (inRepository.code !== 0) {
-    const reason = inRepository.stderr.trim();
-    throw new InvalidInputError(`${directory} is not a git clone with at least one commit${reason ? `: ${reason}` : ''}`);
-  }
+  await git(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: directory }).catch((error: unknown) => {
+    if (!(error instanceof GitError)) throw error;
+    throw new InvalidInputError(`${directory} is not a git clone with at least one commit${error.reason ? `: ${error.reason}` : ''}`);
+  });
 
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-diff-'));
   try {
-    const git = await scratchIndexGit(directory, path.join(scratch, 'index'));
+    const scratchGit = await scratchIndexGit(directory, path.join(scratch, 'index'));
     if (trackedPatterns.length > 0) {
       const pathspecs = trackedPatterns.map((pattern) => `:(glob)${pattern}`);
-      const newFiles = (await git('ls-files', '-z', '--others', '--', ...pathspecs)).split('\0').filter(Boolean);
-      if (newFiles.length > 0) await git('add', '--force', '--intent-to-add', '--', ...newFiles);
+      const newFiles = (await scratchGit('ls-files', '-z', '--others', '--', ...pathspecs)).split('\0').filter(Boolean);
+      if (newFiles.length > 0) await scratchGit('add', '--force', '--intent-to-add', '--', ...newFiles);
     }
-    const diff = await git(
+    const diff = await scratchGit(
       'diff', 'HEAD', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', '--relative', '--src-prefix=a/', '--dst-prefix=b/',
     );
     if (diff.trim() === '') {
@@ -154,14 +153,14 @@ async function applyDiff(directory: string, diff: string, description: string): 
   // Without a ceiling, git would treat a build directory below some other work tree as part of it and apply the
   // paths relative to that tree's top.
   const ceiling = path.dirname(await fs.realpath(directory));
-  const options = { cwd: directory, input: diff, timeoutMs: GIT_TIMEOUT_MS, env: { GIT_CEILING_DIRECTORIES: ceiling } };
+  const options = { cwd: directory, input: diff, env: { GIT_CEILING_DIRECTORIES: ceiling } };
   try {
-    await run('git', ['apply', '--ignore-space-change', '--ignore-whitespace', '--whitespace=nowarn'], options);
+    await git(['apply', '--ignore-space-change', '--ignore-whitespace', '--whitespace=nowarn'], options);
   } catch (error) {
-    if (!(error instanceof ProcessError)) throw error;
+    if (!(error instanceof GitError)) throw error;
     const files = changedFiles(diff);
     const touching = files.length > 0 ? ` (changing ${files.join(', ')})` : '';
-    throw new InvalidInputError(`${description}${touching} does not apply in ${directory}: ${error.stderr.trim()}`);
+    throw new InvalidInputError(`${description}${touching} does not apply in ${directory}: ${error.reason}`);
   }
 }
 
@@ -173,12 +172,11 @@ function changedFiles(diff: string): string[] {
 
 /** A git runner for `directory` working on a copy of its index, so adding files leaves the user's index alone. */
 async function scratchIndexGit(directory: string, indexCopy: string): Promise<(...args: string[]) => Promise<string>> {
-  const indexPath = (await run('git', ['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd: directory })).stdout.trim();
+  const indexPath = (await git(['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd: directory })).trim();
   await fs.copyFile(indexPath, indexCopy).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });
-  const options = { cwd: directory, timeoutMs: GIT_TIMEOUT_MS, env: { GIT_INDEX_FILE: indexCopy } };
-  return async (...args) => (await run('git', args, options)).stdout;
+  return (...args) => git(args, { cwd: directory, env: { GIT_INDEX_FILE: indexCopy } });
 }
 
 function validateVariableName(key: string): string {

@@ -9,6 +9,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import { ConfigurationError, errorMessage } from '../errors.js';
+import type { RetryPolicy } from '../retry.js';
 import { parseBoolean, parseInteger, parseNumber, splitWords } from './ini.js';
 
 export type SectionSchema = z.ZodObject;
@@ -135,6 +136,23 @@ export const option = {
   pathList: (mustExist?: PathRule['mustExist']) => withPathRule(fromText(splitWords), mustExist && { mustExist, list: true }),
 };
 
+/**
+ * `timeout` (seconds per attempt), `max_retries` and `retry_backoff` (seconds before the first retry) of a section
+ * whose calls to another system follow the one retry policy (`core/retry.ts`).
+ */
+export function callOptions(defaults: { timeout: number; maxRetries: number; retryBackoff: number }) {
+  return {
+    max_retries: option.integer({ min: 0 }).default(defaults.maxRetries),
+    retry_backoff: option.float({ min: 0 }).default(defaults.retryBackoff),
+    timeout: option.integer({ min: 1 }).default(defaults.timeout),
+  };
+}
+
+/** The retry policy a section's {@link callOptions} configure. */
+export function retryPolicyOf(section: { max_retries: number; retry_backoff: number }): RetryPolicy {
+  return { maxRetries: section.max_retries, backoffSeconds: section.retry_backoff };
+}
+
 /** The path rule of an option schema, looking through `.optional()` and `.default()`. */
 export function pathRuleOf(schema: z.ZodType): PathRule | undefined {
   let current: z.ZodType = schema;
@@ -187,9 +205,7 @@ const alpm = z.object({
 });
 
 const aur = z.object({
-  max_retries: option.integer({ min: 0 }).default(3),
-  retry_backoff: option.float({ min: 0 }).default(1),
-  timeout: option.integer({ min: 1 }).default(30),
+  ...callOptions({ timeout: 30, maxRetries: 3, retryBackoff: 1 }),
   url: option.url(HTTP).default('https://aur.archlinux.org'),
 });
 
@@ -237,11 +253,9 @@ const sign = z
 const status = z.object({
   address: option.url([...HTTP, 'http+unix']).optional(),
   enabled: option.boolean().default(true),
-  max_retries: option.integer({ min: 0 }).default(0),
+  ...callOptions({ timeout: 30, maxRetries: 0, retryBackoff: 0 }),
   password: option.string().optional(),
-  retry_backoff: option.float({ min: 0 }).default(0),
   suppress_http_log_errors: option.boolean().default(false),
-  timeout: option.integer({ min: 1 }).default(30),
   username: option.string().optional(),
 });
 
@@ -325,8 +339,6 @@ export const coreSchemas = {
     time_to_live: option.integer({ min: 1 }).default(60),
   }),
 } satisfies Record<string, SectionSchema>;
-
-export type CoreSection = keyof typeof coreSchemas;
 
 /**
  * Sections whose `target` list names trigger target sections, with the type a target has when its section sets

@@ -53,6 +53,7 @@ export class Database {
   private users = 1;
   /** Tail of the queue of statements and transactions waiting for their turn. */
   private turn: Promise<void> = Promise.resolve();
+  private readonly observers = new Set<(sql: string) => void>();
 
   private constructor(
     private readonly connection: sqlite3.Database,
@@ -122,7 +123,7 @@ export class Database {
 
   /** Runs a statement that returns no rows. `purpose` names it in errors: "cannot <purpose>: <reason>". */
   run(purpose: string, sql: string, parameters: SqlParameters = []): Promise<RunResult> {
-    return this.statement(purpose, (done) => {
+    return this.statement(purpose, sql, (done) => {
       this.connection.run(sql, parameters, function (this: sqlite3.RunResult, error: Error | null) {
         done(error, { changes: this?.changes ?? 0, lastId: this?.lastID ?? 0 });
       });
@@ -131,20 +132,20 @@ export class Database {
 
   /** The first row of a query, or undefined when there is none. */
   get<Row>(purpose: string, sql: string, parameters: SqlParameters = []): Promise<Row | undefined> {
-    return this.statement(purpose, (done) => {
+    return this.statement(purpose, sql, (done) => {
       this.connection.get<Row>(sql, parameters, (error, row) => done(error, row));
     });
   }
 
   all<Row>(purpose: string, sql: string, parameters: SqlParameters = []): Promise<Row[]> {
-    return this.statement(purpose, (done) => {
+    return this.statement(purpose, sql, (done) => {
       this.connection.all<Row>(sql, parameters, (error, rows) => done(error, rows));
     });
   }
 
   /** Runs several `;`-separated statements without parameters (schema scripts). */
   exec(purpose: string, sql: string): Promise<void> {
-    return this.statement(purpose, (done) => {
+    return this.statement(purpose, sql, (done) => {
       this.connection.exec(sql, (error) => done(error, undefined));
     });
   }
@@ -177,11 +178,14 @@ export class Database {
     });
   }
 
-  /** Calls `listener` with the text of every statement the connection executes (diagnostics and tests). */
-  traceStatements(listener: (sql: string) => void): () => void {
-    this.connection.on('trace', listener);
+  /**
+   * Calls `listener` with the SQL of every call (a script given to `exec` counts once) at the moment it is sent, so
+   * a count is complete as soon as the call it counts has returned (diagnostics and tests). Returns the unsubscriber.
+   */
+  observeStatements(listener: (sql: string) => void): () => void {
+    this.observers.add(listener);
     return () => {
-      this.connection.removeListener('trace', listener);
+      this.observers.delete(listener);
     };
   }
 
@@ -204,9 +208,10 @@ export class Database {
     return scope !== undefined && scope.database === this && scope.active;
   }
 
-  private statement<T>(purpose: string, execute: (done: (error: Error | null, result: T) => void) => void): Promise<T> {
+  private statement<T>(purpose: string, sql: string, execute: (done: (error: Error | null, result: T) => void) => void): Promise<T> {
     const send = () =>
       new Promise<T>((resolve, reject) => {
+        for (const observer of this.observers) observer(sql);
         execute((error, result) =>
           error ? reject(new DatabaseError(`cannot ${purpose}: ${error.message}`, { cause: error })) : resolve(result),
         );

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { DatabaseError, errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { packageRoot } from '../package-root.js';
-import type { Database } from './connection.js';
 
 /**
  * Schema migrations are plain SQL files `NNNN_name.sql`, numbered from 0001 without gaps. `PRAGMA user_version`
@@ -53,14 +52,23 @@ export async function loadMigrations(directory: string): Promise<Migration[]> {
   return migrations;
 }
 
+/** What migrating needs of a connection (declared here: the connection applies migrations when it opens). */
+export interface MigratedConnection {
+  readonly path: string;
+  get<Row>(purpose: string, sql: string): Promise<Row | undefined>;
+  all<Row>(purpose: string, sql: string): Promise<Row[]>;
+  exec(purpose: string, sql: string): Promise<void>;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+}
+
 /** Number of the last migration applied to the database (0 for a new one). */
-export async function schemaVersion(database: Database): Promise<number> {
+export async function schemaVersion(database: MigratedConnection): Promise<number> {
   const row = await database.get<{ user_version: number }>('read the schema version', 'PRAGMA user_version');
   return row?.user_version ?? 0;
 }
 
 /** Brings the schema up to date; refuses a database written by a newer ahriman. */
-export async function applyMigrations(database: Database, directory = defaultMigrationsDirectory()): Promise<void> {
+export async function applyMigrations(database: MigratedConnection, directory = defaultMigrationsDirectory()): Promise<void> {
   const migrations = await loadMigrations(directory);
   const pendingFrom = (version: number): Migration[] => {
     if (version > migrations.length) {

@@ -10,15 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RemoteSource } from '../../models/package-source.js';
 import { validatePackageName } from '../alpm/validation.js';
-import { importLocal, redactUrl } from '../build/sources.js';
+import { importLocal } from '../build/sources.js';
 import { AhrimanError, ConfigurationError, errorMessage } from '../errors.js';
+import { cloneBranch, redactUrl } from '../git/git.js';
 import { getLogger } from '../log/logger.js';
 import { buildUser } from '../repository/build-settings.js';
 import { queuePackage } from '../repository/package-add.js';
 import { recordFromPackageInfo } from '../repository/records.js';
 import { SourceLoader } from '../repository/source-loader.js';
+import { runTargets } from '../triggers/targets.js';
 import type { TriggerContext, TriggerFactory } from '../triggers/trigger.js';
-import { GITREMOTE_TYPE, type GitRemoteTarget, cloneBranch, gitRemoteTargets, gitremoteSchema } from './gitremote.js';
+import { GITREMOTE_TYPE, type GitRemoteTarget, gitRemoteTargets, gitremoteSchema } from './gitremote.js';
 
 const logger = getLogger('remote-pull');
 
@@ -93,15 +95,9 @@ export const remotePullTrigger: TriggerFactory = {
       async onStart() {
         if (targets.length === 0) return;
         const sources = new SourceLoader(context.paths, await buildUser(context.configuration));
-        const failures: string[] = [];
-        for (const target of targets) {
-          try {
-            await pullTarget(context, sources, target);
-          } catch (error) {
-            failures.push(`[${target.section}] ${errorMessage(error)}`);
-          }
-        }
-        if (failures.length > 0) throw new AhrimanError(failures.join('; '));
+        await runTargets('remote-pull', targets, (target) => target.section, async (target) => {
+          await pullTarget(context, sources, target);
+        });
       },
     };
   },

@@ -11,11 +11,13 @@ import path from 'node:path';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import type { BuiltPackage } from '../../models/result.js';
 import { serializePatch } from '../build/patches.js';
-import { pkgbuildDirectory, redactUrl } from '../build/sources.js';
-import { AhrimanError, ConfigurationError, errorMessage } from '../errors.js';
+import { pkgbuildDirectory } from '../build/sources.js';
+import { ConfigurationError } from '../errors.js';
+import { cloneBranch, git, redactUrl } from '../git/git.js';
 import { getLogger } from '../log/logger.js';
+import { runTargets } from '../triggers/targets.js';
 import type { TriggerContext, TriggerFactory } from '../triggers/trigger.js';
-import { GITREMOTE_TYPE, type GitRemoteTarget, cloneBranch, git, gitRemoteTargets, gitremoteSchema, remoteBranchExists } from './gitremote.js';
+import { GITREMOTE_TYPE, type GitRemoteTarget, gitRemoteTargets, gitremoteSchema } from './gitremote.js';
 
 const logger = getLogger('remote-push');
 
@@ -66,21 +68,22 @@ export async function pushTarget(context: TriggerContext, { section, options }: 
   const workspace = await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-remote-push-'));
   try {
     const clone = path.join(workspace, 'clone');
-    if (await remoteBranchExists(url, branch)) await cloneBranch(url, branch, clone);
-    else await git('init', ['--quiet', '--initial-branch', branch, clone]);
+    const heads = await git(['ls-remote', '--heads', '--', url, `refs/heads/${branch}`], { remote: url });
+    if (heads.trim().length > 0) await cloneBranch(url, branch, clone);
+    else await git(['init', '--quiet', '--initial-branch', branch, clone]);
 
     const exported = [];
     for (const item of packages) if (await exportPackage(context, clone, item.base)) exported.push(item);
-    await git('add', ['--all'], { cwd: clone });
-    const staged = await git('diff', ['--cached', '--name-only'], { cwd: clone });
+    await git(['add', '--all'], { cwd: clone });
+    const staged = await git(['diff', '--cached', '--name-only'], { cwd: clone });
     if (staged.trim().length === 0) {
       logger.info(`${redactUrl(url)} (branch ${branch}) is up to date`);
       return false;
     }
     const { commit_user: name, commit_email: email } = options;
     const env = { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
-    await git('commit', ['--quiet', '--no-verify', '--no-gpg-sign', '--message', commitMessage(exported)], { cwd: clone, env });
-    await git('push', ['--quiet', '--', url, `HEAD:refs/heads/${branch}`], { cwd: clone, url });
+    await git(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--message', commitMessage(exported)], { cwd: clone, env });
+    await git(['push', '--quiet', '--', url, `HEAD:refs/heads/${branch}`], { cwd: clone, remote: url });
     logger.info(`pushed ${exported.length} package(s) to ${redactUrl(url)} (branch ${branch})`);
     return true;
   } finally {
@@ -97,15 +100,9 @@ export const remotePushTrigger: TriggerFactory = {
       name: 'remote-push',
       async onResult(result) {
         if (result.success.length === 0) return;
-        const failures: string[] = [];
-        for (const target of targets) {
-          try {
-            await pushTarget(context, target, result.success);
-          } catch (error) {
-            failures.push(`[${target.section}] ${errorMessage(error)}`);
-          }
-        }
-        if (failures.length > 0) throw new AhrimanError(failures.join('; '));
+        await runTargets('remote-push', targets, (target) => target.section, async (target) => {
+          await pushTarget(context, target, result.success);
+        });
       },
     };
   },

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
-import { parsePackageFileName } from '../alpm/validation.js';
+import { isPackageFileName, parsePackageFileName } from '../alpm/validation.js';
 import { vercmp } from '../alpm/vercmp.js';
 import { coreSchemas } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
@@ -14,7 +14,6 @@ interface ArchivedFile {
   version: string;
 }
 
-const PACKAGE_FILE = /\.pkg\.tar(\.[a-z0-9]+)?$/;
 const logger = getLogger('archive-rotation');
 
 async function subdirectories(directory: string): Promise<string[]> {
@@ -31,7 +30,7 @@ async function servedFiles(paths: RepositoryPaths): Promise<Set<string>> {
   const repositories = path.dirname(path.dirname(paths.repository));
   for (const repository of await subdirectories(repositories)) {
     for (const directory of await subdirectories(repository)) {
-      for (const name of (await fs.readdir(directory)).filter((item) => PACKAGE_FILE.test(item))) {
+      for (const name of (await fs.readdir(directory)).filter((item) => isPackageFileName(item))) {
         const target = await fs.realpath(path.join(directory, name)).catch(() => undefined);
         if (target !== undefined) served.add(target);
       }
@@ -43,7 +42,7 @@ async function servedFiles(paths: RepositoryPaths): Promise<Set<string>> {
 /** The package files of one base directory, grouped by package name and architecture. */
 async function filesByPackage(directory: string): Promise<ArchivedFile[][]> {
   const groups = new Map<string, ArchivedFile[]>();
-  for (const name of (await fs.readdir(directory)).filter((item) => PACKAGE_FILE.test(item))) {
+  for (const name of (await fs.readdir(directory)).filter((item) => isPackageFileName(item))) {
     let parsed;
     try {
       parsed = parsePackageFileName(name);

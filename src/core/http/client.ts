@@ -1,5 +1,5 @@
 import { AhrimanError, errorMessage } from '../errors.js';
-import { getLogger } from '../log/logger.js';
+import { retryAfterSeconds, withRetries } from '../retry.js';
 
 /** Timeouts and retry policy of one remote service (the `[aur]`-style `timeout`, `max_retries`, `retry_backoff` keys). */
 export interface HttpPolicy {
@@ -13,28 +13,14 @@ export class HttpError extends AhrimanError {
   constructor(
     message: string,
     readonly status: number | undefined,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
 }
 
-const RETRIED_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const MAX_RETRY_AFTER_SECONDS = 300;
-const logger = getLogger('http');
-
-/** Retry-After is either delta-seconds or an HTTP date; anything else is ignored. */
-export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
-  const date = Date.parse(header);
-  if (Number.isNaN(date)) return undefined;
-  return Math.min(Math.max(0, (date - now) / 1000), MAX_RETRY_AFTER_SECONDS);
-}
-
-function sleep(seconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-}
+/** Answers worth another attempt (of HTTP services and of the GitHub API alike). */
+export const RETRIED_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
  * fetch with a timeout per attempt and bounded retries: network errors, timeouts, 408/429/5xx are retried with
@@ -42,24 +28,29 @@ function sleep(seconds: number): Promise<void> {
  * Node's fetch keeps connections alive, so repeated calls to one host reuse them.
  */
 export async function fetchWithRetries(url: string, init: RequestInit, policy: HttpPolicy): Promise<Response> {
-  for (let attempt = 0; ; attempt += 1) {
-    const backoff = policy.retryBackoffSeconds * 2 ** attempt;
-    let reason: string;
-    let wait = backoff;
+  const attempt = async (): Promise<Response> => {
+    let response: Response;
     try {
-      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(policy.timeoutMs) });
-      if (!RETRIED_STATUSES.has(response.status)) return response;
-      await response.body?.cancel();
-      reason = `HTTP ${response.status}`;
-      wait = retryAfterSeconds(response.headers.get('retry-after')) ?? backoff;
-      if (attempt >= policy.maxRetries) throw new HttpError(`${init.method ?? 'GET'} ${url} failed: ${reason} after ${attempt + 1} attempts`, response.status);
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(policy.timeoutMs) });
     } catch (error) {
-      if (error instanceof HttpError) throw error;
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      reason = timedOut ? `no answer within ${policy.timeoutMs} ms` : errorMessage(error instanceof Error && error.cause ? error.cause : error);
-      if (attempt >= policy.maxRetries) throw new HttpError(`${init.method ?? 'GET'} ${url} failed: ${reason} after ${attempt + 1} attempts`, undefined);
+      const reason = timedOut ? `no answer within ${policy.timeoutMs} ms` : errorMessage(error instanceof Error && error.cause ? error.cause : error);
+      throw new HttpError(reason, undefined);
     }
-    logger.warning(`${url}: ${reason}, retrying in ${wait.toFixed(1)} s (${attempt + 1}/${policy.maxRetries})`);
-    await sleep(wait);
+    if (!RETRIED_STATUSES.has(response.status)) return response;
+    await response.body?.cancel();
+    throw new HttpError(`HTTP ${response.status}`, response.status, retryAfterSeconds(response.headers.get('retry-after')));
+  };
+  const retry = { maxRetries: policy.maxRetries, backoffSeconds: policy.retryBackoffSeconds };
+  const options = {
+    what: url,
+    retryable: (error: unknown) => error instanceof HttpError,
+    requestedDelaySeconds: (error: unknown) => (error as HttpError).retryAfterSeconds,
+  };
+  try {
+    return await withRetries(retry, options, attempt);
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    throw new HttpError(`${init.method ?? 'GET'} ${url} failed: ${error.message} after ${policy.maxRetries + 1} attempts`, error.status);
   }
 }

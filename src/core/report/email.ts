@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { z } from 'zod';
-import { option } from '../configuration/schema.js';
+import { callOptions, option, retryPolicyOf } from '../configuration/schema.js';
 import { errorMessage } from '../errors.js';
+import { withRetries } from '../retry.js';
 import { defineReportType, type ReportEnvironment, ReportError } from './report.js';
 import { builtEntries, chosenTemplate, formatDate, renderingContext, templateOptions, templateRenderer } from './report-context.js';
 
@@ -28,8 +29,8 @@ export const emailSchema = z.object({
   password: option.string().optional(),
   /** Certificate authorities (PEM) to trust besides the system ones, e.g. for a private mail server. */
   ca_file: option.path('file').optional(),
-  /** Seconds to wait for the server at each step. */
-  timeout: option.integer({ min: 1 }).default(30),
+  /** `timeout`: seconds to wait for the server at each step. */
+  ...callOptions({ timeout: 30, maxRetries: 2, retryBackoff: 1 }),
   no_empty_report: option.boolean().default(true),
   template_full: option.string().optional(),
   /** The reference's older spelling of `template_full`: a path. */
@@ -50,6 +51,17 @@ function trustedAuthorities(environment: ReportEnvironment): string[] | undefine
   return [...tls.rootCertificates, readFileSync(file, 'utf8')];
 }
 
+/**
+ * Network failures and time limits may pass, and so may 4xx answers (SMTP's "try again later"); 5xx answers, TLS
+ * and certificate failures do not.
+ */
+function isTransientSmtpError(error: unknown): boolean {
+  const { code, responseCode, syscall } = error as { code?: unknown; responseCode?: unknown; syscall?: unknown };
+  if (typeof responseCode === 'number') return responseCode >= 400 && responseCode < 500;
+  if (code === 'ESOCKET') return typeof syscall === 'string'; // a socket call failed, not the TLS handshake
+  return code === 'ECONNECTION' || code === 'ETIMEDOUT' || code === 'EDNS';
+}
+
 async function send(options: EmailOptions, environment: ReportEnvironment, subject: string, html: string, attachments: Attachment[]): Promise<void> {
   const { default: nodemailer } = await import('nodemailer');
   const timeout = options.timeout * 1000;
@@ -67,8 +79,10 @@ async function send(options: EmailOptions, environment: ReportEnvironment, subje
   };
   const transport = nodemailer.createTransport(settings);
   const server = `${options.host}:${options.port} (ssl = ${options.ssl})`;
+  const mail = { from: options.sender, to: options.receivers, subject, html, attachments };
   try {
-    const info = await transport.sendMail({ from: options.sender, to: options.receivers, subject, html, attachments });
+    const retry = { what: `mail through ${server}`, retryable: isTransientSmtpError };
+    const info = await withRetries(retryPolicyOf(options), retry, () => transport.sendMail(mail));
     if (info.rejected.length > 0) {
       const refused = info.rejected.map((address: string | { address: string }) => (typeof address === 'string' ? address : address.address));
       throw new ReportError(`the mail server ${server} refused ${refused.join(', ')} (the other receivers got the report)`);

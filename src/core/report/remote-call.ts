@@ -12,6 +12,7 @@ import { option } from '../configuration/schema.js';
 import { errorMessage } from '../errors.js';
 import { fetchWithRetries, type HttpPolicy } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
+import { sleep } from '../retry.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import { defineReportType, ReportError } from './report.js';
 
@@ -22,8 +23,9 @@ export const remoteCallSchema = z.object({
   wait_timeout: option.integer({ min: -1 }).default(-1),
 });
 
-/** How often the remote process is asked whether it still runs. */
-export const POLL_INTERVAL_SECONDS = 10;
+/** The remote process is asked whether it still runs after 1 s, then twice as late each time, at most every 10 s. */
+const FIRST_POLL_SECONDS = 1;
+const MAX_POLL_SECONDS = 10;
 
 const logger = getLogger('report');
 
@@ -104,17 +106,13 @@ async function isAlive(session: ServiceSession, processId: string): Promise<bool
   return answer?.is_alive === true;
 }
 
-function sleep(seconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-}
-
 /** Polls until the process ended (true) or `timeoutSeconds` passed (false); 0 waits without limit. */
 async function waitForProcess(session: ServiceSession, processId: string, timeoutSeconds: number): Promise<boolean> {
   const deadline = timeoutSeconds === 0 ? Infinity : Date.now() + timeoutSeconds * 1000;
-  while (await isAlive(session, processId)) {
+  for (let interval = FIRST_POLL_SECONDS; await isAlive(session, processId); interval = Math.min(interval * 2, MAX_POLL_SECONDS)) {
     const left = (deadline - Date.now()) / 1000;
     if (left <= 0) return false;
-    await sleep(Math.min(POLL_INTERVAL_SECONDS, left));
+    await sleep(Math.min(interval, left) * 1000);
   }
   return true;
 }

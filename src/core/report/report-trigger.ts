@@ -4,8 +4,7 @@
  * the other targets still run; the trigger then fails naming every target that failed.
  */
 import type { RepositoryEntry } from '../alpm/repository-database.js';
-import { errorMessage } from '../errors.js';
-import { getLogger } from '../log/logger.js';
+import { runTargets } from '../triggers/targets.js';
 import type { Trigger, TriggerContext, TriggerFactory } from '../triggers/trigger.js';
 import type { Result } from '../../models/result.js';
 import { consoleReport } from './console.js';
@@ -27,7 +26,6 @@ export const REPORT_TYPES: Readonly<Record<string, ReportType>> = {
   telegram: telegramReport,
 };
 
-const logger = getLogger('report');
 
 function reportTypeOf(type: string): ReportType {
   const found = REPORT_TYPES[type];
@@ -43,18 +41,11 @@ class ReportTrigger implements Trigger {
   constructor(private readonly context: TriggerContext) {}
 
   async onResult(result: Result, packages: readonly RepositoryEntry[]): Promise<void> {
-    const failures: string[] = [];
-    for (const target of this.context.configuration.getList('report', 'target', [] as string[])) {
-      try {
-        const { section, type } = this.context.configuration.typedSection(target);
-        await reportTypeOf(type).generate({ ...this.context, section }, result, packages);
-        logger.info(`report ${target} (${type}) done`);
-      } catch (error) {
-        logger.error(`report ${target} failed: ${errorMessage(error)}`);
-        failures.push(`${target} (${errorMessage(error)})`);
-      }
-    }
-    if (failures.length > 0) throw new ReportError(`report target(s) failed: ${failures.join('; ')}`);
+    const targets = this.context.configuration.getList('report', 'target', [] as string[]);
+    await runTargets('report', targets, (target) => target, async (target) => {
+      const { section, type } = this.context.configuration.typedSection(target);
+      await reportTypeOf(type).generate({ ...this.context, section }, result, packages);
+    });
   }
 }
 

@@ -3,7 +3,7 @@
  * posted by a bot (`POST <api_url>/bot<api_key>/sendMessage`) in chunks Telegram accepts.
  */
 import { z } from 'zod';
-import { option } from '../configuration/schema.js';
+import { callOptions, option } from '../configuration/schema.js';
 import { errorMessage } from '../errors.js';
 import { fetchWithRetries, type HttpPolicy } from '../http/client.js';
 import { defineReportType, ReportError } from './report.js';
@@ -19,9 +19,7 @@ export const telegramSchema = z.object({
   /** The Bot API server; another one for a self-hosted Bot API server (or tests). */
   api_url: option.url(['http', 'https']).default('https://api.telegram.org'),
   template_type: option.oneOf(['HTML', 'Markdown', 'MarkdownV2']).default('HTML'),
-  timeout: option.integer({ min: 1 }).default(30),
-  max_retries: option.integer({ min: 0 }).default(0),
-  retry_backoff: option.float({ min: 0 }).default(0),
+  ...callOptions({ timeout: 30, maxRetries: 0, retryBackoff: 0 }),
 });
 
 /** The end of a chunk starting at `start`: its last line break, or a hard cut that keeps surrogate pairs whole. */

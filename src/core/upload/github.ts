@@ -12,23 +12,22 @@
  * names, so it cannot download such files from a release; this is logged. Octokit is imported when an upload runs.
  */
 import { createReadStream } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
-import { option } from '../configuration/schema.js';
+import { callOptions, option, retryPolicyOf } from '../configuration/schema.js';
 import { AhrimanError, errorMessage } from '../errors.js';
+import { RETRIED_STATUSES } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
+import { retryAfterSeconds, withRetries } from '../retry.js';
 import type { RepositoryFile, UploadSource } from './files.js';
 
 export const githubSchema = z.object({
   api_url: option.url(['http', 'https']).default('https://api.github.com'),
-  max_retries: option.integer({ min: 0 }).default(3),
+  ...callOptions({ timeout: 30, maxRetries: 3, retryBackoff: 1 }),
   owner: option.string(),
   password: option.string().optional(), // a token with write access to the repository's contents
   repository: option.string(),
-  retry_backoff: option.float({ min: 0 }).default(1),
-  timeout: option.integer({ min: 1 }).default(30),
   use_full_release_name: option.boolean().default(false),
   username: option.string().optional(), // the reference's; the token alone identifies the user
 });
@@ -48,8 +47,6 @@ interface Asset {
   state: string;
 }
 
-/** Statuses worth another attempt; Octokit reports network errors and timeouts as 500 too. */
-const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
 /** An upload may take longer than an API call: its timeout grows by a second per this many bytes (~4 Mbit/s). */
 const UPLOAD_BYTES_PER_SECOND = 512 * 1024;
 
@@ -82,11 +79,15 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+function responseHeaders(error: unknown): Record<string, string | undefined> {
+  return (error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {};
+}
+
 /** What GitHub said, with a hint for the answers a configuration change fixes. */
 function describeError(error: unknown): string {
   const status = statusOf(error);
   const message = errorMessage(error);
-  const headers = (error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {};
+  const headers = responseHeaders(error);
   if (status === 401) return `HTTP 401 ${message}: check the token in the password option`;
   if (status === 403 && headers['x-ratelimit-remaining'] === '0') return `HTTP 403 ${message}: the API rate limit is exhausted, try later`;
   if (status === 403) return `HTTP 403 ${message}: the token needs write access to the repository's contents`;
@@ -106,18 +107,20 @@ async function callGitHub<T>(
   request: (options: CallOptions) => Promise<T>,
   timeoutMs = settings.timeout * 1000,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await request({ request: { signal: AbortSignal.timeout(timeoutMs) } });
-    } catch (error) {
+  const options = {
+    what: `${where}: ${what}`,
+    // Octokit reports network errors and timeouts as 500 (or with no status at all)
+    retryable: (error: unknown) => {
       const status = statusOf(error);
-      if (attempt < settings.max_retries && (status === undefined || RETRIED_STATUSES.has(status))) {
-        logger.warning(`${where}: ${what} failed (${describeError(error)}), trying again`);
-        await sleep(settings.retry_backoff * 2 ** attempt * 1000);
-        continue;
-      }
-      throw new AhrimanError(`${where}: ${what} failed: ${describeError(error)}`, { cause: error });
-    }
+      return status === undefined || RETRIED_STATUSES.has(status);
+    },
+    requestedDelaySeconds: (error: unknown) => retryAfterSeconds(responseHeaders(error)['retry-after']),
+    describe: describeError,
+  };
+  try {
+    return await withRetries(retryPolicyOf(settings), options, () => request({ request: { signal: AbortSignal.timeout(timeoutMs) } }));
+  } catch (error) {
+    throw new AhrimanError(`${where}: ${what} failed: ${describeError(error)}`, { cause: error });
   }
 }
 

@@ -16,10 +16,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
-import { option } from '../configuration/schema.js';
+import { callOptions, option, retryPolicyOf } from '../configuration/schema.js';
 import { AhrimanError, ProcessError } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { run } from '../process.js';
+import { withRetries } from '../retry.js';
 import { isDatabaseFile, type UploadSource } from './files.js';
 
 export const DEFAULT_RSYNC_COMMAND = [
@@ -36,6 +37,8 @@ export const DEFAULT_RSYNC_COMMAND = [
 export const rsyncSchema = z.object({
   command: option.list().default(DEFAULT_RSYNC_COMMAND),
   remote: option.string(),
+  // a whole run (not the I/O timeout of the command): rsync ends only when the transfer does
+  ...callOptions({ timeout: 3600, maxRetries: 2, retryBackoff: 5 }),
 });
 
 export type RsyncSettings = z.output<typeof rsyncSchema>;
@@ -49,18 +52,39 @@ async function databaseExclusions(paths: RepositoryPaths): Promise<string[]> {
   return names.filter((name) => isDatabaseFile(name, paths.repositoryId.name)).map((name) => `--exclude=/${root}/${name}`);
 }
 
+/**
+ * rsync's exit codes for failures that may pass (socket and protocol errors, its own time-outs, ssh failures);
+ * killed at our time limit (no exit code) counts too.
+ */
+const TRANSIENT_EXIT_CODES = new Set([10, 12, 30, 35, 255]);
+
+class RsyncError extends AhrimanError {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
 async function rsync(settings: RsyncSettings, options: readonly string[], directory: string): Promise<void> {
   const [executable, ...arguments_] = settings.command;
   if (executable === undefined) throw new AhrimanError('rsync: command is empty');
-  try {
-    const hidden = `--exclude=/${path.basename(directory)}/.*`;
-    await run(executable, [...arguments_, '--copy-links', '--times', hidden, ...options, directory, settings.remote]);
-  } catch (error) {
-    if (!(error instanceof ProcessError)) throw error;
-    const reason = error.stderr.trim().split('\n').slice(-3).join('; ') || error.message;
-    const code = error.exitCode === null ? '' : ` (exit code ${error.exitCode})`;
-    throw new AhrimanError(`rsync to ${settings.remote} failed${code}: ${reason}`, { cause: error });
-  }
+  const attempt = async (): Promise<void> => {
+    try {
+      const hidden = `--exclude=/${path.basename(directory)}/.*`;
+      await run(executable, [...arguments_, '--copy-links', '--times', hidden, ...options, directory, settings.remote], { timeoutMs: settings.timeout * 1000 });
+    } catch (error) {
+      if (!(error instanceof ProcessError)) throw error;
+      const timedOut = /timed out after \d+ ms/.exec(error.message)?.[0];
+      const reason = [timedOut, error.stderr.trim().split('\n').slice(-3).join('; ')].filter(Boolean).join(': ') || error.message;
+      const code = error.exitCode === null ? '' : ` (exit code ${error.exitCode})`;
+      const transient = error.exitCode === null || TRANSIENT_EXIT_CODES.has(error.exitCode);
+      throw new RsyncError(`rsync to ${settings.remote} failed${code}: ${reason}`, transient);
+    }
+  };
+  const retryable = (error: unknown) => error instanceof RsyncError && error.transient;
+  await withRetries(retryPolicyOf(settings), { what: `rsync to ${settings.remote}`, retryable }, attempt);
 }
 
 export async function uploadRsync(settings: RsyncSettings, { paths }: UploadSource): Promise<void> {

@@ -5,16 +5,16 @@
  * with their reasons and the trigger then fails naming them, so the command's exit code says so. A target that
  * failed is brought up to date by the next run, since each one compares the mirror with the repository.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Configuration } from '../configuration/configuration.js';
 import type { SectionSchema } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
-import { AhrimanError, ConfigurationError, errorMessage } from '../errors.js';
-import { getLogger } from '../log/logger.js';
+import { AhrimanError, ConfigurationError } from '../errors.js';
+import { callOptions } from '../configuration/schema.js';
+import { runTargets } from '../triggers/targets.js';
 import type { Trigger, TriggerContext, TriggerFactory } from '../triggers/trigger.js';
 import { UploadSource } from './files.js';
 import { githubSchema, uploadGitHub } from './github.js';
-import { remoteServiceSchema, uploadRemoteService } from './remote-service.js';
 import { rsyncSchema, uploadRsync } from './rsync.js';
 import { s3Schema, uploadS3 } from './s3.js';
 
@@ -27,15 +27,23 @@ function uploadType<S extends SectionSchema>(schema: S, upload: UploadType<S>['u
   return { schema, upload };
 }
 
+/**
+ * `remote-service` (the reference's alias: `ahriman`) sends the packages to another ahriman's web service at the
+ * `[status]` address. Its options are accepted and checked; the upload refuses clearly until the web service exists.
+ */
+const remoteService = uploadType(z.object(callOptions({ timeout: 30, maxRetries: 0, retryBackoff: 0 })), () =>
+  Promise.reject(
+    new AhrimanError('upload type remote-service needs a running ahriman web service to send packages to, and this version has no web service yet'),
+  ),
+);
+
 const UPLOAD_TYPES: Readonly<Record<string, UploadType<SectionSchema>>> = {
   rsync: uploadType(rsyncSchema, uploadRsync),
   s3: uploadType(s3Schema, uploadS3),
   github: uploadType(githubSchema, uploadGitHub),
-  'remote-service': uploadType(remoteServiceSchema, uploadRemoteService),
-  ahriman: uploadType(remoteServiceSchema, uploadRemoteService),
+  'remote-service': remoteService,
+  ahriman: remoteService,
 };
-
-const logger = getLogger('upload');
 
 async function uploadTarget(configuration: Configuration, source: UploadSource, target: string): Promise<void> {
   const { section, type } = configuration.typedSection(target);
@@ -54,18 +62,8 @@ class UploadTrigger implements Trigger {
   async onResult(): Promise<void> {
     const { configuration, paths } = this.context;
     const source = new UploadSource(paths);
-    const failed: string[] = [];
-    for (const target of configuration.getList('upload', 'target', [])) {
-      const started = Date.now();
-      try {
-        await uploadTarget(configuration, source, target);
-        logger.info(`upload target ${target} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      } catch (error) {
-        logger.error(`upload target ${target} failed: ${errorMessage(error)}`);
-        failed.push(target);
-      }
-    }
-    if (failed.length > 0) throw new AhrimanError(`upload failed for target(s): ${failed.join(', ')}`);
+    const targets = configuration.getList('upload', 'target', [] as string[]);
+    await runTargets('upload', targets, (target) => target, (target) => uploadTarget(configuration, source, target));
   }
 }
 

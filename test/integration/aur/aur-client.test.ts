@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AurClient } from '../../../src/core/alpm/remote/aur.js';
-import { retryAfterSeconds } from '../../../src/core/http/client.js';
 import { FakeAur } from '../../support/fake-aur.js';
 
 const POLICY = { timeoutMs: 2_000, maxRetries: 2, retryBackoffSeconds: 0.01 };
@@ -72,15 +71,5 @@ describe('AUR RPC client', () => {
   it('fails clearly when nothing listens', async () => {
     const client = new AurClient('http://127.0.0.1:1', { ...POLICY, maxRetries: 1 });
     await expect(client.info(['x'])).rejects.toThrow(/http:\/\/127\.0\.0\.1:1\/rpc\/v5\/info failed: .*after 2 attempts/);
-  });
-});
-
-describe('Retry-After', () => {
-  it('accepts seconds and HTTP dates, bounded, and ignores garbage', () => {
-    expect(retryAfterSeconds('3')).toBe(3);
-    expect(retryAfterSeconds(new Date(10_000).toUTCString(), 4_000)).toBe(6);
-    expect(retryAfterSeconds('100000')).toBe(300);
-    expect(retryAfterSeconds('soon')).toBeUndefined();
-    expect(retryAfterSeconds(null)).toBeUndefined();
   });
 });

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/core/process.js';
+import { freePort } from '../../support/ports.js';
 import { removeTestKeys } from '../../support/keys.js';
 import { removeBuildDirectories } from '../../support/makepkg.js';
-import { closedPort, LINK_PATH, publishedRepository, runReportTrigger, type Sandbox } from './support.js';
+import { LINK_PATH, publishedRepository, runReportTrigger, type Sandbox } from './support.js';
 
 interface ReceivedMail {
   from: string;
@@ -200,7 +201,7 @@ describe('email report', () => {
     } finally {
       await server.close();
     }
-    const refused = await runReportTrigger(sandbox, section(await closedPort()));
+    const refused = await runReportTrigger(sandbox, section(await freePort()));
     expect(refused?.message).toMatch(/cannot send the report mail through 127\.0\.0\.1:\d+ \(ssl = disabled\): .*ECONNREFUSED/);
   });
 

@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import type http from 'node:http';
 import { LocalHttpServer } from '../../support/local-http-server.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,8 +15,10 @@ interface Call {
 /** The part of an ahriman web service remote-call talks to: login, update, process status. */
 class FakeWebService extends LocalHttpServer {
   readonly calls: Call[] = [];
-  /** How many status checks answer that the process still runs. */
-  aliveChecks = 0;
+  /** Whether the update process started by the report still runs; status checks answer accordingly. */
+  running = false;
+  /** Emits `answered-alive` after each status check answered that the process still runs. */
+  readonly events = new EventEmitter();
 
   protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -34,8 +37,10 @@ class FakeWebService extends LocalHttpServer {
     if (call.cookie !== 'AHRIMAN=session-1') return json(401, { error: 'Unauthorized' });
     if (call.method === 'POST' && call.path.startsWith('/api/v1/service/update?')) return json(200, { process_id: 'process-42' });
     if (call.method === 'GET' && call.path === '/api/v1/service/process/process-42') {
-      if (this.aliveChecks-- > 0) return json(200, { is_alive: true });
-      return json(404, { error: 'Process not found' });
+      if (!this.running) return json(404, { error: 'Process not found' });
+      json(200, { is_alive: true });
+      this.events.emit('answered-alive');
+      return;
     }
     json(404, { error: 'Not Found' });
   }
@@ -51,7 +56,7 @@ describe('remote-call report', () => {
   });
   beforeEach(() => {
     service.calls.length = 0;
-    service.aliveChecks = 0;
+    service.running = false;
   });
   afterAll(async () => {
     await service.stop();
@@ -86,14 +91,33 @@ describe('remote-call report', () => {
     ]);
   });
 
-  it('waits for the remote process to end, or gives up waiting after wait_timeout', async () => {
-    expect(await runReportTrigger(sandbox, configuration(['wait_timeout = 0']))).toBeUndefined();
-    expect(service.calls.map((call) => call.path).slice(2)).toEqual(['/api/v1/service/process/process-42']);
+  it('waits for the remote process to end', async () => {
+    service.running = true;
+    const answeredAlive = once(service.events, 'answered-alive');
+    let settled = false;
+    const report = runReportTrigger(sandbox, configuration(['wait_timeout = 0'])).finally(() => {
+      settled = true;
+    });
+    await Promise.race([answeredAlive, report]);
+    expect(settled).toBe(false); // the process still runs, so the report is still waiting
 
-    service.calls.length = 0;
-    service.aliveChecks = 100;
+    service.running = false;
+    expect(await report).toBeUndefined();
+    const checks = service.calls.filter((call) => call.method === 'GET');
+    expect(checks.length).toBeGreaterThanOrEqual(2);
+    expect(checks.every((call) => call.path === '/api/v1/service/process/process-42')).toBe(true);
+  });
+
+  it('gives up waiting after wait_timeout, while the remote process goes on', async () => {
+    service.running = true;
     expect(await runReportTrigger(sandbox, configuration(['wait_timeout = 1']))).toBeUndefined();
-    expect(service.calls.filter((call) => call.method === 'GET').length).toBe(2);
+    expect(service.calls.filter((call) => call.method === 'GET').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not wait with wait_timeout = -1', async () => {
+    service.running = true;
+    expect(await runReportTrigger(sandbox, configuration(['wait_timeout = -1']))).toBeUndefined();
+    expect(service.calls.filter((call) => call.method === 'GET')).toEqual([]);
   });
 
   it('fails clearly when the login is refused or no service is configured', async () => {

@@ -7,8 +7,9 @@ import type { SectionSchema } from '../../../src/core/configuration/schema.js';
 import { validateConfiguration } from '../../../src/core/configuration/validator.js';
 import { reportTrigger } from '../../../src/core/report/report-trigger.js';
 import type { Result } from '../../../src/models/result.js';
+import { freePort } from '../../support/ports.js';
 import { removeTestKeys } from '../../support/keys.js';
-import { closedPort, emptySandbox, LINK_PATH, REPOSITORY_ID, runReportTrigger, type Sandbox, syntheticEntry } from './support.js';
+import { emptySandbox, LINK_PATH, REPOSITORY_ID, runReportTrigger, type Sandbox, syntheticEntry } from './support.js';
 
 const RESULT: Result = {
   success: [{ base: 'ahr-new', version: '1.0-1', duration: 12.34 }],
@@ -68,7 +69,7 @@ describe('report trigger', () => {
       '[mail]',
       'type = email',
       'host = 127.0.0.1',
-      `port = ${await closedPort()}`,
+      `port = ${await freePort()}`,
       'sender = ahriman@localhost',
       'receivers = admin@localhost',
       `link_path = ${LINK_PATH}`,
@@ -87,7 +88,7 @@ describe('report trigger', () => {
     });
     expect(existsSync(page)).toBe(true);
     expect(output).toContain('ahr-new');
-    expect(error?.name).toBe('ReportError');
+    expect(error?.name).toBe('TargetsError');
     expect(error?.message).toMatch(/^report target\(s\) failed: mail \(cannot send the report mail through 127\.0\.0\.1:\d+ \(ssl = disabled\): connect ECONNREFUSED [^)]*\); /);
     expect(error?.message).toContain("; absent (unknown report type 'absent'");
     expect(error?.message).toContain("; weird (unknown report type 'carrier-pigeon' (expected one of: console, email, html, remote-call, ahriman, rss, telegram))");

@@ -2,9 +2,7 @@
  * A real repository for report tests: tiny packages built with makepkg, signed with the test key and published with
  * the RepositoryPublisher; a configuration around it; and headless Chromium to look at the pages.
  */
-import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net, { type AddressInfo } from 'node:net';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -196,12 +194,4 @@ export async function runReportTrigger(
   }
 }
 
-/** A loopback port nothing listens on (it was free a moment ago): connections to it are refused. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitMessage, TELEGRAM_MAX_MESSAGE_LENGTH } from '../../../src/core/report/telegram.js';
 import { FakeTelegram } from '../../support/fake-telegram.js';
 import { removeTestKeys } from '../../support/keys.js';
-import { builtResult, closedPort, emptySandbox, LINK_PATH, runReportTrigger, type Sandbox, syntheticEntry } from './support.js';
+import { freePort } from '../../support/ports.js';
+import { builtResult, emptySandbox, LINK_PATH, runReportTrigger, type Sandbox, syntheticEntry } from './support.js';
 
 const TOKEN = '123456:secret-bot-token';
 const CHAT = '@ahriman_updates';
@@ -78,7 +79,7 @@ describe('telegram report', () => {
     const wrongChat = await runReportTrigger(sandbox, section({ chat: '@nobody' }), builtResult(entries), entries);
     expect(wrongChat?.message).toContain('HTTP 400 Bad Request: chat not found');
 
-    const unreachable = await runReportTrigger(sandbox, section().replace(telegram.url, `http://127.0.0.1:${await closedPort()}`), builtResult(entries), entries);
+    const unreachable = await runReportTrigger(sandbox, section().replace(telegram.url, `http://127.0.0.1:${await freePort()}`), builtResult(entries), entries);
     expect(unreachable?.message).toContain('cannot reach the Telegram API');
     expect(unreachable?.message).toContain('/bot<api_key>/sendMessage');
     expect(unreachable?.message).not.toContain('secret-bot-token');

@@ -125,7 +125,7 @@ describe('remote pull and push triggers', () => {
     });
     try {
       const pull = await unreachable.expectCli(['repo-triggers', 'remote-pull'], 1);
-      expect(pull.stderr).toContain('trigger remote-pull failed: [secret-origin] git clone of http://***@127.0.0.1:1/packages.git failed:');
+      expect(pull.stderr).toContain('trigger remote-pull failed: remote-pull target(s) failed: secret-origin (git clone of http://***@127.0.0.1:1/packages.git failed:');
       expect(pull.stderr).not.toContain('s3cret');
     } finally {
       await unreachable.cleanup();

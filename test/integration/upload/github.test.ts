@@ -134,7 +134,7 @@ describe('github upload', () => {
   it('reports a server error with its status', async () => {
     github.fail(500, 'Internal Server Error');
     const { lines, error } = await captureLogs(() => fixture.upload(githubSection(github)));
-    expect(String(error)).toMatch(/upload failed for target\(s\): release$/);
+    expect(String(error)).toMatch(/^\S+: upload target\(s\) failed: release \(GitHub /);
     expect(lines.join('\n')).toMatch(
       /upload target release failed: GitHub arcan1s\/repository release x86_64: reading the release failed: HTTP 500 Internal Server Error/,
     );
@@ -144,7 +144,7 @@ describe('github upload', () => {
     github.fail(503, 'Service Unavailable', { count: 1 });
     const { lines, error } = await captureLogs(() => fixture.upload(githubSection(github, 'max_retries = 1\nretry_backoff = 0')));
     expect(error).toBeUndefined();
-    expect(lines.join('\n')).toMatch(/reading the release failed \(HTTP 503 Service Unavailable\), trying again/);
+    expect(lines.join('\n')).toMatch(/reading the release: HTTP 503 Service Unavailable, retrying in/);
   });
 
   it('says what to fix when the token is refused or lacks permissions', async () => {

@@ -5,13 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/core/process.js';
 import { removeTestKeys, testKey } from '../../support/keys.js';
 import { removeBuildDirectories } from '../../support/makepkg.js';
+import { freePort } from '../../support/ports.js';
 import { createPacmanRoot, removeKeyringTemplate, type PacmanClient } from '../../support/pacman-client.js';
 import { ARCHITECTURE, PACKAGE_A, PACKAGE_A_UPDATE, PACKAGE_B, REPOSITORY, UploadFixture, archiveOf, captureLogs } from './support.js';
 
@@ -37,14 +37,6 @@ async function expectMirror(fixture: UploadFixture, directory: string): Promise<
   for (const [name, content] of mirrored) {
     expect(content.equals(await fs.readFile(path.join(fixture.paths.repository, name))), name).toBe(true);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('rsync upload', () => {
@@ -123,7 +115,7 @@ describe('rsync upload', () => {
     await fs.writeFile(file, '');
     const before = await fixture.snapshot();
     const { lines, error } = await captureLogs(() => fixture.upload(rsyncSection(path.join(file, 'mirror'))));
-    expect(String(error)).toMatch(/upload failed for target\(s\): mirror$/);
+    expect(String(error)).toMatch(/upload target\(s\) failed: mirror \(rsync to /);
     expect(lines.join('\n')).toMatch(new RegExp(`upload target mirror failed: rsync to ${file}/mirror failed \\(exit code \\d+\\): .*Not a directory`));
     expect(await fixture.snapshot()).toEqual(before);
   });

@@ -126,7 +126,7 @@ describe('s3 upload', () => {
     // s3rver checks the access key, not the signature
     const section = s3Section(s3).replace('access_key = S3RVER', 'access_key = UNKNOWN');
     const { lines, error } = await captureLogs(() => fixture.upload(section));
-    expect(String(error)).toMatch(/upload failed for target\(s\): s3$/);
+    expect(String(error)).toMatch(/upload target\(s\) failed: s3 \(s3:\/\//);
     expect(lines.join('\n')).toMatch(/upload target s3 failed: s3:\/\/repo\/ahrup\/x86_64 at http:\/\/127\.0\.0\.1:\d+: listing objects failed: InvalidAccessKeyId \(HTTP 403\): The AWS Access Key Id you provided does not exist/);
   });
 });

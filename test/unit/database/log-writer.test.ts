@@ -33,6 +33,7 @@ describe('LogWriter', () => {
     for (let index = 0; index < 10_000; index += 1) writer.write(line(index));
     await writer.close();
 
+    expect(inserts.count).toBeGreaterThan(0);
     expect(inserts.count).toBeLessThanOrEqual(10);
     const stored = await logs.logsGet('demo');
     expect(stored).toHaveLength(10_000);

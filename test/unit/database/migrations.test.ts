@@ -68,6 +68,8 @@ describe('migrations', () => {
     const begins = countStatements(reopened, 'BEGIN');
     await applyMigrations(reopened);
     expect(begins.count).toBe(0);
+    await reopened.transaction(async () => undefined);
+    expect(begins.count).toBe(1); // the counter does see a transaction
     expect(await schemaVersion(reopened)).toBe(version);
     expect(await reopened.get('read the user', 'SELECT username FROM users')).toEqual({ username: 'admin' });
     await reopened.close();

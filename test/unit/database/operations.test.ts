@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/core/database/connection.js';
 import { BuildQueueOperations } from '../../../src/core/database/operations/build-queue.js';
 import { ChangesOperations } from '../../../src/core/database/operations/changes.js';
-import { DependenciesOperations } from '../../../src/core/database/operations/dependencies.js';
 import { EventOperations } from '../../../src/core/database/operations/events.js';
 import { PatchOperations } from '../../../src/core/database/operations/patches.js';
 import { UserOperations } from '../../../src/core/database/operations/users.js';
@@ -204,30 +203,5 @@ describe('ChangesOperations', () => {
     expect((await changes.changesGet('two')).lastCommitSha).toBe('b');
     await changes.changesRemove();
     expect((await changes.changesGet('two')).lastCommitSha).toBeNull();
-  });
-});
-
-describe('DependenciesOperations', () => {
-  it('stores the linked packages per base and repository', async () => {
-    await setUp();
-    const dependencies = new DependenciesOperations(database, x86);
-    await dependencies.dependenciesInsert('demo', { paths: { '/usr/bin/demo': ['glibc', 'zlib'] } });
-    await dependencies.dependenciesInsert('demo', { paths: { '/usr/bin/demo': ['glibc'] } });
-    await dependencies.dependenciesInsert('other', { paths: {} });
-    await new DependenciesOperations(database, arm).dependenciesInsert('demo', { paths: { '/x': ['y'] } });
-
-    expect(await dependencies.dependenciesGet()).toEqual(
-      new Map([
-        ['demo', { paths: { '/usr/bin/demo': ['glibc'] } }],
-        ['other', { paths: {} }],
-      ]),
-    );
-    expect([...(await dependencies.dependenciesGet('other')).keys()]).toEqual(['other']);
-
-    await dependencies.dependenciesRemove('demo');
-    expect([...(await dependencies.dependenciesGet()).keys()]).toEqual(['other']);
-    await dependencies.dependenciesRemove();
-    expect((await dependencies.dependenciesGet()).size).toBe(0);
-    expect((await new DependenciesOperations(database, arm).dependenciesGet()).size).toBe(1);
   });
 });

@@ -24,10 +24,13 @@ export async function cleanUp(): Promise<void> {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 }
 
-/** Counts the statements the database runs whose text starts with `prefix` (case-insensitive). */
+/**
+ * Counts the statements sent to the database whose text starts with `prefix` (case-insensitive). Counted when sent,
+ * synchronously: the count is complete once the awaited calls have returned.
+ */
 export function countStatements(database: Database, prefix: string): { readonly count: number; stop(): void } {
   const counter = { count: 0, stop: () => undefined as void };
-  counter.stop = database.traceStatements((sql) => {
+  counter.stop = database.observeStatements((sql) => {
     if (sql.trimStart().toUpperCase().startsWith(prefix.toUpperCase())) counter.count += 1;
   });
   return counter;

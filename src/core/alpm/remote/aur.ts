@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { PackageLists } from '../../../models/package-fields.js';
 import { AhrimanError } from '../../errors.js';
 import { type HttpPolicy, HttpError, fetchWithRetries } from '../../http/client.js';
 
 /** What the AUR says about one package (RPC v5 field names, camel-cased). Search results carry no dependency lists. */
-export interface AurPackage {
+export interface AurPackage extends PackageLists {
   name: string;
   packageBase: string;
   version: string;
@@ -15,15 +16,6 @@ export interface AurPackage {
   maintainer: string | null;
   firstSubmitted: number;
   lastModified: number;
-  depends: string[];
-  makeDepends: string[];
-  checkDepends: string[];
-  optDepends: string[];
-  provides: string[];
-  conflicts: string[];
-  replaces: string[];
-  groups: string[];
-  licenses: string[];
   keywords: string[];
 }
 

@@ -17,8 +17,8 @@ import path from 'node:path';
 import { ConfigurationError } from '../../errors.js';
 import type { RepositoryId } from '../../../models/repository-id.js';
 import type { RepositoryPaths } from '../../../models/repository-paths.js';
-import type { BuildRequest, MakepkgRunner } from './driver.js';
-import type { BuildWorkspace } from './workspace.js';
+import type { BuildRequest } from './request.js';
+import type { BuildWorkspace, MakepkgRunner } from './workspace.js';
 
 /** The reference's `[build] devtools_wrapper` default. */
 const DEFAULT_WRAPPER = ['ahriman-archbuild'];

@@ -18,7 +18,10 @@ import type { SystemUser } from '../../process.js';
 import { DevtoolsRunner, devtoolsInstalled, type DevtoolsOptions } from './devtools.js';
 import { hostRunner } from './host.js';
 import { sandboxAvailable, sandboxRunner } from './sandbox.js';
-import { BuildWorkspace } from './workspace.js';
+import type { BuildRequest } from './request.js';
+import { BuildWorkspace, type MakepkgRunner } from './workspace.js';
+
+export type { BuildRequest } from './request.js';
 
 /** `[build] driver`. */
 export type DriverName = (typeof BUILD_DRIVERS)[number];
@@ -26,43 +29,10 @@ export type DriverName = (typeof BUILD_DRIVERS)[number];
 /** How many of the last output lines a {@link BuildError} quotes. */
 const FAILURE_CONTEXT_LINES = 15;
 
-export interface BuildRequest {
-  /** The (possibly patched) PKGBUILD and its local sources. Only read: the build works on a private copy. */
-  directory: string;
-  /** The pkgbase: names the build in errors and identifies its debug package, `<pkgbase>-debug`. */
-  packageBase: string;
-  /** Where the produced archives are moved; created when missing. */
-  outputDirectory: string;
-  /** `PACKAGER`, e.g. `John Doe <john@example.com>`; when empty, makepkg.conf decides. */
-  packager: string;
-  /** `MAKEFLAGS`, e.g. `-j4`. */
-  makeFlags?: string;
-  /** `[build] makepkg_flags`. */
-  makepkgFlags: string[];
-  /**
-   * More variables for makepkg, e.g. `PKGEXT` or `SOURCE_DATE_EPOCH`. The workspace locations (`PKGDEST`, `SRCDEST`,
-   * `BUILDDIR`, `LOGDEST`, `SRCPKGDEST`) and a non-empty `packager` always win.
-   */
-  environment?: Record<string, string>;
-  /** The unprivileged build user; required when we are root (makepkg refuses root), ignored otherwise. */
-  user?: SystemUser;
-  /** Keep the `<pkgbase>-debug` package (`[build] include_debug_packages`). */
-  includeDebug: boolean;
-  /** The whole build (every phase) is killed after this long. */
-  timeoutMs?: number;
-  /** Receives every output line (stdout and stderr) as it arrives: the build log. */
-  onLine(line: string): void;
-}
-
 export interface BuildDriver {
   readonly name: DriverName;
   /** Builds the package; resolves to the absolute paths of the archives now in `outputDirectory`. */
   build(request: BuildRequest): Promise<string[]>;
-}
-
-/** Starts makepkg (one or more times) in a prepared workspace; the part that differs between drivers. */
-export interface MakepkgRunner {
-  run(workspace: BuildWorkspace, request: BuildRequest): Promise<void>;
 }
 
 export interface DriverOptions {

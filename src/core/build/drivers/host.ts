@@ -2,8 +2,7 @@
  * The `host` driver: makepkg as the build user directly on this machine, with the host's installed packages.
  * No isolation at all: meant for containers that are themselves throwaway, and for tests.
  */
-import type { MakepkgRunner } from './driver.js';
-import { makepkgArguments } from './workspace.js';
+import { makepkgArguments, type MakepkgRunner } from './workspace.js';
 
 export const hostRunner: MakepkgRunner = {
   async run(workspace, request) {

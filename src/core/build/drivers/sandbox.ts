@@ -17,8 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { getLogger } from '../../log/logger.js';
 import { run, type SystemUser } from '../../process.js';
-import type { BuildRequest, MakepkgRunner } from './driver.js';
-import { makepkgArguments, type BuildWorkspace } from './workspace.js';
+import type { BuildRequest } from './request.js';
+import { makepkgArguments, type BuildWorkspace, type MakepkgRunner } from './workspace.js';
 
 type Phase = 'download' | 'build';
 

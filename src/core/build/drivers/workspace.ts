@@ -15,14 +15,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { moveFile } from '../../atomic-file.js';
-import { parsePackageFileName } from '../../alpm/validation.js';
+import { isPackageFileName, parsePackageFileName } from '../../alpm/validation.js';
 import { ConfigurationError, errorMessage } from '../../errors.js';
 import { getLogger } from '../../log/logger.js';
 import { run, type SystemUser } from '../../process.js';
-import type { BuildRequest } from './driver.js';
+import type { BuildRequest } from './request.js';
 
-/** A file makepkg names like a package archive (signatures and logs are not). */
-const PACKAGE_ARCHIVE = /\.pkg\.tar(\.[A-Za-z0-9]+)?$/;
+/** Starts makepkg (one or more times) in a prepared workspace; the part that differs between drivers. */
+export interface MakepkgRunner {
+  run(workspace: BuildWorkspace, request: BuildRequest): Promise<void>;
+}
+
 
 const logger = getLogger('build');
 
@@ -158,7 +161,7 @@ export class BuildWorkspace {
    */
   async takePackages(): Promise<string[]> {
     const { packageBase, includeDebug, outputDirectory } = this.request;
-    const produced = (await fs.readdir(this.packageDirectory)).filter((file) => PACKAGE_ARCHIVE.test(file)).sort();
+    const produced = (await fs.readdir(this.packageDirectory)).filter((file) => isPackageFileName(file)).sort();
     const kept = produced.filter((file) => includeDebug || parsePackageFileName(file).name !== `${packageBase}-debug`);
     await fs.mkdir(outputDirectory, { recursive: true });
     const targets: string[] = [];

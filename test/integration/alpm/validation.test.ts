@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  isPackageFileName,
   isValidPackageName,
   MAX_FILE_NAME_LENGTH,
   parsePackageFileName,
@@ -409,5 +410,16 @@ describe('package file names', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describe('isPackageFileName', () => {
+  it('knows package archives by .pkg.tar and any compression suffix, and their signatures only when asked', () => {
+    for (const name of ['a-1-1-any.pkg.tar', 'a-1-1-any.pkg.tar.zst', 'a-1-1-x86_64.pkg.tar.Z']) expect(isPackageFileName(name), name).toBe(true);
+    for (const name of ['a-1-1-any.pkg.tar.zst.sig', 'a.db.tar.gz', 'a-1-1-any.pkg.tar.zst-build.log', 'PKGBUILD']) {
+      expect(isPackageFileName(name), name).toBe(false);
+    }
+    expect(isPackageFileName('a-1-1-any.pkg.tar.zst.sig', { signatures: true })).toBe(true);
+    expect(isPackageFileName('a.db.sig', { signatures: true })).toBe(false);
   });
 });

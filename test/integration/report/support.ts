@@ -2,7 +2,7 @@
  * A real repository for report tests: tiny packages built with makepkg, signed with the test key and published with
  * the RepositoryPublisher; a configuration around it; and headless Chromium to look at the pages.
  */
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

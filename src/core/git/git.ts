@@ -39,6 +39,8 @@ const LOCAL_TIMEOUT_MS = 60_000;
 /** A transfer that moved no data for this long (or for the whole timeout, when shorter) is abandoned. */
 const STALL_LIMIT_MS = 60_000;
 const SHALLOW_UNSUPPORTED = 'does not support shallow';
+/** Answers that trying again cannot change: refused credentials, a rejected push, an unsupported shallow clone. */
+const PERMANENT_FAILURES = ['Authentication failed', 'could not read Username', '[rejected]', SHALLOW_UNSUPPORTED];
 
 /** A URL as it may appear in a log or an error: credentials replaced by `***`. */
 export function redactUrl(url: string): string {
@@ -84,7 +86,7 @@ export async function cloneBranch(url: string, branch: string, target: string, o
 }
 
 function isRetryable(error: unknown): boolean {
-  return error instanceof GitError && !error.message.includes(SHALLOW_UNSUPPORTED);
+  return error instanceof GitError && !PERMANENT_FAILURES.some((marker) => error.reason.includes(marker));
 }
 
 /** The git command word (`clone`, `fetch`...), skipping `-c name=value` and other options before it. */

@@ -95,6 +95,8 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
     logger: false,
+    // event streams never end by themselves: a stopping server closes them
+    forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RepositoryLock, lockPath } from '../../../src/application/lock.js';
+import { ahriman } from '../../support/cli.js';
 import { FakeAur } from '../../support/fake-aur.js';
 import { login, REPOSITORY, startTestServer, type TestServer } from './support.js';
 
@@ -88,6 +89,13 @@ describe('service actions', () => {
     } finally {
       await lock.releaseLock();
     }
+  });
+
+  it('web-reload makes the running service re-read its configuration over the unix socket', async () => {
+    await appendFile(test.configurationPath, '[web]\nwait_timeout = 7\n');
+    const result = await ahriman(['-c', test.configurationPath, 'web-reload']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(test.server.web.settings.waitTimeout).toBe(7);
   });
 
   it('answers 404 for an unknown process', async () => {

@@ -20,6 +20,7 @@ const QUICK_ARGUMENTS = {
   'publish.mjs': ['20,50'],
   'report-html.mjs': ['1000'],
   's3-sync.mjs': ['200'],
+  'web.mjs': ['1000', '3'],
 };
 
 /** Scripts here that measure nothing: report-screenshot.mjs draws a picture of the report for people to look at. */

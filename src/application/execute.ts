@@ -5,6 +5,7 @@ import { Configuration } from '../core/configuration/configuration.js';
 import { ConfigurationError, UnsafeRunError } from '../core/errors.js';
 import { getLogger } from '../core/log/logger.js';
 import type { RepositoryState } from '../core/repository/state.js';
+import type { StatusService } from '../core/status/service.js';
 import type { RepositoryId } from '../models/repository-id.js';
 import type { RepositoryPaths } from '../models/repository-paths.js';
 import { runPerRepository } from './fanout.js';
@@ -42,12 +43,14 @@ async function runForRepository(
   const configuration = Configuration.load(args.configuration, repositoryId);
   const paths = configuration.repositoryPaths();
   let state: Promise<RepositoryState> | undefined;
+  let status: Promise<StatusService> | undefined;
   const context: RepositoryContext = {
     configuration,
     repositoryId,
     paths,
     // SQLite and the lock library load only for the commands that use them.
     state: () => (state ??= import('../core/repository/state.js').then(({ RepositoryState }) => RepositoryState.open(configuration, repositoryId))),
+    status: () => (status ??= Promise.all([context.state(), import('../core/status/open.js')]).then(([opened, { openStatus }]) => openStatus(configuration, opened))),
   };
   checkOwner(paths.root, args.unsafe || handler.mode.unsafe);
   let lock: RepositoryLock | undefined;

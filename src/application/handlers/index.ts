@@ -55,6 +55,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   { command: 'service-config-validate', aliases: ['config-validate', 'repo-config-validate'], description: 'check the configuration of a repository against the schema; exit 1 on errors', load: async () => (await import('./service-config.js')).serviceConfigValidate },
   { command: 'service-repositories', description: 'list the repositories found under the repository root', load: async () => (await import('./service-repositories.js')).serviceRepositories },
   { command: 'service-setup', aliases: ['init', 'repo-init', 'repo-setup', 'setup'], description: 'create the repository tree, its configuration overrides and an empty repository database', load: async () => (await import('./service-setup.js')).serviceSetup },
+  { command: 'repo-daemon', aliases: ['daemon'], description: 'update the repository periodically: each tick one independent group of packages (--partitions) or all of them', load: async () => (await import('./repo-daemon.js')).repoDaemon },
+  { command: 'user-add <username>', description: 'create or update a web user (the password is prompted for when -p is not given)', load: async () => (await import('./users.js')).userAdd },
+  { command: 'user-list [username]', description: 'list web users and their access (never their password hashes)', load: async () => (await import('./users.js')).userList },
+  { command: 'user-remove <username>', description: 'remove a web user', load: async () => (await import('./users.js')).userRemove },
+  { command: 'web', description: 'run the web service: REST API, dashboard and service actions for the repositories (until SIGTERM/SIGINT; SIGHUP reloads)', load: async () => (await import('./web.js')).web },
+  { command: 'web-reload', description: 'make the running web service re-read its configuration (systemd ExecReload)', load: async () => (await import('./web-reload.js')).webReload },
 ];
 
 /** Every handler, loaded: for the few commands that inspect all of them (help-commands-unsafe). */

@@ -5,37 +5,41 @@
  * with their reasons and the trigger then fails naming them, so the command's exit code says so. A target that
  * failed is brought up to date by the next run, since each one compares the mirror with the repository.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Result } from '../../models/result.js';
+import type { RepositoryId } from '../../models/repository-id.js';
+import type { RepositoryEntry } from '../alpm/repository-database.js';
 import type { Configuration } from '../configuration/configuration.js';
 import type { SectionSchema } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
-import { AhrimanError, ConfigurationError } from '../errors.js';
-import { callOptions } from '../configuration/schema.js';
+import { ConfigurationError } from '../errors.js';
 import { runTargets } from '../triggers/targets.js';
 import type { Trigger, TriggerContext, TriggerFactory } from '../triggers/trigger.js';
 import { UploadSource } from './files.js';
 import { githubSchema, uploadGitHub } from './github.js';
+import { remoteServiceSchema, uploadRemoteService } from './remote-service.js';
 import { rsyncSchema, uploadRsync } from './rsync.js';
 import { s3Schema, uploadS3 } from './s3.js';
 
+/** What the run did, for targets that send only its packages (remote-service). */
+export interface UploadRun {
+  configuration: Configuration;
+  repositoryId: RepositoryId;
+  result: Result;
+  packages: readonly RepositoryEntry[];
+}
+
 interface UploadType<S extends SectionSchema> {
   schema: S;
-  upload(settings: z.output<S>, source: UploadSource): Promise<void>;
+  upload(settings: z.output<S>, source: UploadSource, run: UploadRun): Promise<void>;
 }
 
 function uploadType<S extends SectionSchema>(schema: S, upload: UploadType<S>['upload']): UploadType<S> {
   return { schema, upload };
 }
 
-/**
- * `remote-service` (the reference's alias: `ahriman`) sends the packages to another ahriman's web service at the
- * `[status]` address. Its options are accepted and checked; the upload refuses clearly until the web service exists.
- */
-const remoteService = uploadType(z.object(callOptions({ timeout: 30, maxRetries: 0, retryBackoff: 0 })), () =>
-  Promise.reject(
-    new AhrimanError('upload type remote-service needs a running ahriman web service to send packages to, and this version has no web service yet'),
-  ),
-);
+/** `remote-service` (the reference's alias: `ahriman`) sends the run's packages to another instance's service/upload. */
+const remoteService = uploadType(remoteServiceSchema, uploadRemoteService);
 
 const UPLOAD_TYPES: Readonly<Record<string, UploadType<SectionSchema>>> = {
   rsync: uploadType(rsyncSchema, uploadRsync),
@@ -45,13 +49,14 @@ const UPLOAD_TYPES: Readonly<Record<string, UploadType<SectionSchema>>> = {
   ahriman: remoteService,
 };
 
-async function uploadTarget(configuration: Configuration, source: UploadSource, target: string): Promise<void> {
+async function uploadTarget(run: UploadRun, source: UploadSource, target: string): Promise<void> {
+  const { configuration } = run;
   const { section, type } = configuration.typedSection(target);
   const uploader = UPLOAD_TYPES[type];
   if (uploader === undefined) {
     throw new ConfigurationError(`[${section}]: unknown upload type '${type}', expected one of: ${Object.keys(UPLOAD_TYPES).join(', ')}`);
   }
-  await uploader.upload(readSection(configuration, section, uploader.schema), source);
+  await uploader.upload(readSection(configuration, section, uploader.schema), source, run);
 }
 
 class UploadTrigger implements Trigger {
@@ -59,11 +64,12 @@ class UploadTrigger implements Trigger {
 
   constructor(private readonly context: TriggerContext) {}
 
-  async onResult(): Promise<void> {
-    const { configuration, paths } = this.context;
+  async onResult(result: Result, packages: readonly RepositoryEntry[]): Promise<void> {
+    const { configuration, paths, repositoryId } = this.context;
+    const run: UploadRun = { configuration, repositoryId, result, packages };
     const source = new UploadSource(paths);
     const targets = configuration.getList('upload', 'target', [] as string[]);
-    await runTargets('upload', targets, (target) => target, (target) => uploadTarget(configuration, source, target));
+    await runTargets('upload', targets, (target) => target, (target) => uploadTarget(run, source, target));
   }
 }
 

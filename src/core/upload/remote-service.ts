@@ -10,7 +10,7 @@ import { option } from '../configuration/schema.js';
 import { remoteService, ServiceSession } from '../report/remote-call.js';
 import { getLogger } from '../log/logger.js';
 import type { UploadSource } from './files.js';
-import type { UploadRun } from './upload-trigger.js';
+import type { UploadRun } from './upload-run.js';
 
 export const remoteServiceSchema = z.object({
   max_retries: option.integer({ min: 0 }).default(0),

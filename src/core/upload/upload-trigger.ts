@@ -7,27 +7,18 @@
  */
 import type { z } from 'zod';
 import type { Result } from '../../models/result.js';
-import type { RepositoryId } from '../../models/repository-id.js';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
-import type { Configuration } from '../configuration/configuration.js';
 import type { SectionSchema } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
 import { ConfigurationError } from '../errors.js';
 import { runTargets } from '../triggers/targets.js';
 import type { Trigger, TriggerContext, TriggerFactory } from '../triggers/trigger.js';
 import { UploadSource } from './files.js';
+import type { UploadRun } from './upload-run.js';
 import { githubSchema, uploadGitHub } from './github.js';
 import { remoteServiceSchema, uploadRemoteService } from './remote-service.js';
 import { rsyncSchema, uploadRsync } from './rsync.js';
 import { s3Schema, uploadS3 } from './s3.js';
-
-/** What the run did, for targets that send only its packages (remote-service). */
-export interface UploadRun {
-  configuration: Configuration;
-  repositoryId: RepositoryId;
-  result: Result;
-  packages: readonly RepositoryEntry[];
-}
 
 interface UploadType<S extends SectionSchema> {
   schema: S;

@@ -329,6 +329,29 @@ describe('intake of staged archives', () => {
   });
 });
 
+describe('the metadata of archives validated before', () => {
+  it('spares the decompression of the same bytes, and only of the same bytes', async () => {
+    const services = await makeServices();
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'ahriman-validated-'));
+    const archive = await craftArchive(directory, { pkgname: 'ahr-known', version: '1.0-1' });
+    const metadata = await readPackageArchive(archive);
+    // bytes of the same name and size that are no archive at all: the hash tells them from the validated ones
+    const impostor = path.join(services.paths.packages, path.basename(archive));
+    await fs.writeFile(impostor, Buffer.alloc(metadata.compressedSize, 0x41));
+    await services.state.archiveMetadata.metadataInsert([metadata]);
+    const rejected = await publishStaged(services);
+    expect(rejected.rejected).toEqual([expect.stringContaining('not a tar archive')]);
+
+    // the validated bytes themselves: accepted from what was remembered (the remembered file list proves it)
+    await stage(services, [archive]);
+    await services.state.archiveMetadata.metadataInsert([{ ...metadata, files: ['usr/', 'usr/remembered'] }]);
+    const accepted = await publishStaged(services);
+    expect(accepted.added.map((entry) => entry.files)).toEqual([['usr/', 'usr/remembered']]);
+    expect(await services.state.archiveMetadata.metadataList()).toEqual([]);
+    await fs.rm(directory, { recursive: true });
+  });
+});
+
 describe('cleanup after a killed run', () => {
   it('removes the temporary files the killed run left, and nothing else', async () => {
     const services = await makeServices();

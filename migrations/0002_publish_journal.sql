@@ -7,11 +7,11 @@ CREATE TABLE publish_journal (
 ) STRICT;
 
 -- What a fully validated package archive says about itself, by the sha256 of its bytes: an archive validated by
--- package-add is published after a read and a hash only. `file_name` and `size` say when a lookup is worth a hash.
+-- package-add is published after a read and a hash only. `file_name` and `size` say when hashing is worth it.
+-- Rows go when their archive is published, so the table holds about what staging holds.
 CREATE TABLE archive_metadata (
   sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
   file_name TEXT NOT NULL,
   size INTEGER NOT NULL,
   metadata TEXT NOT NULL CHECK (json_valid(metadata) AND json_type(metadata) = 'object')
 ) STRICT;
-CREATE INDEX archive_metadata_lookup ON archive_metadata (file_name, size);

@@ -13,7 +13,6 @@ import path from 'node:path';
 import type { PackageMetadata } from '../../models/package-metadata.js';
 import { readPackageArchive } from '../alpm/package-archive.js';
 import { parsePackageFileName } from '../alpm/validation.js';
-import type { ArchiveMetadataOperations } from '../database/operations/archive-metadata.js';
 import { InvalidInputError, errorMessage } from '../errors.js';
 
 /** A package archive file name as makepkg writes it (any compression). */
@@ -33,8 +32,28 @@ export interface InspectOptions {
   follow?: boolean;
   /** Also write the bytes as they are read to this file (staging a copy in the same pass). */
   copyTo?: string;
-  /** Validated metadata by sha256: a known archive is accepted after a read and a hash, without decompression. */
-  cache?: ArchiveMetadataOperations;
+  /** Archives validated before: one of them is accepted after a read and a hash, without decompression. */
+  validated?: ValidatedArchives;
+}
+
+/** Metadata of archives validated before (by package-add), looked up by the sha256 of the bytes. */
+export class ValidatedArchives {
+  private readonly bySha256: Map<string, PackageMetadata>;
+  private readonly nameAndSize: Set<string>;
+
+  constructor(archives: readonly PackageMetadata[]) {
+    this.bySha256 = new Map(archives.map((metadata) => [metadata.sha256, metadata]));
+    this.nameAndSize = new Set(archives.map((metadata) => `${metadata.fileName}/${metadata.compressedSize}`));
+  }
+
+  /** Whether an archive of this name and size was validated: only then is hashing it first worth a read. */
+  worthHashing(fileName: string, size: number): boolean {
+    return this.nameAndSize.has(`${fileName}/${size}`);
+  }
+
+  get(sha256: string): PackageMetadata | undefined {
+    return this.bySha256.get(sha256);
+  }
 }
 
 /** Why a directory entry named like an archive is no candidate, or undefined for a plain regular file. */
@@ -46,7 +65,7 @@ export function nonRegularReason(entry: Dirent): string | undefined {
   return 'not a regular file';
 }
 
-async function openRegular(file: string, follow: boolean): Promise<FileHandle> {
+async function openRegular(file: string, follow: boolean): Promise<{ handle: FileHandle; size: number }> {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW);
   let handle: FileHandle;
   try {
@@ -56,18 +75,23 @@ async function openRegular(file: string, follow: boolean): Promise<FileHandle> {
     if (code === 'ELOOP') throw new InvalidInputError(`${file}: a symbolic link, not a regular file`);
     throw new InvalidInputError(`${file}: cannot open: ${errorMessage(error)}`);
   }
-  if (!(await handle.stat()).isFile()) {
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
     await handle.close();
     throw new InvalidInputError(`${file}: not a regular file`);
   }
-  return handle;
+  return { handle, size: stat.size };
 }
 
-/** The bytes of an open file from its start in big chunks, each also written at the same offset of `copy`. */
-async function* chunksOf(handle: FileHandle, copy: FileHandle | undefined): AsyncGenerator<Buffer> {
-  for (let position = 0; ; ) {
-    const buffer = Buffer.allocUnsafe(READ_CHUNK_SIZE);
-    const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_SIZE, position);
+/**
+ * The `size` bytes of an open regular file from its start, in chunks of at most {@link READ_CHUNK_SIZE} (no bigger
+ * than what is left: most archives are small), each also written at the same offset of `copy`.
+ */
+async function* chunksOf(handle: FileHandle, size: number, copy: FileHandle | undefined): AsyncGenerator<Buffer> {
+  for (let position = 0; position < size; ) {
+    const length = Math.min(READ_CHUNK_SIZE, size - position);
+    const buffer = Buffer.allocUnsafe(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
     if (bytesRead === 0) return;
     const chunk = buffer.subarray(0, bytesRead);
     if (copy) await copy.write(chunk, 0, bytesRead, position);
@@ -76,9 +100,9 @@ async function* chunksOf(handle: FileHandle, copy: FileHandle | undefined): Asyn
   }
 }
 
-async function sha256Of(handle: FileHandle, copy: FileHandle | undefined): Promise<string> {
+async function sha256Of(handle: FileHandle, size: number, copy: FileHandle | undefined): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of chunksOf(handle, copy)) hash.update(chunk);
+  for await (const chunk of chunksOf(handle, size, copy)) hash.update(chunk);
   return hash.digest('hex');
 }
 
@@ -95,8 +119,12 @@ function checkAgainstName(file: string, fileName: string, metadata: PackageMetad
   }
 }
 
-/** A signature beside an archive must be a regular file of a sane size (it is read whole into the database). */
-export async function checkSignature(file: string): Promise<boolean> {
+/**
+ * A signature beside an archive must be a regular file of a sane size (it is read whole into the database). Returns
+ * whether there is one; `listed` (the names of the directory, when the caller has them) spares a failing lstat.
+ */
+export async function checkSignature(file: string, listed?: ReadonlySet<string>): Promise<boolean> {
+  if (listed && !listed.has(`${path.basename(file)}.sig`)) return false;
   const stat = await fs.lstat(`${file}.sig`).catch(() => undefined);
   if (!stat) return false;
   if (!stat.isFile()) throw new InvalidInputError(`${file}.sig: not a regular file`);
@@ -116,16 +144,15 @@ export async function inspectArchive(file: string, options: InspectOptions): Pro
   } catch (error) {
     throw new InvalidInputError(`${label}: ${errorMessage(error)}`, { cause: error });
   }
-  const handle = await openRegular(file, options.follow ?? false);
+  const { handle, size } = await openRegular(file, options.follow ?? false);
   const copy = options.copyTo ? await fs.open(options.copyTo, 'wx', 0o644) : undefined;
   try {
-    const size = (await handle.stat()).size;
     let metadata: PackageMetadata | undefined;
-    if (options.cache && (await options.cache.metadataKnown(fileName, size))) {
-      const known = await options.cache.metadataGet(await sha256Of(handle, copy));
+    if (options.validated?.worthHashing(fileName, size)) {
+      const known = options.validated.get(await sha256Of(handle, size, copy));
       if (known) metadata = { ...known, fileName };
     }
-    metadata ??= { ...(await readPackageArchive(label, chunksOf(handle, copy))), fileName };
+    metadata ??= { ...(await readPackageArchive(label, chunksOf(handle, size, copy))), fileName };
     checkAgainstName(label, fileName, metadata, options.architecture);
     return metadata;
   } finally {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import type { PackageRecord } from '../../models/package-record.js';
 import type { PackageSource } from '../../models/package-source.js';
@@ -19,6 +20,7 @@ import { fetchWithRetries } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
 import { readAurSettings } from './build-settings.js';
 import { checkSignature, inspectArchive, nonRegularReason } from './intake.js';
+import { recoverPublish } from './publish.js';
 import { recordFromAur, recordFromOfficial, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
 import type { RepositoryState } from './state.js';
@@ -62,14 +64,25 @@ export function detectSource(target: string, services: RepositoryServices): Excl
  * publish accepts it after a read and a hash. Throws an {@link InvalidInputError} naming the file and the problem;
  * nothing is then staged.
  */
-async function stageArchive(services: RepositoryServices, file: string, options: { label?: string; follow: boolean }): Promise<string> {
+interface StageOptions {
+  /** What errors call the archive (default: the file). */
+  label?: string;
+  /** Follow a symbolic link: only for an archive the user named. */
+  follow: boolean;
+  /** Collects the metadata of the archives staged, remembered in one transaction at the end. */
+  validated: PackageMetadata[];
+  /** The names of the file's directory, when listed already (see {@link checkSignature}). */
+  listed?: ReadonlySet<string>;
+}
+
+async function stageArchive(services: RepositoryServices, file: string, options: StageOptions): Promise<string> {
   const name = path.basename(file);
   const target = path.join(services.paths.packages, name);
   const temporary = temporarySibling(target);
   try {
-    const signed = await checkSignature(file);
+    const signed = await checkSignature(file, options.listed);
     const metadata = await inspectArchive(file, { architecture: services.paths.repositoryId.architecture, label: options.label, follow: options.follow, copyTo: temporary });
-    await services.state.archiveMetadata.metadataInsert(metadata);
+    options.validated.push(metadata);
     if (signed) {
       await fs.copyFile(`${file}.sig`, `${temporary}.sig`);
       await fs.rename(`${temporary}.sig`, `${target}.sig`);
@@ -88,15 +101,17 @@ async function stageArchive(services: RepositoryServices, file: string, options:
  * Stages every archive of a directory. Only plain regular files are read: a symbolic link, FIFO or directory named
  * like an archive is rejected without being opened. Returns the staged archives and one line per rejected one.
  */
-async function stageDirectory(services: RepositoryServices, directory: string): Promise<{ staged: string[]; rejected: string[] }> {
-  const entries = (await fs.readdir(directory, { withFileTypes: true })).filter((entry) => isPackageFile(entry.name)).sort((left, right) => (left.name < right.name ? -1 : 1));
+async function stageDirectory(services: RepositoryServices, directory: string, validated: PackageMetadata[]): Promise<{ staged: string[]; rejected: string[] }> {
+  const listing = await fs.readdir(directory, { withFileTypes: true });
+  const listed = new Set(listing.map((entry) => entry.name));
+  const entries = listing.filter((entry) => isPackageFile(entry.name)).sort((left, right) => (left.name < right.name ? -1 : 1));
   if (entries.length === 0) throw new InvalidInputError(`${directory} holds no package archives`);
   const outcomes = await mapLimit(entries, defaultConcurrency(), async (entry) => {
     const file = path.join(directory, entry.name);
     const reason = nonRegularReason(entry);
     if (reason) return { rejected: `${file}: ${reason}` };
     try {
-      return { staged: await stageArchive(services, file, { follow: false }) };
+      return { staged: await stageArchive(services, file, { follow: false, validated, listed }) };
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error;
       return { rejected: error.message };
@@ -108,7 +123,7 @@ async function stageDirectory(services: RepositoryServices, directory: string): 
   };
 }
 
-async function downloadArchive(services: RepositoryServices, url: string): Promise<string> {
+async function downloadArchive(services: RepositoryServices, url: string, validated: PackageMetadata[]): Promise<string> {
   const name = path.basename(new URL(url).pathname);
   parsePackageFileName(name);
   const response = await fetchWithRetries(url, {}, readAurSettings(services.configuration).policy);
@@ -117,7 +132,7 @@ async function downloadArchive(services: RepositoryServices, url: string): Promi
   try {
     const file = path.join(download, name);
     await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(file));
-    return await stageArchive(services, file, { label: url, follow: false });
+    return await stageArchive(services, file, { label: url, follow: false, validated });
   } finally {
     await fs.rm(download, { recursive: true, force: true });
   }
@@ -194,7 +209,10 @@ export async function addPackages(services: RepositoryServices, targets: string[
   }
 
   const result: AddResult = { queued: [], archives: [], rejected: [] };
+  // staging a file a journaled publish still lists would change what that publish puts into the pool
+  if (planned.some((item) => ['archive', 'directory', 'remote'].includes(item.source))) await recoverPublish(services);
   await fs.mkdir(services.paths.packages, { recursive: true });
+  const validated: PackageMetadata[] = [];
   const stageOne = async (stage: () => Promise<string>): Promise<void> => {
     try {
       result.archives.push(await stage());
@@ -206,16 +224,16 @@ export async function addPackages(services: RepositoryServices, targets: string[
   for (const { target, source } of planned) {
     switch (source) {
       case 'archive':
-        await stageOne(() => stageArchive(services, target, { follow: true }));
+        await stageOne(() => stageArchive(services, target, { follow: true, validated }));
         break;
       case 'directory': {
-        const { staged, rejected } = await stageDirectory(services, target);
+        const { staged, rejected } = await stageDirectory(services, target, validated);
         result.archives.push(...staged);
         result.rejected.push(...rejected);
         break;
       }
       case 'remote':
-        await stageOne(() => downloadArchive(services, target));
+        await stageOne(() => downloadArchive(services, target, validated));
         break;
       case 'local': {
         const record = await addLocal(services, target, null);
@@ -225,6 +243,7 @@ export async function addPackages(services: RepositoryServices, targets: string[
       }
     }
   }
+  await services.state.archiveMetadata.metadataInsert(validated);
   for (const line of result.rejected) logger.error(`rejected ${line}`);
   for (const name of officialNames) {
     const record = recordFromOfficial(official!.get(name)!, null);

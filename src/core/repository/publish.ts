@@ -23,7 +23,7 @@ import { vercmp } from '../alpm/vercmp.js';
 import { defaultConcurrency, mapLimit } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
-import { PACKAGE_FILE, checkSignature, inspectArchive, nonRegularReason } from './intake.js';
+import { PACKAGE_FILE, ValidatedArchives, checkSignature, inspectArchive, nonRegularReason } from './intake.js';
 import type { ServedIndex } from './publisher.js';
 import { descriptionFromEntry } from './records.js';
 import type { RepositoryServices } from './services.js';
@@ -124,7 +124,7 @@ async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<
   await fs.mkdir(services.paths.repository, { recursive: true });
   const pooled = await mapLimit(plan.added, concurrency, (metadata) => publisher.pool(metadata));
   const lost = plan.added.filter((_, position) => pooled[position] === undefined);
-  for (const metadata of lost) logger.error(`${metadata.fileName} is neither staged nor pooled any more: not published`);
+  for (const metadata of lost) logger.error(`${metadata.fileName}: the staged file is gone or no longer the one planned; not published by this plan`);
   const added = pooled.filter((entry): entry is RepositoryEntry => entry !== undefined);
   await mapLimit(added, concurrency, (entry) => publisher.link(entry));
 
@@ -168,15 +168,18 @@ async function setAside(staging: string, name: string): Promise<void> {
 /** Step 1: the staged archives that pass validation; the others are set aside, each named with its reason. */
 async function intake(services: PublishServices): Promise<{ accepted: PackageMetadata[]; rejected: string[] }> {
   const staging = services.paths.packages;
-  const listing = (await fs.readdir(staging, { withFileTypes: true }).catch(() => [])).filter((entry) => !entry.name.startsWith('.') && PACKAGE_FILE.test(entry.name));
+  const entries = await fs.readdir(staging, { withFileTypes: true }).catch(() => []);
+  const names = new Set(entries.map((entry) => entry.name));
+  const listing = entries.filter((entry) => !entry.name.startsWith('.') && PACKAGE_FILE.test(entry.name));
   const rejected: string[] = [];
+  const validated = new ValidatedArchives(listing.length > 0 ? await services.state.archiveMetadata.metadataList() : []);
   const checked = await mapLimit(listing, defaultConcurrency(), async (entry) => {
     const file = path.join(staging, entry.name);
     try {
       const reason = nonRegularReason(entry);
       if (reason) return `${file}: ${reason}`;
-      await checkSignature(file);
-      return await inspectArchive(file, { architecture: services.paths.repositoryId.architecture, cache: services.state.archiveMetadata });
+      await checkSignature(file, names);
+      return await inspectArchive(file, { architecture: services.paths.repositoryId.architecture, validated });
     } catch (error) {
       return errorMessage(error);
     }

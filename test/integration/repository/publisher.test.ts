@@ -280,6 +280,22 @@ describe('a publish interrupted after its journal entry', () => {
     await expectCompleted(next);
   });
 
+  it('a staged file replaced after the journal entry is not pooled under the planned checksum: the next intake takes it', async () => {
+    const crashed = await makeServices();
+    await journaled(crashed);
+    const replaced = await craftArchive(directory, { pkgname: 'ahr-one', version: '1.0-1', payload: 4096 }, 'replacement.pkg.tar.zst');
+    await fs.copyFile(replaced, path.join(crashed.paths.packages, 'ahr-one-1.0-1-any.pkg.tar.zst'));
+
+    const next = await makeServices({}, crashed.paths.root);
+    await recoverPublish(next);
+    expect(await listed(next)).toEqual(['ahr-two 2.0-1']);
+    expect(readdirSync(next.paths.packages)).toEqual(['ahr-one-1.0-1-any.pkg.tar.zst']);
+    await publishStaged(next);
+    expect(await listed(next)).toEqual(['ahr-one 1.0-1', 'ahr-two 2.0-1']);
+    await expectServedFilesMatch(next);
+    await fs.rm(replaced);
+  });
+
   it('between the commit and the state update: the state catches up, nothing is published twice', async () => {
     const crashed = await makeServices();
     const plan = await journaled(crashed);
@@ -325,6 +341,29 @@ describe('intake of staged archives', () => {
     const later = await publishStaged(services);
     expect(later.rejected).toEqual([]);
     expect(await listed(services)).toEqual(['ahr-good 1.0-1', 'ahr-later 1.0-1', 'ahr-served 1.0-1']);
+    await fs.rm(directory, { recursive: true });
+  });
+});
+
+describe('the metadata of archives validated before', () => {
+  it('spares the decompression of the same bytes, and only of the same bytes', async () => {
+    const services = await makeServices();
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'ahriman-validated-'));
+    const archive = await craftArchive(directory, { pkgname: 'ahr-known', version: '1.0-1' });
+    const metadata = await readPackageArchive(archive);
+    // bytes of the same name and size that are no archive at all: the hash tells them from the validated ones
+    const impostor = path.join(services.paths.packages, path.basename(archive));
+    await fs.writeFile(impostor, Buffer.alloc(metadata.compressedSize, 0x41));
+    await services.state.archiveMetadata.metadataInsert([metadata]);
+    const rejected = await publishStaged(services);
+    expect(rejected.rejected).toEqual([expect.stringContaining('not a tar archive')]);
+
+    // the validated bytes themselves: accepted from what was remembered (the remembered file list proves it)
+    await stage(services, [archive]);
+    await services.state.archiveMetadata.metadataInsert([{ ...metadata, files: ['usr/', 'usr/remembered'] }]);
+    const accepted = await publishStaged(services);
+    expect(accepted.added.map((entry) => entry.files)).toEqual([['usr/', 'usr/remembered']]);
+    expect(await services.state.archiveMetadata.metadataList()).toEqual([]);
     await fs.rm(directory, { recursive: true });
   });
 });

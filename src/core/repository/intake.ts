@@ -15,8 +15,6 @@ import { readPackageArchive } from '../alpm/package-archive.js';
 import { parsePackageFileName } from '../alpm/validation.js';
 import { InvalidInputError, errorMessage } from '../errors.js';
 
-/** A package archive file name as makepkg writes it (any compression). */
-export const PACKAGE_FILE = /\.pkg\.tar(\.[a-z0-9]+)?$/;
 /** Real detached signatures are a few hundred bytes. */
 const MAX_SIGNATURE_SIZE = 16 * 1024;
 const READ_CHUNK_SIZE = 256 * 1024;

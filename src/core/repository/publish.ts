@@ -20,10 +20,11 @@ import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { PackageRecord } from '../../models/package-record.js';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import { vercmp } from '../alpm/vercmp.js';
+import { isPackageFileName } from '../alpm/validation.js';
 import { defaultConcurrency, mapLimit } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
-import { PACKAGE_FILE, ValidatedArchives, checkSignature, inspectArchive, nonRegularReason } from './intake.js';
+import { ValidatedArchives, checkSignature, inspectArchive, nonRegularReason } from './intake.js';
 import type { ServedIndex } from './publisher.js';
 import { descriptionFromEntry } from './records.js';
 import type { RepositoryServices } from './services.js';
@@ -170,7 +171,7 @@ async function intake(services: PublishServices): Promise<{ accepted: PackageMet
   const staging = services.paths.packages;
   const entries = await fs.readdir(staging, { withFileTypes: true }).catch(() => []);
   const names = new Set(entries.map((entry) => entry.name));
-  const listing = entries.filter((entry) => !entry.name.startsWith('.') && PACKAGE_FILE.test(entry.name));
+  const listing = entries.filter((entry) => !entry.name.startsWith('.') && isPackageFileName(entry.name));
   const rejected: string[] = [];
   const validated = new ValidatedArchives(listing.length > 0 ? await services.state.archiveMetadata.metadataList() : []);
   const checked = await mapLimit(listing, defaultConcurrency(), async (entry) => {

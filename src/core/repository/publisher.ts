@@ -7,10 +7,10 @@ import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { type FileSigner, type RepositoryEntry, databaseFiles, replaceSymlink, writeRepositoryDatabase } from '../alpm/repository-database.js';
 import { readSyncDatabase } from '../alpm/sync-database.js';
+import { isPackageFileName } from '../alpm/validation.js';
 import { temporarySibling } from '../atomic-file.js';
 import { defaultConcurrency, mapLimit } from '../concurrency.js';
 import { InvalidInputError } from '../errors.js';
-import { PACKAGE_FILE } from './intake.js';
 
 export interface PublishSigners {
   packages?: FileSigner;
@@ -168,7 +168,7 @@ export class RepositoryPublisher {
     const names = await fs.readdir(this.paths.repository).catch(() => [] as string[]);
     const unlisted = names.filter((name) => {
       const packageFile = name.endsWith('.sig') ? name.slice(0, -4) : name;
-      return PACKAGE_FILE.test(packageFile) && !listed.has(packageFile);
+      return isPackageFileName(packageFile) && !listed.has(packageFile);
     });
     await mapLimit(unlisted, concurrency, (name) => fs.rm(path.join(this.paths.repository, name), { force: true }));
 

@@ -15,6 +15,8 @@ export interface UpdateOptions extends UpdateFlags {
   dependencies: boolean;
   increment: boolean;
   patches?: Map<string, PkgbuildPatch[]>;
+  /** `-u`: the PACKAGER of every build of this run, instead of each package's own. */
+  packager?: string;
 }
 
 const logger = getLogger('application');
@@ -46,8 +48,9 @@ export class Application {
   }
 
   /** Builds the candidates (with their missing AUR dependencies when asked), publishes, records the outcome. */
-  async update(candidates: UpdateCandidate[], options: Pick<UpdateOptions, 'dependencies' | 'increment' | 'patches'>): Promise<Result> {
-    const records = candidates.map((candidate) => candidate.record);
+  async update(candidates: UpdateCandidate[], options: Pick<UpdateOptions, 'dependencies' | 'increment' | 'patches' | 'packager'>): Promise<Result> {
+    const { packager } = options;
+    const records = candidates.map((candidate) => (packager === undefined ? candidate.record : { ...candidate.record, packager }));
     const official = await officialPackageNames(readOfficialSettings(this.services.configuration, this.services.paths));
     const resolved = options.dependencies ? await resolveDependencies(this.services, records, official) : { records, unresolvable: new Map<string, string>() };
     for (const record of resolved.records.filter((item) => !records.includes(item))) logger.info(`dependency ${record.base} ${record.version} will be built too`);

@@ -80,9 +80,33 @@ function applyLogging(args: GlobalArguments): void {
   });
 }
 
+/** Global options followed by a value: their values are not the command word. */
+const VALUE_OPTIONS = new Set(['-a', '--architecture', '-r', '--repository', '--repository-id', '-c', '--configuration', '-l', '--lock', '--log-handler', '--log-level', '--wait-timeout']);
+
+/** The first word of the command line that is not a global option or its value: the command the user meant. */
+export function commandWord(rawArguments: readonly string[]): string | undefined {
+  for (let index = 0; index < rawArguments.length; index += 1) {
+    const word = rawArguments[index]!;
+    if (word === '--') return rawArguments[index + 1];
+    if (VALUE_OPTIONS.has(word)) index += 1;
+    else if (!word.startsWith('-')) return word;
+  }
+  return undefined;
+}
+
+export function isCommandName(word: string): boolean {
+  return HANDLERS.some((handler) => handler.name.split(' ')[0] === word || (handler.aliases ?? []).includes(word));
+}
+
 /** Parses the command line, runs the command, and turns any error into a one-line reason and exit code 1. */
 export async function runCli(rawArguments: string[]): Promise<number> {
   let invocation: Invocation | undefined;
+  // yargs answers `ahriman nosuch --help` with the general help and exit 0; say what is wrong instead
+  const word = commandWord(rawArguments);
+  if (word !== undefined && !isCommandName(word) && word !== 'completion') {
+    process.stderr.write(`ahriman: unknown command ${JSON.stringify(word)}: see ahriman --help\n`);
+    return 1;
+  }
   try {
     await buildParser(rawArguments, (chosen) => {
       invocation = chosen;

@@ -28,12 +28,14 @@ export interface GlobalArguments {
  * - `lock`: mutates a repository, so it holds that repository's lock and creates the tree first.
  * - `multiRepository`: may run for several repositories, one child process each; otherwise it needs exactly one.
  * - `unsafe`: allowed for any user, not only the owner of the repository root (read-only commands).
+ * - `sharedState`: works on state all repositories share (patches), so when several match it runs once, for the first.
  */
 export interface CommandMode {
   systemWide: boolean;
   lock: boolean;
   multiRepository: boolean;
   unsafe: boolean;
+  sharedState?: boolean;
 }
 
 export interface RepositoryContext {

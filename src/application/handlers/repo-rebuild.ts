@@ -1,8 +1,14 @@
+import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { readSyncDatabase } from '../../core/alpm/sync-database.js';
+import { databaseFiles } from '../../core/alpm/repository-database.js';
+import type { PackageWithStatus } from '../../core/database/operations/packages.js';
 import { recordDependencies } from '../../core/repository/records.js';
+import type { RepositoryServices } from '../../core/repository/services.js';
 import { asList } from '../arguments.js';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
 import { reportResult } from './repo-update.js';
 import { BUILD_STATUS_VALUES, type BuildStatusValue } from '../../models/build-status.js';
@@ -12,7 +18,33 @@ interface RebuildArguments {
   dryRun: boolean;
   increment: boolean;
   status?: BuildStatusValue;
+  fromDatabase: boolean;
+  exitCode: boolean;
+  username?: string;
   json: boolean;
+}
+
+/** Bases with at least one package in the served repository database (what the reference reads from the files). */
+async function servedBases(services: RepositoryServices): Promise<Set<string>> {
+  const { database } = databaseFiles(services.paths.repository, services.paths.repositoryId.name);
+  if (!existsSync(database)) return new Set();
+  return new Set((await readSyncDatabase(database)).map((entry) => entry.base));
+}
+
+/**
+ * What to rebuild: the bases the repository serves, or with --from-database every base the state database knows
+ * (to rebuild a lost repository tree); then filtered by -s and --depends-on.
+ */
+async function selectBases(services: RepositoryServices, args: RebuildArguments): Promise<PackageWithStatus[]> {
+  const known = await services.state.packages.listPackages();
+  const served = args.fromDatabase ? undefined : await servedBases(services);
+  return known.filter(({ package: record, status }) => {
+    if (served && !served.has(record.base)) return false;
+    if (args.status && status.status !== args.status) return false;
+    if (args.dependsOn.length === 0) return true;
+    const dependencies = recordDependencies(record);
+    return args.dependsOn.some((name) => dependencies.includes(name));
+  });
 }
 
 /** Rebuilds every package of the repository, or those depending on the given packages, or those with a status. */
@@ -22,27 +54,31 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
   description: 'rebuild all packages, or those that depend on the given ones',
   mode: MUTATING,
   options: (argv: Argv) =>
-    argv
+    usernameOption(argv)
       .option('depends-on', { type: 'string', coerce: asList, default: [], describe: 'only packages depending on this one (repeatable)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'only print what would be rebuilt' })
+      .option('from-database', {
+        type: 'boolean',
+        default: false,
+        describe: 'take the packages from the state database instead of the served repository (to restore a lost tree)',
+      })
       .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel (a rebuild of the same version needs a new release)' })
       .option('status', { alias: 's', choices: BUILD_STATUS_VALUES, describe: 'only packages with this status' })
+      .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when there is nothing to rebuild' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<RebuildArguments>,
   async run(context, args) {
     const application = await Application.load(context);
-    const known = await application.services.state.packages.listPackages();
-    const selected = known.filter(({ package: record, status }) => {
-      if (args.status && status.status !== args.status) return false;
-      if (args.dependsOn.length === 0) return true;
-      const dependencies = recordDependencies(record);
-      return args.dependsOn.some((name) => dependencies.includes(name));
-    });
+    const selected = await selectBases(application.services, args);
+    const empty = args.exitCode && selected.length === 0 ? 1 : 0;
     if (args.dryRun) {
-      print(selected.map(({ package: record }) => `${record.base} ${record.version}`).join('\n') || 'nothing to rebuild');
-      return 0;
+      const listed = selected.map(({ package: record }) => ({ base: record.base, version: record.version }));
+      if (args.json) printJson(listed);
+      else print(listed.map((item) => `${item.base} ${item.version}`).join('\n') || 'nothing to rebuild');
+      return empty;
     }
+    const packager = await packagerOf(application.services.state, args.username);
     const candidates = selected.map(({ package: record }) => ({ record, currentVersion: record.version, reason: 'rebuild' }));
-    const run = await runWithTriggers(context, () => application.update(candidates, { dependencies: false, increment: args.increment }));
-    return Math.max(reportResult(run.result, args.json), run.exitCode);
+    const run = await runWithTriggers(context, () => application.update(candidates, { dependencies: false, increment: args.increment, packager }));
+    return Math.max(reportResult(run.result, args.json), run.exitCode, empty);
   },
 };

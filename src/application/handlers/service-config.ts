@@ -1,7 +1,6 @@
 import type { Argv } from 'yargs';
 import { validateConfiguration } from '../../core/configuration/validator.js';
 import { triggerSchemas } from '../../core/triggers/loader.js';
-import { ConfigurationError } from '../../core/errors.js';
 import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
 
 interface ConfigArguments {
@@ -26,11 +25,12 @@ export const serviceConfig: RepositoryHandler<ConfigArguments> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ConfigArguments>,
   async run({ configuration }, args) {
     const dump = configuration.dump(args.secure);
+    // an absent section or option prints nothing and succeeds, as in the reference (scripts test for empty output)
+    if (args.section && !dump[args.section]) return;
     const sections = args.section ? { [args.section]: dump[args.section] } : dump;
-    if (args.section && !dump[args.section]) throw new ConfigurationError(`no section [${args.section}]`);
     if (args.key) {
       const value = dump[args.section ?? '']?.[args.key.toLowerCase()];
-      if (value === undefined) throw new ConfigurationError(`no option [${args.section}] ${args.key}`);
+      if (value === undefined) return;
       if (args.json) printJson(value);
       else print(value);
       return;

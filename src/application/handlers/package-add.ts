@@ -18,6 +18,7 @@ interface AddArguments {
   variable: string[];
   refresh: number;
   exitCode: boolean;
+  changes: boolean;
   username?: string;
   json: boolean;
 }
@@ -32,6 +33,7 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
       .positional('package', { type: 'string', array: true, describe: 'AUR name, PKGBUILD directory, archive, directory of archives or URL' })
       .option('source', { alias: 's', choices: PACKAGE_SOURCES, default: 'auto' as PackageSource, describe: 'where the packages come from' })
       .option('now', { alias: 'n', type: 'boolean', default: false, describe: 'build and publish them right away' })
+      .option('changes', { type: 'boolean', default: true, describe: 'with --now: store what changed in the sources since the last build' })
       .option('dependencies', { type: 'boolean', default: true, describe: 'with --now: add missing dependencies from the AUR' })
       .option('increment', { type: 'boolean', default: true, describe: 'with --now: bump pkgrel when the version is already in the repository' })
       .option('variable', { alias: 'v', type: 'string', coerce: asList, default: [], describe: 'KEY=VALUE to set in the PKGBUILD (repeatable)' })
@@ -56,6 +58,7 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
     const run = await runWithTriggers(context, async () => {
       const { candidates: queued } = await application.updates(added.queued, { aur: false, local: false, manual: true, vcs: false });
       const candidates = queued.filter((candidate) => added.queued.includes(candidate.record.base));
+      if (args.changes) await application.storeChanges(candidates);
       return application.update(candidates, { ...args, packager });
     });
     if (args.json) printJson({ ...summary, result: run.result });

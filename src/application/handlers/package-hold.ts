@@ -11,7 +11,7 @@ interface HoldArguments {
 }
 
 /** Sets or clears the held flag of every named base, all or none, and records each change in the audit log. */
-async function setHeld(context: RepositoryContext, bases: readonly string[], held: boolean): Promise<void> {
+export async function setHeld(context: RepositoryContext, bases: readonly string[], held: boolean): Promise<void> {
   const state = await context.state();
   const packages = await knownPackages(state, bases);
   const created = currentUnixTime();

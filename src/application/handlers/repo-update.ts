@@ -17,6 +17,7 @@ interface UpdateArguments {
   exitCode: boolean;
   refresh: number;
   username?: string;
+  changes: boolean;
   json: boolean;
 }
 
@@ -27,6 +28,7 @@ function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments
     .option('local', { type: 'boolean', default: true, describe: 'check local PKGBUILDs for newer versions' })
     .option('manual', { type: 'boolean', default: !dryRunDefault, describe: 'build what is in the build queue' })
     .option('vcs', { type: 'boolean', default: true, describe: 'rebuild VCS packages older than [build] vcs_allowed_age' })
+    .option('changes', { type: 'boolean', default: true, describe: 'store what changed in the sources since the last build (package-changes)' })
     .option('dependencies', { type: 'boolean', default: true, describe: 'add missing dependencies from the AUR' })
     .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel when the version is already in the repository' })
     .option('dry-run', { type: 'boolean', default: dryRunDefault, describe: 'only print what would be built' })
@@ -61,6 +63,7 @@ async function run(context: Parameters<RepositoryHandler['run']>[0], args: Updat
   await application.refresh(args.refresh);
   if (args.dryRun) {
     const { candidates, errors } = await application.updates(args.package, args);
+    if (args.changes) await application.storeChanges(candidates);
     if (args.json) printJson(candidates.map((item) => ({ base: item.record.base, current: item.currentVersion ?? null, version: item.record.version, reason: item.reason })));
     else if (candidates.length > 0) print(candidates.map(describeCandidate).join('\n'));
     // "up to date" only when every check could be made; the failed ones are logged as errors

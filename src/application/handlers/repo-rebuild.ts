@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { readSyncDatabase } from '../../core/alpm/sync-database.js';
-import { databaseFiles } from '../../core/alpm/repository-database.js';
 import type { PackageWithStatus } from '../../core/database/operations/packages.js';
 import { recordDependencies } from '../../core/repository/records.js';
 import type { RepositoryServices } from '../../core/repository/services.js';
@@ -24,20 +21,13 @@ interface RebuildArguments {
   json: boolean;
 }
 
-/** Bases with at least one package in the served repository database (what the reference reads from the files). */
-async function servedBases(services: RepositoryServices): Promise<Set<string>> {
-  const { database } = databaseFiles(services.paths.repository, services.paths.repositoryId.name);
-  if (!existsSync(database)) return new Set();
-  return new Set((await readSyncDatabase(database)).map((entry) => entry.base));
-}
-
 /**
- * What to rebuild: the bases the repository serves, or with --from-database every base the state database knows
+ * What to rebuild: the bases the repository serves (what the reference reads from the files), or with --from-database every base the state database knows
  * (to rebuild a lost repository tree); then filtered by -s and --depends-on.
  */
 async function selectBases(services: RepositoryServices, args: RebuildArguments): Promise<PackageWithStatus[]> {
   const known = await services.state.packages.listPackages();
-  const served = args.fromDatabase ? undefined : await servedBases(services);
+  const served = args.fromDatabase ? undefined : await services.publisher.baseVersions();
   return known.filter(({ package: record, status }) => {
     if (served && !served.has(record.base)) return false;
     if (args.status && status.status !== args.status) return false;

@@ -8,6 +8,8 @@ import { HANDLERS } from './handlers/index.js';
 import { VERSION } from './version.js';
 
 export const DEFAULT_CONFIGURATION = '/etc/ahriman.ini';
+/** An environment override (`section:key`) the configuration applies with the highest priority. */
+const REPORT_OVERRIDE = 'status:enabled';
 
 function globalOptions(argv: Argv): Argv {
   return argv
@@ -25,6 +27,11 @@ function globalOptions(argv: Argv): Argv {
     .option('log-handler', { choices: ['console', 'syslog', 'journald'] as const, describe: 'log handler (default: journald under systemd, else console)' })
     .option('log-level', { choices: ['debug', 'info', 'warning', 'error'] as const, describe: 'lowest level logged (debug also prints stack traces)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'log warnings and errors only' })
+    .option('report', {
+      type: 'boolean',
+      default: true,
+      describe: 'report to the web service ([status] address) when configured; --no-report: to the local database only',
+    })
     .option('unsafe', { type: 'boolean', default: false, describe: 'allow a user other than the owner of the repository root' })
     .option('wait-timeout', {
       type: 'number',
@@ -119,6 +126,8 @@ export async function runCli(rawArguments: string[]): Promise<number> {
       .parseAsync();
     if (!invocation) return 0; // --help, --version and completion print and end here
     applyLogging(invocation.args);
+    // --no-report is the reference's [status] enabled = no for this run (fan-out children inherit it)
+    if (!invocation.args.report) process.env[REPORT_OVERRIDE] = 'no';
     return await execute(invocation.handler, invocation.args);
   } catch (error) {
     if (error instanceof UsageError) return 1;

@@ -15,6 +15,8 @@ export interface GlobalArguments {
   logHandler?: 'console' | 'syslog' | 'journald';
   logLevel?: 'debug' | 'info' | 'warning' | 'error';
   quiet: boolean;
+  /** --report/--no-report: whether the web service ([status]) gets statuses and logs. */
+  report: boolean;
   unsafe: boolean;
   waitTimeout: number;
   json?: boolean;

@@ -112,6 +112,26 @@ export const packageStatus: RepositoryHandler<StatusArguments> = {
   },
 };
 
+/** The service status is an event (see serviceStatus). */
+async function setServiceStatus(state: RepositoryState, status: BuildStatusValue, created = currentUnixTime()): Promise<void> {
+  await state.events.eventInsert({ event: 'service-status-changed', objectId: null, message: status, created, data: { status } });
+  logger.info(`service status set to ${status}`);
+}
+
+function statusOption(argv: Argv): Argv {
+  return argv.option('status', { alias: 's', choices: BUILD_STATUS_VALUES, default: 'success' as BuildStatusValue, describe: 'the new status' });
+}
+
+export const repoStatusUpdate: RepositoryHandler<{ status: BuildStatusValue }> = {
+  name: 'repo-status-update',
+  description: 'set the status of the service (repository) itself',
+  mode: { ...MUTATING, multiRepository: false },
+  options: (argv: Argv) => statusOption(argv) as unknown as Argv<{ status: BuildStatusValue }>,
+  async run(context, args) {
+    await setServiceStatus(await context.state(), args.status);
+  },
+};
+
 interface StatusUpdateArguments {
   package: string[];
   status: BuildStatusValue;
@@ -123,26 +143,14 @@ export const packageStatusUpdate: RepositoryHandler<StatusUpdateArguments> = {
   description: 'set the build status of package bases, or of the service itself when none is named',
   mode: { ...MUTATING, multiRepository: false },
   options: (argv: Argv) =>
-    argv
-      .positional('package', { type: 'string', array: true, default: [], describe: 'package bases to set the status of' })
-      .option('status', {
-        alias: 's',
-        choices: BUILD_STATUS_VALUES,
-        default: 'success' as BuildStatusValue,
-        describe: 'the new status',
-      }) as unknown as Argv<StatusUpdateArguments>,
+    statusOption(
+      argv.positional('package', { type: 'string', array: true, default: [], describe: 'package bases to set the status of' }),
+    ) as unknown as Argv<StatusUpdateArguments>,
   async run(context, args) {
     const state = await context.state();
     const created = currentUnixTime();
     if (args.package.length === 0) {
-      await state.events.eventInsert({
-        event: 'service-status-changed',
-        objectId: null,
-        message: args.status,
-        created,
-        data: { status: args.status },
-      });
-      logger.info(`service status set to ${args.status}`);
+      await setServiceStatus(state, args.status, created);
       return;
     }
     const packages = await knownPackages(state, args.package);

@@ -44,7 +44,8 @@ export const packageArchives: RepositoryHandler<ArchivesArguments> = {
 
 interface RollbackArguments {
   package: string;
-  version: string;
+  /** `version` is yargs' own option name. */
+  archivedVersion: string;
   hold: boolean;
   username?: string;
   json: boolean;
@@ -55,21 +56,21 @@ interface RollbackArguments {
  * held so the next update does not replace it again (unless --no-hold).
  */
 export const packageRollback: RepositoryHandler<RollbackArguments> = {
-  name: 'package-rollback <package> <version>',
+  name: 'package-rollback <package> <archived-version>',
   description: 'publish an older version of a package base from the archive again, and hold it',
   mode: MUTATING,
   options: (argv: Argv) =>
     usernameOption(argv)
       .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
-      .positional('version', { type: 'string', demandOption: true, describe: 'full version, [epoch:]pkgver-pkgrel (see package-archives)' })
+      .positional('archived-version', { type: 'string', demandOption: true, describe: 'full version, [epoch:]pkgver-pkgrel (see package-archives)' })
       .option('hold', { type: 'boolean', default: true, describe: 'hold the package afterwards, so that updates skip it' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<RollbackArguments>,
   async run(context, args) {
     const versions = await archivedVersions(context.paths, args.package);
-    const wanted = versions.find((item) => item.version === args.version);
+    const wanted = versions.find((item) => item.version === args.archivedVersion);
     if (!wanted) {
       const available = versions.map((item) => item.version).join(', ') || 'none';
-      throw new InvalidInputError(`${args.package} ${args.version} is not in the archive (archived versions: ${available})`);
+      throw new InvalidInputError(`${args.package} ${args.archivedVersion} is not in the archive (archived versions: ${available})`);
     }
     const application = await Application.load(context);
     await addPackages(application.services, wanted.files, { source: 'archive', patches: [] });

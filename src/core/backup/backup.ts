@@ -12,6 +12,8 @@ import { Database } from '../database/connection.js';
 import { InvalidInputError } from '../errors.js';
 import { run } from '../process.js';
 
+const MAX_PROBLEMS_SHOWN = 5;
+
 export interface BackupSources {
   /** Configuration files read (the main file and its includes). */
   configurationFiles: readonly string[];
@@ -50,7 +52,10 @@ function entryProblem(entry: tar.ReadEntry, target: string): string | undefined 
   const name = entry.path;
   if (path.isAbsolute(name)) return 'absolute path';
   const destination = path.resolve(target, name);
-  const inside = (candidate: string): boolean => candidate === target || candidate.startsWith(`${target}${path.sep}`);
+  const inside = (candidate: string): boolean => {
+    const relative = path.relative(target, candidate);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  };
   if (name.split('/').includes('..') || !inside(destination)) return 'path leaves the target directory';
   if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
     const linkpath = entry.linkpath ?? '';
@@ -76,7 +81,13 @@ export async function restoreBackup(file: string, target: string): Promise<numbe
       if (problem) problems.push(`${entry.path}: ${problem}`);
     },
   });
-  if (problems.length > 0) throw new InvalidInputError(`refusing to restore ${file}: ${problems.join('; ')}`);
-  await tar.extract({ file, cwd: root, strict: true, preserveOwner: process.geteuid?.() === 0 });
+  if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).join('; ');
+    const more = problems.length > MAX_PROBLEMS_SHOWN ? ` (and ${problems.length - MAX_PROBLEMS_SHOWN} more)` : '';
+    throw new InvalidInputError(`refusing to restore ${file}: ${shown}${more}`);
+  }
+  // node-tar's own containment check cannot express "inside /" (it looks for "//"): for the root, rely on the
+  // check above, which already refused absolute paths, `..` and links leading out
+  await tar.extract({ file, cwd: root, strict: true, preservePaths: root === path.parse(root).root, preserveOwner: process.geteuid?.() === 0 });
   return count;
 }

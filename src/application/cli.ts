@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import { asList } from './arguments.js';
 import { configureLogging, currentLogLevel, guessLogHandler } from '../core/log/logger.js';
 import { execute } from './execute.js';
-import type { GlobalArguments, Handler } from './handler.js';
+import { type GlobalArguments, type Handler, commandNames } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
 import { VERSION } from './version.js';
 
@@ -102,7 +102,7 @@ export function commandWord(rawArguments: readonly string[]): string | undefined
 }
 
 export function isCommandName(word: string): boolean {
-  return HANDLERS.some((handler) => handler.name.split(' ')[0] === word || (handler.aliases ?? []).includes(word));
+  return HANDLERS.some((handler) => commandNames(handler).includes(word));
 }
 
 /** Parses the command line, runs the command, and turns any error into a one-line reason and exit code 1. */

@@ -109,6 +109,11 @@ export const SYSTEM_WIDE: CommandMode & { systemWide: true } = {
   unsafe: true,
 };
 
+/** The words that run a handler: its name (without the positionals the name declares) and its aliases. */
+export function commandNames(handler: Pick<Handler, 'name' | 'aliases'>): string[] {
+  return [handler.name.split(' ')[0] ?? handler.name, ...(handler.aliases ?? [])];
+}
+
 export function isSystemHandler(handler: Handler): handler is AnySystemHandler {
   return handler.mode.systemWide;
 }

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
+import { type CommandLineArguments, commandLinePositional, commandLineWords } from '../arguments.js';
 import { buildParser, commandWord, isCommandName } from '../cli.js';
-import { SYSTEM_WIDE, type SystemHandler, print, printJson } from '../handler.js';
+import { SYSTEM_WIDE, type SystemHandler, commandNames, print, printJson } from '../handler.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { installedVersions } from '../version.js';
 import { HANDLERS } from './index.js';
@@ -32,35 +33,19 @@ export const helpVersion: SystemHandler = {
   },
 };
 
-interface UnsafeArguments {
-  command: string[];
-  /** Words after `--` (a command line with its own options) land here, after this command's name. */
-  _: Array<string | number>;
-}
-
-function commandNames(handler: { name: string; aliases?: string[] }): string[] {
-  return [handler.name.split(' ')[0] ?? handler.name, ...(handler.aliases ?? [])];
-}
-
 /**
  * The commands the reference calls "unsafe": they skip the check that the owner of the repository root runs them,
  * so any user may. With no argument, their names and aliases; given a command line, exit 1 when its command is one
  * of them and 0 when it is "safe" (as the reference, for sudo rules and wrappers).
  */
-export const helpCommandsUnsafe: SystemHandler<UnsafeArguments> = {
+export const helpCommandsUnsafe: SystemHandler<CommandLineArguments> = {
   name: 'help-commands-unsafe [command..]',
   description: 'list the commands any user may run (no repository owner check), or check a command line (exit 1 if it is one)',
   mode: SYSTEM_WIDE,
-  options: (argv: Argv) =>
-    argv.positional('command', {
-      type: 'string',
-      array: true,
-      default: [],
-      describe: 'command line to check (after "--" when it has options)',
-    }) as unknown as Argv<UnsafeArguments>,
+  options: (argv: Argv) => commandLinePositional(argv, 'command line to check (after "--" when it has options)'),
   async run(_context, args) {
     const unsafe = HANDLERS.filter((handler) => handler.mode.unsafe).flatMap(commandNames).sort();
-    const words = [...args.command, ...args._.slice(1).map(String)];
+    const words = commandLineWords(args);
     if (words.length === 0) {
       print(unsafe.join('\n'));
       return 0;

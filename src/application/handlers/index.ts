@@ -20,6 +20,7 @@ import { repoTree } from './repo-tree.js';
 import { repoCheck, repoUpdate } from './repo-update.js';
 import { serviceClean } from './service-clean.js';
 import { serviceConfig, serviceConfigValidate } from './service-config.js';
+import { serviceImport } from './service-import.js';
 import { serviceKeyImport } from './service-key-import.js';
 import { serviceRepositories } from './service-repositories.js';
 import { serviceRun } from './service-run.js';
@@ -73,6 +74,7 @@ export const HANDLERS: Handler[] = [
   serviceClean,
   serviceConfig,
   serviceConfigValidate,
+  serviceImport,
   serviceKeyImport,
   serviceRepositories,
   serviceRun,

@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Installs everything ahriman needs on a fresh Debian 12 or Arch machine, then its npm dependencies, then builds it.
-# Idempotent: safe to run again. Needs root for the system packages and the build user (sudo is used when available).
+# Installs what the ahriman service needs on a fresh Debian 12 or Arch machine, then its npm dependencies, then
+# builds it. With --tests, also the tools only the test suite uses (a headless browser for the dashboard and report
+# tests, an sshd for rsync over ssh, python3). Idempotent: safe to run again. Needs root for the system packages and
+# the build user (sudo is used when available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+tests=false
+case "${1:-}" in
+  --tests) tests=true ;;
+  '') ;;
+  *) echo "usage: $0 [--tests]" >&2; exit 2 ;;
+esac
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -11,10 +20,14 @@ as_root() {
 }
 
 if [ -f /etc/arch-release ]; then
-  as_root pacman -Sy --needed --noconfirm base-devel devtools bubblewrap fakeroot rsync git libarchive zstd xz gnupg nodejs npm python openssh chromium
+  packages=(base-devel devtools bubblewrap fakeroot rsync git libarchive zstd xz gnupg nodejs npm openssh)
+  if $tests; then packages+=(python chromium); fi
+  as_root pacman -Sy --needed --noconfirm "${packages[@]}"
 elif [ -f /etc/debian_version ]; then
+  packages=(pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd xz-utils gnupg build-essential openssh-client)
+  if $tests; then packages+=(python3 openssh-server chromium); fi
   missing=()
-  for pkg in pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd xz-utils gnupg build-essential python3 openssh-server openssh-client chromium; do
+  for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   if [ "${#missing[@]}" -gt 0 ]; then

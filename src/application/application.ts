@@ -6,6 +6,7 @@ import { errorMessage } from '../core/errors.js';
 import { getLogger } from '../core/log/logger.js';
 import { readAurSettings } from '../core/repository/build-settings.js';
 import { resolveDependencies } from '../core/repository/dependencies.js';
+import { storeChanges } from '../core/repository/changes.js';
 import { buildAndPublish } from '../core/repository/executor.js';
 import { type RepositoryServices, loadServices } from '../core/repository/services.js';
 import { type UpdateCandidate, type UpdateCheck, type UpdateFlags, collectUpdates } from '../core/repository/updates.js';
@@ -15,6 +16,10 @@ export interface UpdateOptions extends UpdateFlags {
   dependencies: boolean;
   increment: boolean;
   patches?: Map<string, PkgbuildPatch[]>;
+  /** `-u`: the PACKAGER of every build of this run, instead of each package's own. */
+  packager?: string;
+  /** `--changes`: store the git diff of each candidate's sources since its last build. */
+  changes?: boolean;
 }
 
 const logger = getLogger('application');
@@ -45,9 +50,15 @@ export class Application {
     return collectUpdates(this.services, filter, flags);
   }
 
+  /** `--changes`: what changed in the sources of each candidate since its last build, stored for package-changes. */
+  storeChanges(candidates: readonly UpdateCandidate[]): Promise<void> {
+    return storeChanges(this.services, candidates.map((candidate) => candidate.record));
+  }
+
   /** Builds the candidates (with their missing AUR dependencies when asked), publishes, records the outcome. */
-  async update(candidates: UpdateCandidate[], options: Pick<UpdateOptions, 'dependencies' | 'increment' | 'patches'>): Promise<Result> {
-    const records = candidates.map((candidate) => candidate.record);
+  async update(candidates: UpdateCandidate[], options: Pick<UpdateOptions, 'dependencies' | 'increment' | 'patches' | 'packager'>): Promise<Result> {
+    const { packager } = options;
+    const records = candidates.map((candidate) => (packager === undefined ? candidate.record : { ...candidate.record, packager }));
     const official = await officialPackageNames(readOfficialSettings(this.services.configuration, this.services.paths));
     const resolved = options.dependencies ? await resolveDependencies(this.services, records, official) : { records, unresolvable: new Map<string, string>() };
     for (const record of resolved.records.filter((item) => !records.includes(item))) logger.info(`dependency ${record.base} ${record.version} will be built too`);
@@ -60,6 +71,7 @@ export class Application {
     for (const candidate of candidates) {
       logger.info(`${candidate.record.base}: ${candidate.currentVersion ?? 'new'} -> ${candidate.record.version} (${candidate.reason})`);
     }
+    if (options.changes) await this.storeChanges(candidates);
     const result = await this.update(candidates, options);
     return { ...result, errors: [...result.errors, ...errors] };
   }

@@ -1,12 +1,14 @@
 import yargs, { type Argv } from 'yargs';
 import { errorMessage } from '../core/errors.js';
-import { asList } from './arguments.js';
 import { configureLogging, currentLogLevel, guessLogHandler } from '../core/log/logger.js';
+import { asList, commandWord } from './arguments.js';
 import type { CommandLine, GlobalArguments, Handler } from './handler.js';
 import { COMMANDS, loadAllHandlers } from './handlers/index.js';
 import { VERSION } from './version.js';
 
 export const DEFAULT_CONFIGURATION = '/etc/ahriman.ini';
+/** An environment override (`section:key`) the configuration applies with the highest priority. */
+const REPORT_OVERRIDE = 'status:enabled';
 
 function globalOptions(argv: Argv): Argv {
   return argv
@@ -24,6 +26,11 @@ function globalOptions(argv: Argv): Argv {
     .option('log-handler', { choices: ['console', 'syslog', 'journald'] as const, describe: 'log handler (default: journald under systemd, else console)' })
     .option('log-level', { choices: ['debug', 'info', 'warning', 'error'] as const, describe: 'lowest level logged (debug also prints stack traces)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'log warnings and errors only' })
+    .option('report', {
+      type: 'boolean',
+      default: true,
+      describe: 'report to the web service ([status] address) when configured; --no-report: to the local database only',
+    })
     .option('unsafe', { type: 'boolean', default: false, describe: 'allow a user other than the owner of the repository root' })
     .option('wait-timeout', {
       type: 'number',
@@ -112,9 +119,20 @@ function printable(message: string): string {
   return message.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** A command name or alias the CLI offers (from the manifest: no handler module is loaded). */
+function isCommandName(word: string): boolean {
+  return COMMANDS.some((entry) => entry.command.split(' ')[0] === word || (entry.aliases ?? []).includes(word));
+}
+
 /** Parses the command line, runs the command, and turns any error into a one-line reason and exit code 1. */
 export async function runCli(rawArguments: string[]): Promise<number> {
   let invocation: Invocation | undefined;
+  // yargs answers `ahriman nosuch --help` with the general help and exit 0; say what is wrong instead
+  const word = commandWord(rawArguments);
+  if (word !== undefined && !isCommandName(word) && word !== 'completion') {
+    process.stderr.write(`ahriman: unknown command ${JSON.stringify(word)}: see ahriman --help\n`);
+    return 1;
+  }
   try {
     await buildParser(rawArguments, (chosen) => {
       invocation = chosen;
@@ -127,6 +145,8 @@ export async function runCli(rawArguments: string[]): Promise<number> {
       .parseAsync();
     if (!invocation) return 0; // --help, --version and completion print and end here
     applyLogging(invocation.args);
+    // --no-report is the reference's [status] enabled = no for this run (fan-out children inherit it)
+    if (!invocation.args.report) process.env[REPORT_OVERRIDE] = 'no';
     const { execute } = await import('./execute.js'); // configuration and state: not needed for help
     return await execute(invocation.handler, invocation.args, COMMAND_LINE);
   } catch (error) {
@@ -141,6 +161,8 @@ class UsageError extends Error {}
 
 const COMMAND_LINE: CommandLine = {
   handlers: loadAllHandlers,
+  isCommand: isCommandName,
+  run: (words) => runCli(words),
   printHelp: async (words) => {
     await buildParser(words, () => undefined).parseAsync();
   },

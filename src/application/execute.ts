@@ -84,7 +84,7 @@ export async function execute(handler: Handler, args: GlobalArguments, cli: Comm
   }
   const repositories = selectRepositories(Configuration.load(args.configuration), args);
   const [first] = repositories;
-  if (repositories.length === 1 && first) return runForRepository(handler, args, first);
+  if (first && (repositories.length === 1 || handler.mode.sharedState)) return runForRepository(handler, args, first);
   if (!handler.mode.multiRepository) {
     throw new ConfigurationError(
       `${handler.name} works on one repository, but ${repositories.map((id) => id.id).join(', ')} match: select one with -a and -r`,

@@ -16,6 +16,8 @@ export interface GlobalArguments {
   logHandler?: 'console' | 'syslog' | 'journald';
   logLevel?: 'debug' | 'info' | 'warning' | 'error';
   quiet: boolean;
+  /** --report/--no-report: whether the web service ([status]) gets statuses and logs. */
+  report: boolean;
   unsafe: boolean;
   waitTimeout: number;
   json?: boolean;
@@ -29,12 +31,14 @@ export interface GlobalArguments {
  * - `lock`: mutates a repository, so it holds that repository's lock and creates the tree first.
  * - `multiRepository`: may run for several repositories, one child process each; otherwise it needs exactly one.
  * - `unsafe`: allowed for any user, not only the owner of the repository root (read-only commands).
+ * - `sharedState`: works on state all repositories share (patches), so when several match it runs once, for the first.
  */
 export interface CommandMode {
   systemWide: boolean;
   lock: boolean;
   multiRepository: boolean;
   unsafe: boolean;
+  sharedState?: boolean;
 }
 
 export interface RepositoryContext {
@@ -58,6 +62,10 @@ export interface SystemContext {
 export interface CommandLine {
   /** Every command the CLI offers. */
   handlers(): Promise<readonly Handler[]>;
+  /** Whether a word names a command or an alias of one. */
+  isCommand(word: string): boolean;
+  /** Runs one more command line in this process, as the CLI would; resolves to its exit code. */
+  run(words: string[]): Promise<number>;
   /** Prints the usage of the CLI, or of one command when `words` are `[command, '--help']`. */
   printHelp(words: string[]): Promise<void>;
 }
@@ -117,6 +125,11 @@ export const SYSTEM_WIDE: CommandMode & { systemWide: true } = {
   multiRepository: false,
   unsafe: true,
 };
+
+/** The words that run a handler: its name (without the positionals the name declares) and its aliases. */
+export function commandNames(handler: Pick<Handler, 'name' | 'aliases'>): string[] {
+  return [handler.name.split(' ')[0] ?? handler.name, ...(handler.aliases ?? [])];
+}
 
 export function isSystemHandler(handler: Handler): handler is AnySystemHandler {
   return handler.mode.systemWide;

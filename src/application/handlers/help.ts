@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs';
-import { SYSTEM_WIDE, type SystemHandler, print, printJson } from '../handler.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { type CommandLineArguments, commandLinePositional, commandLineWords, commandWord } from '../arguments.js';
+import { SYSTEM_WIDE, type SystemHandler, commandNames, print, printJson } from '../handler.js';
 import { installedVersions } from '../version.js';
 
 export const help: SystemHandler<{ command?: string }> = {
@@ -8,6 +10,9 @@ export const help: SystemHandler<{ command?: string }> = {
   mode: SYSTEM_WIDE,
   options: (argv: Argv) => argv.positional('command', { type: 'string', describe: 'command to show help for' }) as Argv<{ command?: string }>,
   async run(context, args) {
+    if (args.command !== undefined && !context.cli.isCommand(args.command)) {
+      throw new InvalidInputError(`unknown command ${JSON.stringify(args.command)}: see ahriman --help`);
+    }
     await context.cli.printHelp(args.command ? [args.command, '--help'] : ['--help']);
   },
 };
@@ -25,31 +30,27 @@ export const helpVersion: SystemHandler = {
   },
 };
 
-interface UnsafeArguments {
-  command: string[];
-}
-
-function commandNames(handler: { name: string; aliases?: string[] }): string[] {
-  return [handler.name.split(' ')[0] ?? handler.name, ...(handler.aliases ?? [])];
-}
-
 /**
- * Commands that change a repository must be run by the owner of the repository root; this lists them, or, given a
- * command line, exits 1 when it would run such a command (for sudo rules and wrappers).
+ * The commands the reference calls "unsafe": they skip the check that the owner of the repository root runs them,
+ * so any user may. With no argument, their names and aliases; given a command line, exit 1 when its command is one
+ * of them and 0 when it is "safe" (as the reference, for sudo rules and wrappers).
  */
-export const helpCommandsUnsafe: SystemHandler<UnsafeArguments> = {
+export const helpCommandsUnsafe: SystemHandler<CommandLineArguments> = {
   name: 'help-commands-unsafe [command..]',
-  description: 'list commands that only the owner of the repository may run, or check a command line (exit 1 if it is one)',
+  description: 'list the commands any user may run (no repository owner check), or check a command line (exit 1 if it is one)',
   mode: SYSTEM_WIDE,
-  options: (argv: Argv) =>
-    argv.positional('command', { type: 'string', array: true, default: [], describe: 'command line to check' }) as Argv<UnsafeArguments>,
+  options: (argv: Argv) => commandLinePositional(argv, 'command line to check (after "--" when it has options)'),
   async run(context, args) {
-    const unsafe = (await context.cli.handlers()).filter((handler) => !handler.mode.unsafe);
-    if (args.command.length === 0) {
-      print(unsafe.map((handler) => commandNames(handler)[0]).sort().join('\n'));
+    const unsafe = (await context.cli.handlers()).filter((handler) => handler.mode.unsafe).flatMap(commandNames).sort();
+    const words = commandLineWords(args);
+    if (words.length === 0) {
+      print(unsafe.join('\n'));
       return 0;
     }
-    const names = new Set(unsafe.flatMap(commandNames));
-    return args.command.some((word) => names.has(word)) ? 1 : 0;
+    const command = commandWord(words);
+    if (command === undefined || !context.cli.isCommand(command)) {
+      throw new InvalidInputError(`no command in ${JSON.stringify(words.join(' '))}: see ahriman --help`);
+    }
+    return unsafe.includes(command) ? 1 : 0;
   },
 };

@@ -9,7 +9,7 @@ interface HoldArguments {
 }
 
 /** Sets or clears the held flag of every named base, all or none, each change recorded in the audit log. */
-async function setHeld(context: RepositoryContext, bases: readonly string[], held: boolean): Promise<void> {
+export async function setHeld(context: RepositoryContext, bases: readonly string[], held: boolean): Promise<void> {
   const packages = await (await context.status()).setHeld(bases, held);
   logger.info(`${held ? 'held' : 'released'} ${packages.map((entry) => entry.package.base).join(', ')}`);
 }

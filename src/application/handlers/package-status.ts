@@ -2,7 +2,8 @@ import type { Argv } from 'yargs';
 import type { PackageWithStatus } from '../../core/database/operations/packages.js';
 import { getLogger } from '../../core/log/logger.js';
 import { BUILD_STATUS_VALUES, type BuildStatus, type BuildStatusValue } from '../../models/build-status.js';
-import { MUTATING, READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, READ_ONLY, type RepositoryContext, type RepositoryHandler, print, printJson } from '../handler.js';
+import { type Property, formatEntry } from '../printer.js';
 
 const logger = getLogger('package-status');
 
@@ -11,8 +12,9 @@ export function formatUnixTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19);
 }
 
-function formatStatus(status: BuildStatus): string {
-  return `${status.status} (${formatUnixTime(status.timestamp)})${status.isHeld ? ', held' : ''}`;
+/** `status (YYYY-MM-DD HH:MM:SS)`, as the reference prints a build status. */
+function formatStatus(status: Pick<BuildStatus, 'status' | 'timestamp'>): string {
+  return `${status.status} (${formatUnixTime(status.timestamp)})`;
 }
 
 /** The values of one list field over all packages of a base, each once, sorted. */
@@ -21,23 +23,16 @@ function mergedField(entry: PackageWithStatus, field: 'groups' | 'licenses' | 'd
   return [...new Set(values)].sort().join(' ');
 }
 
-/** `base (pkgname ...)`, then indented properties; `verbose` adds the package details. */
+/** The reference's layout: `base` (with its package names when it builds several), Version and Status; `verbose` adds details. */
 function describePackage(entry: PackageWithStatus, verbose: boolean): string {
   const { package: record, status } = entry;
-  const names = Object.keys(record.packages);
-  const properties: Array<[string, string]> = [['Version', record.version]];
+  const names = Object.keys(record.packages).sort();
+  const properties: Property[] = [['Version', record.version]];
   if (verbose) {
-    properties.push(
-      ['Groups', mergedField(entry, 'groups')],
-      ['Licenses', mergedField(entry, 'licenses')],
-      ['Depends', mergedField(entry, 'depends')],
-      ['Source', [record.remote.source, record.remote.gitUrl].filter(Boolean).join(' ')],
-      ['Packager', record.packager ?? ''],
-    );
+    properties.push(['Groups', mergedField(entry, 'groups')], ['Licenses', mergedField(entry, 'licenses')], ['Depends', mergedField(entry, 'depends')]);
   }
   properties.push(['Status', formatStatus(status)]);
-  const title = names.length > 0 ? `${record.base} (${names.join(' ')})` : record.base;
-  return [title, ...properties.map(([name, value]) => `\t${name}: ${value}`)].join('\n');
+  return formatEntry(names.length > 1 ? `${record.base} (${names.join(' ')})` : record.base, properties);
 }
 
 interface StatusArguments {
@@ -58,7 +53,7 @@ export const packageStatus: RepositoryHandler<StatusArguments> = {
     argv
       .positional('package', { type: 'string', array: true, default: [], describe: 'only these package bases' })
       .option('ahriman', { type: 'boolean', default: false, describe: 'print the status of the service too (JSON: {service, packages})' })
-      .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when no package is printed' })
+      .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when there is no package (before the -s filter)' })
       .option('info', { type: 'boolean', default: false, describe: 'print groups, licenses, dependencies, source and packager too' })
       .option('status', { alias: 's', choices: BUILD_STATUS_VALUES, describe: 'only packages with this status' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<StatusArguments>,
@@ -74,10 +69,30 @@ export const packageStatus: RepositoryHandler<StatusArguments> = {
       printJson(service ? { service, packages } : packages);
     } else {
       const blocks = packages.map((entry) => describePackage(entry, args.info));
-      if (service) blocks.unshift(`Service status: ${service.status} (${formatUnixTime(service.timestamp)})`);
+      if (service) blocks.unshift(formatStatus(service));
       if (blocks.length > 0) print(blocks.join('\n'));
     }
-    return args.exitCode && packages.length === 0 ? 1 : 0;
+    // as the reference: -e fails when the repository (or the selection) is empty, not when the -s filter leaves nothing
+    return args.exitCode && selected.length === 0 ? 1 : 0;
+  },
+};
+
+async function setServiceStatus(context: RepositoryContext, status: BuildStatusValue): Promise<void> {
+  await (await context.status()).setServiceStatus(status);
+  logger.info(`service status set to ${status}`);
+}
+
+function statusOption(argv: Argv): Argv {
+  return argv.option('status', { alias: 's', choices: BUILD_STATUS_VALUES, default: 'success' as BuildStatusValue, describe: 'the new status' });
+}
+
+export const repoStatusUpdate: RepositoryHandler<{ status: BuildStatusValue }> = {
+  name: 'repo-status-update',
+  description: 'set the status of the service (repository) itself',
+  mode: { ...MUTATING, multiRepository: false },
+  options: (argv: Argv) => statusOption(argv) as unknown as Argv<{ status: BuildStatusValue }>,
+  async run(context, args) {
+    await setServiceStatus(context, args.status);
   },
 };
 
@@ -92,19 +107,13 @@ export const packageStatusUpdate: RepositoryHandler<StatusUpdateArguments> = {
   description: 'set the build status of package bases, or of the service itself when none is named',
   mode: { ...MUTATING, multiRepository: false },
   options: (argv: Argv) =>
-    argv
-      .positional('package', { type: 'string', array: true, default: [], describe: 'package bases to set the status of' })
-      .option('status', {
-        alias: 's',
-        choices: BUILD_STATUS_VALUES,
-        default: 'success' as BuildStatusValue,
-        describe: 'the new status',
-      }) as unknown as Argv<StatusUpdateArguments>,
+    statusOption(
+      argv.positional('package', { type: 'string', array: true, default: [], describe: 'package bases to set the status of' }),
+    ) as unknown as Argv<StatusUpdateArguments>,
   async run(context, args) {
     const status = await context.status();
     if (args.package.length === 0) {
-      await status.setServiceStatus(args.status);
-      logger.info(`service status set to ${args.status}`);
+      await setServiceStatus(context, args.status);
       return;
     }
     const packages = await status.setStatus(args.package, args.status);

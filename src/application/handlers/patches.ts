@@ -17,30 +17,30 @@ import { SourceLoader } from '../../core/repository/source-loader.js';
 import type { RepositoryState } from '../../core/repository/state.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import { asList } from '../arguments.js';
-import { MUTATING, READ_ONLY, type CommandMode, type RepositoryContext, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, READ_ONLY, type CommandMode, type RepositoryHandler, print, printJson } from '../handler.js';
+import { formatEntry } from '../printer.js';
 
 const logger = getLogger('patches');
 
 /**
- * Patches are shared by all repositories, so a patch command runs once, for one repository (whose lock it takes);
- * patch-add also reads its value from stdin, which child processes of a fan-out would not see.
+ * Patches are shared by all repositories, so a patch command runs once whatever repositories match (patch-add also
+ * reads its value from stdin, which child processes of a fan-out would not see). Each change is one SQL statement:
+ * no repository lock is needed, as in the reference.
  */
-const PATCH_MUTATING: CommandMode & { systemWide: false } = { ...MUTATING, multiRepository: false };
+const PATCH_MUTATING: CommandMode & { systemWide: false } = { ...MUTATING, lock: false, multiRepository: false, sharedState: true };
+const PATCH_READ_ONLY: CommandMode & { systemWide: false } = { ...READ_ONLY, sharedState: true };
 const FULL_DIFF_NAME = 'full diff';
+/** How the reference's patch listing names the full diff. */
+const FULL_DIFF_TITLE = 'Full source diff';
 
 function patchName(patch: PkgbuildPatch): string {
   return patch.key ?? FULL_DIFF_NAME;
 }
 
-/**
- * The patches of `base`. A base with patches needs no record in this repository (it may be built in another one);
- * a base with neither is a typo and reported as unknown.
- */
-async function patchesOf(context: RepositoryContext, state: RepositoryState, base: string): Promise<PkgbuildPatch[]> {
+/** The patches of `base`, which need not be known yet: patching before adding is a normal workflow. */
+async function patchesOf(state: RepositoryState, base: string): Promise<PkgbuildPatch[]> {
   validatePackageName(base, 'package base');
-  const patches = (await state.patches.patchesList(base)).get(base) ?? [];
-  if (patches.length === 0) await (await context.status()).knownPackages([base]);
-  return patches;
+  return (await state.patches.patchesList(base)).get(base) ?? [];
 }
 
 async function readStandardInput(variable: string): Promise<string> {
@@ -85,8 +85,8 @@ export const patchAdd: RepositoryHandler<PatchAddArguments> = {
         describe: 'file holding the value: a string, a (shell array) or a [JSON array]; a function body. Default: stdin',
       }) as unknown as Argv<PatchAddArguments>,
   async run(context, args) {
+    validatePackageName(args.package, 'package base');
     const state = await context.state();
-    await (await context.status()).knownPackages([args.package]);
     const patch = makePatch(args.variable, await readPatchText(args.variable, args.patch));
     await checkPatchSyntax(patch);
     await state.patches.patchInsert(args.package, patch);
@@ -104,7 +104,7 @@ interface PatchListArguments {
 export const patchList: RepositoryHandler<PatchListArguments> = {
   name: 'patch-list <package>',
   description: 'list the PKGBUILD patches of a package base',
-  mode: READ_ONLY,
+  mode: PATCH_READ_ONLY,
   options: (argv: Argv) =>
     argv
       .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
@@ -113,11 +113,11 @@ export const patchList: RepositoryHandler<PatchListArguments> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON ({key, value}; key null = full diff)' }) as unknown as Argv<PatchListArguments>,
   async run(context, args) {
     const state = await context.state();
-    const patches = (await patchesOf(context, state, args.package)).filter(
+    const patches = (await patchesOf(state, args.package)).filter(
       (patch) => args.variable === undefined || (patch.key !== null && args.variable.includes(patch.key)),
     );
     if (args.json) printJson(patches);
-    else if (patches.length > 0) print([args.package, ...patches.map((patch) => `\t${patchName(patch)} = ${patch.value}`)].join('\n'));
+    else if (patches.length > 0) print(formatEntry(args.package, patches.map((patch) => [patch.key ?? FULL_DIFF_TITLE, patch.value])));
     return args.exitCode && patches.length === 0 ? 1 : 0;
   },
 };
@@ -137,7 +137,7 @@ export const patchRemove: RepositoryHandler<PatchRemoveArguments> = {
       .option('variable', { alias: 'v', type: 'string', coerce: asList, describe: 'only the patch of this variable or function (repeatable)' }) as unknown as Argv<PatchRemoveArguments>,
   async run(context, args) {
     const state = await context.state();
-    const existing = await patchesOf(context, state, args.package);
+    const existing = await patchesOf(state, args.package);
     const variables = existing.flatMap((patch) => (patch.key === null ? [] : [patch.key]));
     const missing = (args.variable ?? []).filter((variable) => !variables.includes(variable));
     if (missing.length > 0) {
@@ -175,7 +175,6 @@ export const patchSetAdd: RepositoryHandler<PatchSetAddArguments> = {
     const directory = path.resolve(args.dir);
     const { base } = await new SourceLoader(context.paths, await buildUser(context.configuration)).info(directory);
     const state = await context.state();
-    await (await context.status()).knownPackages([base]);
     const patch = await createDiffPatch(directory, args.track);
     await state.patches.patchInsert(base, patch);
     logger.info(`full-diff patch of ${base} saved from ${directory}`);

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import { recordDependencies, recordProvides } from '../../core/repository/records.js';
 import { partition, resolveLevels } from '../../core/tree.js';
 import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
+import { formatEntry } from '../printer.js';
 
 interface TreeArguments {
   partitions: number;
@@ -20,7 +21,8 @@ export const repoTree: RepositoryHandler<TreeArguments> = {
   async run(context, args) {
     if (!Number.isInteger(args.partitions) || args.partitions < 1) throw new InvalidInputError(`--partitions must be a positive integer, got ${args.partitions}`);
     const state = await context.state();
-    const nodes = (await state.packages.listPackages()).map(({ package: record }) => ({
+    const records = (await state.packages.listPackages()).map((entry) => entry.package);
+    const nodes = records.map((record) => ({
       base: record.base,
       provides: recordProvides(record),
       dependencies: recordDependencies(record),
@@ -34,10 +36,12 @@ export const repoTree: RepositoryHandler<TreeArguments> = {
       printJson(args.partitions > 1 ? output : output[0]);
       return;
     }
+    const versions = new Map(records.map((record) => [record.base, record.version]));
     output.forEach((group, index) => {
-      if (args.partitions > 1) print(`partition ${index + 1}:`);
-      group.levels.forEach((level, levelIndex) => print(`level ${levelIndex + 1}: ${level.join(' ')}`));
+      print(`partition #${index}`);
+      group.levels.forEach((level, levelIndex) => print(formatEntry(`level #${levelIndex}`, level.map((base) => [base, versions.get(base) ?? '']), ' ')));
       for (const [base, reason] of Object.entries(group.unresolvable)) print(`cannot build ${base}: ${reason}`);
+      print('');
     });
   },
 };

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { Result } from '../../models/result.js';
 import { Application, describeCandidate } from '../application.js';
 import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
 
 interface UpdateArguments {
@@ -15,16 +16,19 @@ interface UpdateArguments {
   dryRun: boolean;
   exitCode: boolean;
   refresh: number;
+  username?: string;
+  changes: boolean;
   json: boolean;
 }
 
 function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments> {
-  return argv
+  return usernameOption(argv)
     .positional('package', { type: 'string', array: true, default: [], describe: 'only these packages (bases or names)' })
     .option('aur', { type: 'boolean', default: true, describe: 'check the AUR for newer versions' })
     .option('local', { type: 'boolean', default: true, describe: 'check local PKGBUILDs for newer versions' })
     .option('manual', { type: 'boolean', default: !dryRunDefault, describe: 'build what is in the build queue' })
     .option('vcs', { type: 'boolean', default: true, describe: 'rebuild VCS packages older than [build] vcs_allowed_age' })
+    .option('changes', { type: 'boolean', default: true, describe: 'store what changed in the sources since the last build (package-changes)' })
     .option('dependencies', { type: 'boolean', default: true, describe: 'add missing dependencies from the AUR' })
     .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel when the version is already in the repository' })
     .option('dry-run', { type: 'boolean', default: dryRunDefault, describe: 'only print what would be built' })
@@ -33,17 +37,25 @@ function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments
     .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<UpdateArguments>;
 }
 
-/** Prints the outcome of a run; exit code 1 when any package failed. */
+/** The outcome of a run as text, one line per package. */
+export function printResult(result: Result): void {
+  for (const item of result.success) print(`built ${item.base} ${item.version} in ${item.duration.toFixed(1)} s`);
+  for (const item of result.failed) print(`failed ${item.base}${item.version ? ` ${item.version}` : ''}: ${item.reason}`);
+  for (const name of result.removed) print(`removed ${name}`);
+  for (const error of result.errors) print(`error: ${error}`);
+  if (result.success.length + result.failed.length + result.removed.length + result.errors.length === 0) print('nothing to do');
+}
+
+/** 1 when any package failed or any check could not be made. */
+export function resultExitCode(result: Result): number {
+  return result.failed.length > 0 || result.errors.length > 0 ? 1 : 0;
+}
+
+/** Prints the outcome of a run (JSON with --json); exit code 1 when any package failed. */
 export function reportResult(result: Result, json: boolean): number {
   if (json) printJson(result);
-  else {
-    for (const item of result.success) print(`built ${item.base} ${item.version} in ${item.duration.toFixed(1)} s`);
-    for (const item of result.failed) print(`failed ${item.base}${item.version ? ` ${item.version}` : ''}: ${item.reason}`);
-    for (const name of result.removed) print(`removed ${name}`);
-    for (const error of result.errors) print(`error: ${error}`);
-    if (result.success.length + result.failed.length + result.removed.length + result.errors.length === 0) print('nothing to do');
-  }
-  return result.failed.length > 0 || result.errors.length > 0 ? 1 : 0;
+  else printResult(result);
+  return resultExitCode(result);
 }
 
 async function run(context: Parameters<RepositoryHandler['run']>[0], args: UpdateArguments): Promise<number> {
@@ -51,13 +63,15 @@ async function run(context: Parameters<RepositoryHandler['run']>[0], args: Updat
   await application.refresh(args.refresh);
   if (args.dryRun) {
     const { candidates, errors } = await application.updates(args.package, args);
+    if (args.changes) await application.storeChanges(candidates);
     if (args.json) printJson(candidates.map((item) => ({ base: item.record.base, current: item.currentVersion ?? null, version: item.record.version, reason: item.reason })));
     else if (candidates.length > 0) print(candidates.map(describeCandidate).join('\n'));
     // "up to date" only when every check could be made; the failed ones are logged as errors
     else if (errors.length === 0) print('everything is up to date');
     return errors.length > 0 || (args.exitCode && candidates.length > 0) ? 1 : 0;
   }
-  const run = await runWithTriggers(context, () => application.updateAll(args.package, args), { publisher: application.services.publisher });
+  const packager = await packagerOf(application.services.state, args.username);
+  const run = await runWithTriggers(context, () => application.updateAll(args.package, { ...args, packager }), { publisher: application.services.publisher });
   return Math.max(reportResult(run.result, args.json), run.exitCode);
 }
 

@@ -1,7 +1,6 @@
 import type { Argv } from 'yargs';
 import { validateConfiguration } from '../../core/configuration/validator.js';
 import { triggerSchemas } from '../../core/triggers/loader.js';
-import { ConfigurationError } from '../../core/errors.js';
 import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
 
 interface ConfigArguments {
@@ -26,11 +25,12 @@ export const serviceConfig: RepositoryHandler<ConfigArguments> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ConfigArguments>,
   async run({ configuration }, args) {
     const dump = configuration.dump(args.secure);
+    // an absent section or option prints nothing and succeeds, as in the reference (scripts test for empty output)
+    if (args.section && !dump[args.section]) return;
     const sections = args.section ? { [args.section]: dump[args.section] } : dump;
-    if (args.section && !dump[args.section]) throw new ConfigurationError(`no section [${args.section}]`);
     if (args.key) {
       const value = dump[args.section ?? '']?.[args.key.toLowerCase()];
-      if (value === undefined) throw new ConfigurationError(`no option [${args.section}] ${args.key}`);
+      if (value === undefined) return;
       if (args.json) printJson(value);
       else print(value);
       return;
@@ -47,12 +47,20 @@ export const serviceConfig: RepositoryHandler<ConfigArguments> = {
   },
 };
 
-export const serviceConfigValidate: RepositoryHandler<{ json: boolean }> = {
+interface ValidateArguments {
+  exitCode: boolean;
+  json: boolean;
+}
+
+export const serviceConfigValidate: RepositoryHandler<ValidateArguments> = {
   name: 'service-config-validate',
   aliases: ['config-validate', 'repo-config-validate'],
-  description: 'check the configuration of a repository against the schema; exit 1 on errors',
+  description: 'check the configuration of a repository against the schema (with -e: exit 1 on errors)',
   mode: READ_ONLY,
-  options: (argv: Argv) => argv.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+  options: (argv: Argv) =>
+    argv
+      .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when the configuration has errors' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ValidateArguments>,
   async run({ configuration }, args) {
     const triggers = await triggerSchemas(configuration);
     const issues = [...triggers.issues, ...validateConfiguration(configuration, triggers.schemas)];
@@ -64,6 +72,7 @@ export const serviceConfigValidate: RepositoryHandler<{ json: boolean }> = {
       }
       if (issues.length === 0) print('configuration is valid');
     }
-    return issues.some((issue) => issue.severity === 'error') ? 1 : 0;
+    // as the reference: the errors are printed either way, the exit code tells them only with -e
+    return args.exitCode && issues.some((issue) => issue.severity === 'error') ? 1 : 0;
   },
 };

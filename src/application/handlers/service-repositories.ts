@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { SYSTEM_WIDE, type SystemHandler, print, printJson } from '../handler.js';
+import { formatEntry } from '../printer.js';
 import { discoverRepositories } from '../repositories.js';
 
 interface RepositoriesArguments {
@@ -20,7 +21,8 @@ export const serviceRepositories: SystemHandler<RepositoriesArguments> = {
     if (args.json) {
       printJson(repositories.map((id) => ({ id: id.id, architecture: id.architecture, name: id.name })));
     } else if (repositories.length > 0) {
-      print(repositories.map((id) => (args.idOnly ? id.id : `${id.name} (${id.architecture})`)).join('\n'));
+      const entries = repositories.map((id) => formatEntry(id.id, args.idOnly ? [] : [['Name', id.name], ['Architecture', id.architecture]]));
+      print(entries.join('\n'));
     }
   },
 };

@@ -32,22 +32,28 @@ const logger = getLogger('service-setup');
 const DEVTOOLS_CONFIGURATION = '/usr/share/devtools/pacman.conf.d/extra.conf';
 const PACKAGER_PATTERN = /^[^<>]+ <[^<>@\s]+@[^<>\s]+>$/;
 
-/** The override file holds what differs per repository, in the sections the configuration merges for it. */
-export function setupOverrides(args: SetupArguments, id: RepositoryId): IniSections {
+const DEFAULT_REPOSITORIES = ['core', 'extra', 'multilib'];
+
+/**
+ * The override file holds what differs per repository, in the sections the configuration merges for it, as the
+ * reference writes it: `[repository] name`, and `[alpm] repositories` only to drop multilib (--no-multilib or an
+ * architecture without it) from the configured list.
+ */
+export function setupOverrides(args: SetupArguments, id: RepositoryId, configuredRepositories = DEFAULT_REPOSITORIES): IniSections {
   const build: Record<string, string> = { packager: args.packager };
   if (args.makeflagsJobs) build.make_flags = `-j${os.availableParallelism()}`;
   if (args.buildAsUser) build.makechrootpkg_flags = `-U ${args.buildAsUser}`;
 
   const alpm: Record<string, string> = {};
   if (args.mirror) alpm.mirror = args.mirror;
-  alpm.repositories = ['core', 'extra', ...(args.multilib && id.architecture === 'x86_64' ? ['multilib'] : [])].join(' ');
+  if (!args.multilib || id.architecture !== 'x86_64') alpm.repositories = configuredRepositories.filter((name) => name !== 'multilib').join(' ');
 
   const targets = args.signTarget.filter((target) => target !== 'disabled');
   const sign: Record<string, string> = targets.length > 0 ? { target: targets.join(' ') } : {};
   if (targets.length > 0 && args.signKey) sign.key = args.signKey;
 
   const section = `${id.name}:${id.architecture}`;
-  return { [`build:${section}`]: build, [`alpm:${section}`]: alpm, [`sign:${section}`]: sign, ...webOverrides(args) };
+  return { repository: { name: id.name }, [`build:${section}`]: build, [`alpm:${section}`]: alpm, [`sign:${section}`]: sign, ...webOverrides(args) };
 }
 
 /**
@@ -125,7 +131,7 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
     const overrides = path.join(paths.configurationDirectory, `00-setup-overrides-${repositoryId.id}.ini`);
     await writeFileAtomic(
       overrides,
-      formatIni(setupOverrides(args, repositoryId), `written by ahriman service-setup for ${repositoryId.id}`),
+      formatIni(setupOverrides(args, repositoryId, context.configuration.getList('alpm', 'repositories', DEFAULT_REPOSITORIES)), `written by ahriman service-setup for ${repositoryId.id}`),
     );
     print(`configuration overrides: ${overrides}`);
     const includes = context.configuration.getPathList('settings', 'include', [] as string[]);

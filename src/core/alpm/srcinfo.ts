@@ -77,7 +77,8 @@ const VALIDATORS: Readonly<Record<string, (value: string) => string>> = {
   arch: validateArchitecture,
 };
 
-const LINE_PATTERN = /^([A-Za-z0-9_]+) =(?: (.*))?$/;
+/** `key = value`; hand-edited files may have more blanks before `=` (makepkg's readers accept them, so do we). */
+const LINE_PATTERN = /^([A-Za-z0-9_]+)[ \t]*=(?:[ \t](.*))?$/;
 
 /**
  * Parses `.SRCINFO` text; `source` names the file in errors. Throws {@link InvalidInputError} with the line number

@@ -63,14 +63,30 @@ export function parseVariableAssignment(assignment: string): PkgbuildPatch {
 }
 
 /**
- * A patch replacing the function `name` (with or without the trailing `()`) by `body`. The body is always wrapped in
- * a brace group of its own: a body given as `{ … }` just becomes a nested group, while text such as
- * `{ a; }; b` can never leave part of itself outside the function, to run whenever the PKGBUILD is sourced.
+ * Whether `text` looks like one brace group from its first to its last character (`{ echo hi; }`, the form the
+ * reference stores function bodies in). Only a guess: checkPatchSyntax asks bash whether it really is one group.
+ */
+function looksLikeBraceGroup(text: string): boolean {
+  if (!text.startsWith('{') || !text.endsWith('}')) return false;
+  let depth = 0;
+  for (const [index, character] of [...text].entries()) {
+    if (character === '{') depth += 1;
+    else if (character === '}') depth -= 1;
+    if (depth === 0) return index === text.length - 1;
+  }
+  return false;
+}
+
+/**
+ * A patch replacing the function `name` (with or without the trailing `()`) by `body`. A body that is already one
+ * brace group is kept as written; any other is wrapped in a group of its own. Text such as `{ a; }; b` must never
+ * leave part of itself outside the function (to run whenever the PKGBUILD is sourced): checkPatchSyntax refuses it.
  */
 export function functionPatch(name: string, body: string): PkgbuildPatch {
   const bare = name.endsWith('()') ? name.slice(0, -2) : name;
   if (!FUNCTION_NAME.test(bare)) throw new InvalidInputError(`${JSON.stringify(name)} is not a valid function name`);
-  return { key: `${bare}()`, value: `{\n${body.trim()}\n}` };
+  const trimmed = body.trim();
+  return { key: `${bare}()`, value: looksLikeBraceGroup(trimmed) ? trimmed : `{\n${trimmed}\n}` };
 }
 
 /** The PKGBUILD text of a variable or function patch. */
@@ -84,11 +100,32 @@ export function serializePatch(patch: PkgbuildPatch): string {
   return `${validateVariableName(key)}=${value}`;
 }
 
-/** Throws when a variable or function patch is not valid shell syntax (checked with `bash -n`, nothing runs). */
+/**
+ * Whether the function definition `definition` is one command, i.e. nothing of it would run when the PKGBUILD is
+ * sourced. bash defines (never runs) an outer function around it and prints its normalised text: the inner
+ * function's closing brace is followed by `;` exactly when more commands come after it.
+ */
+async function isSingleDefinition(definition: string): Promise<boolean> {
+  const script = `__ahriman_check() {\n${definition}\n}\ndeclare -f __ahriman_check\n`;
+  const result = await run('bash', ['--noprofile', '--norc'], { input: script, allowFailure: true, timeoutMs: SYNTAX_CHECK_TIMEOUT_MS });
+  if (result.code !== 0) return false;
+  const lines = result.stdout.trimEnd().split('\n');
+  // lines: "__ahriman_check () ", "{ ", "    f () ", "    { ", ..., "    }", "}"; a following command shows as "    };"
+  return lines.at(-2)?.trimEnd() === '    }' && !lines.some((line) => line.trimEnd() === '    };');
+}
+
+/**
+ * Throws when a variable or function patch is not valid shell syntax (checked with `bash -n`, nothing runs), or when
+ * a function patch would leave commands outside the function.
+ */
 export async function checkPatchSyntax(patch: PkgbuildPatch): Promise<void> {
-  const result = await run('bash', ['-n'], { input: `${serializePatch(patch)}\n`, allowFailure: true, timeoutMs: SYNTAX_CHECK_TIMEOUT_MS });
+  const definition = serializePatch(patch);
+  const result = await run('bash', ['-n'], { input: `${definition}\n`, allowFailure: true, timeoutMs: SYNTAX_CHECK_TIMEOUT_MS });
   if (result.code !== 0) {
     throw new InvalidInputError(`patch of ${patch.key} is not valid shell syntax: ${result.stderr.trim().replace(/^bash: /, '')}`);
+  }
+  if (patch.key?.endsWith('()') && !(await isSingleDefinition(definition))) {
+    throw new InvalidInputError(`patch of ${patch.key}: the body must be one brace group, but commands follow its closing brace`);
   }
 }
 

@@ -187,6 +187,9 @@ const settings = z.object({
   database: option.path().optional(), // default: <[repository] root>/ahriman.db
   include: option.pathList().default([]),
   logging: option.path().optional(), // the reference's logging.ini: accepted, not used
+  // the reference's legacy places of [logs-rotation] keep_last_logs and [status] suppress_http_log_errors
+  keep_last_logs: option.integer({ min: 0 }).optional(),
+  suppress_http_log_errors: option.boolean().optional(),
 });
 
 const repository = z.object({

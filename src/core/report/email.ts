@@ -99,12 +99,12 @@ export const emailReport = defineReportType(emailSchema, async (options, environ
   if (options.no_empty_report && result.success.length === 0) return;
   const renderer = templateRenderer(environment);
   const built = builtEntries(packages, new Set(result.success.map((item) => item.base)));
-  const body = renderer.render(chosenTemplate(environment, 'template', 'template_path', 'email-index.eta'), renderingContext(environment, options, built));
+  const body = await renderer.render(chosenTemplate(environment, 'template', 'template_path', 'email-index.eta'), renderingContext(environment, options, built));
 
   const attachments: Attachment[] = [];
   const fullTemplate = chosenTemplate(environment, 'template_full', 'full_template_path');
   if (fullTemplate !== undefined) {
-    const index = renderer.render(fullTemplate, renderingContext(environment, options, packages));
+    const index = await renderer.render(fullTemplate, renderingContext(environment, options, packages));
     attachments.push({ filename: 'index.html', content: index, contentType: 'text/html; charset=utf-8' });
   }
   const subject = `${environment.repositoryId.name} build report at ${formatDate(Date.now() / 1000, 'plain')}`;

@@ -11,6 +11,6 @@ export const htmlSchema = z.object({
 
 export const htmlReport = defineReportType(htmlSchema, async (options, environment, _result, packages) => {
   const template = chosenTemplate(environment, 'template', 'template_path', 'repo-index.eta');
-  const page = templateRenderer(environment).render(template, renderingContext(environment, options, packages));
+  const page = await templateRenderer(environment).render(template, renderingContext(environment, options, packages));
   await publishFile(environment.configuration.getPath(environment.section, 'path'), page);
 });

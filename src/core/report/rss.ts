@@ -25,5 +25,5 @@ export const rssReport = defineReportType(rssSchema, async (options, environment
   );
   context.packages.sort((left, right) => right.build_timestamp - left.build_timestamp);
   const template = chosenTemplate(environment, 'template', 'template_path', 'rss.eta');
-  await publishFile(environment.configuration.getPath(environment.section, 'path'), templateRenderer(environment).render(template, context));
+  await publishFile(environment.configuration.getPath(environment.section, 'path'), await templateRenderer(environment).render(template, context));
 });

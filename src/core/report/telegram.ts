@@ -63,7 +63,7 @@ export const telegramReport = defineReportType(telegramSchema, async (options, e
   if (result.success.length === 0) return;
   const built = builtEntries(packages, new Set(result.success.map((item) => item.base)));
   const template = chosenTemplate(environment, 'template', 'template_path', 'telegram-index.eta');
-  const text = templateRenderer(environment).render(template, renderingContext(environment, options, built));
+  const text = await templateRenderer(environment).render(template, renderingContext(environment, options, built));
 
   const policy: HttpPolicy = { timeoutMs: options.timeout * 1000, maxRetries: options.max_retries, retryBackoffSeconds: options.retry_backoff };
   const url = `${options.api_url.replace(/\/+$/, '')}/bot${options.api_key}/sendMessage`;

@@ -1,6 +1,9 @@
 /**
  * Report templates: eta files looked up by name in the directories of the `templates` option first (so a user can
  * override any of them, or a part one of them includes), then among the templates shipped in `templates/`.
+ * A user's own `*.jinja2` template (the reference's format, in a `templates` directory or named by absolute path)
+ * is rendered with nunjucks, a well-kept Jinja-compatible engine, with the reference's context names and settings
+ * (autoescape, trim_blocks, lstrip_blocks); nunjucks is imported only then.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -47,6 +50,8 @@ export class TemplateRenderer {
    * `./name` in an included template is relative to the including one; any other name is searched for.
    */
   find(name: string, from?: string): string {
+    const custom = this.customJinjaTemplate(name);
+    if (custom !== undefined) return custom;
     const fileName = etaFileName(name);
     if (name.endsWith(JINJA_EXTENSION)) logger.debug(`template '${name}' (the reference's) read as '${fileName}'`);
     if (path.isAbsolute(fileName)) {
@@ -62,8 +67,24 @@ export class TemplateRenderer {
     return found;
   }
 
-  render(name: string, data: object): string {
+  /** A `*.jinja2` file of the user's (absolute, or in a `templates` directory other than ours), if there is one. */
+  private customJinjaTemplate(name: string): string | undefined {
+    if (!name.endsWith(JINJA_EXTENSION)) return undefined;
+    if (path.isAbsolute(name)) return isFile(name) ? name : undefined;
+    return this.directories.slice(0, -1).map((directory) => path.join(directory, name)).find(isFile);
+  }
+
+  private async renderJinja(file: string, data: object): Promise<string> {
+    const nunjucks = await import('nunjucks');
+    const loader = new nunjucks.FileSystemLoader([path.dirname(file), ...this.directories]);
+    const environment = new nunjucks.Environment(loader, { autoescape: true, trimBlocks: true, lstripBlocks: true, throwOnUndefined: false });
+    return environment.render(file, data);
+  }
+
+  async render(name: string, data: object): Promise<string> {
     try {
+      const custom = this.customJinjaTemplate(name);
+      if (custom !== undefined) return await this.renderJinja(custom, data);
       return this.eta.render(name, data);
     } catch (error) {
       if (error instanceof ReportError) throw error;

@@ -11,6 +11,7 @@ import { LogWriter } from '../database/operations/log-writer.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { type TreeNode, resolveLevels } from '../tree.js';
+import { recordBuiltSource } from './changes.js';
 import { publishStaged, recoverPublish } from './publish.js';
 import { recordDependencies, recordProvides } from './records.js';
 import type { RepositoryServices } from './services.js';
@@ -56,6 +57,7 @@ async function buildOne(services: RepositoryServices, record: PackageRecord, cur
       timeoutMs: settings.buildTimeoutMs,
       onLine,
     });
+    await recordBuiltSource(state, record.base, checkout);
     return version;
   } finally {
     await fs.rm(workspace, { recursive: true, force: true });

@@ -21,13 +21,22 @@ export interface RepositoryServices {
   processId: string;
 }
 
-/** Loads the signing key only when `[sign] target` asks for signatures (openpgp is imported lazily). */
+/**
+ * Loads the signing key only when `[sign] target` asks for signatures: from `key_file` with openpgp (imported
+ * lazily), or, with `key` alone, from the gpg keyring of the user running us, as the reference signs.
+ */
 export async function loadSigners(configuration: Configuration): Promise<PublishSigners> {
   // *_file options are paths relative to the configuration file, like every other path option
   const settings = signSettingsFrom((key) => (key.endsWith('_file') ? configuration.getPath('sign', key, undefined) : configuration.get('sign', key)));
   if (!signingEnabled(settings)) return {};
-  const { Signer } = await import('../sign/signer.js');
-  const signer = await Signer.load(settings);
+  let signer: { signFile(file: string): Promise<string> };
+  if (settings.keyFile === undefined && settings.key !== undefined) {
+    const { GpgSigner } = await import('../sign/gpg-signer.js');
+    signer = await GpgSigner.load(settings.key, settings.passphrase);
+  } else {
+    const { Signer } = await import('../sign/signer.js');
+    signer = await Signer.load(settings);
+  }
   const sign = async (file: string): Promise<void> => {
     await signer.signFile(file);
   };

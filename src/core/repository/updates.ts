@@ -7,6 +7,7 @@ import { readOfficialPackages, readOfficialSettings } from '../alpm/remote/offic
 import { recoverPublish } from './publish.js';
 import { recordFromAur, recordFromOfficial, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
+import { actualVcsVersion } from './vcs-version.js';
 
 export interface UpdateFlags {
   /** Packages from the AUR whose AUR version is newer. */
@@ -98,10 +99,32 @@ async function localUpdates(services: RepositoryServices, known: PackageWithStat
   return candidates;
 }
 
-function vcsUpdates(services: RepositoryServices, known: PackageWithStatus[], now: number): UpdateCandidate[] {
-  return known
-    .filter(({ package: record, status }) => VCS_SUFFIX.test(record.base) && now - status.timestamp >= services.settings.vcsAllowedAgeSeconds)
-    .map(({ package: record }) => ({ record, currentVersion: record.version, reason: 'VCS package due for a rebuild' }));
+/** The full version without its pkgrel: what pkgver() decides. */
+function withoutPkgrel(version: string): string {
+  return version.slice(0, version.lastIndexOf('-'));
+}
+
+/**
+ * VCS packages last built longer than `vcs_allowed_age` ago whose upstream moved: pkgver() is run to find out, and
+ * a package whose version would not change is left alone. When pkgver() cannot run, the package is rebuilt.
+ */
+async function vcsUpdates(services: RepositoryServices, known: PackageWithStatus[], now: number): Promise<UpdateCandidate[]> {
+  const due = known.filter(({ package: record, status }) => VCS_SUFFIX.test(record.base) && now - status.timestamp >= services.settings.vcsAllowedAgeSeconds);
+  const candidates: UpdateCandidate[] = [];
+  for (const { package: record } of due) {
+    try {
+      const version = await actualVcsVersion(services, record);
+      if (vercmp(withoutPkgrel(version), withoutPkgrel(record.version)) === 0) {
+        logger.info(`${record.base}: upstream unchanged (${version}), not rebuilt`);
+        continue;
+      }
+      candidates.push({ record: { ...record, version }, currentVersion: record.version, reason: `VCS upstream moved to ${version}` });
+    } catch (error) {
+      logger.warning(`${record.base}: cannot run pkgver(), rebuilding it: ${errorMessage(error)}`);
+      candidates.push({ record, currentVersion: record.version, reason: 'VCS package due for a rebuild' });
+    }
+  }
+  return candidates;
 }
 
 /**
@@ -140,7 +163,7 @@ export async function collectUpdates(services: RepositoryServices, filter: reado
     add(await officialUpdates(services, checked));
   }
   if (flags.local) add(await localUpdates(services, checked, errors));
-  if (flags.vcs) add(vcsUpdates(services, checked, now));
+  if (flags.vcs) add(await vcsUpdates(services, checked, now));
   for (const error of errors) logger.error(error);
   return { candidates: [...candidates.values()].sort((left, right) => left.record.base.localeCompare(right.record.base)), errors };
 }

@@ -110,7 +110,8 @@ function generatorSections(configuration: Configuration, generator: PackageGener
 /** Generates and queues the package of every `[family] target`; returns their directories. */
 export async function runGenerator(services: RepositoryServices, generator: PackageGenerator): Promise<string[]> {
   const sections = generatorSections(services.configuration, generator);
-  if (sections.length === 0) throw new ConfigurationError(`[${generator.family}] target is empty: nothing to generate`);
+  // nothing configured is not an error (the reference's triggers do nothing then): the generator may just be unused
+  if (sections.length === 0) logger.warning(`[${generator.family}] target is empty: nothing to generate`);
   const directories: string[] = [];
   for (const section of sections) directories.push(await writeAndQueue(services, await generator.describe(services, section)));
   return directories;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPackageArchive } from '../../../src/core/alpm/package-archive.js';
 import { BuildError, createDriver } from '../../../src/core/build/drivers/driver.js';
+import { run } from '../../../src/core/process.js';
 import {
   TemporaryDirectories,
   buildRequest,
@@ -196,5 +197,29 @@ describe.runIf(isRoot)('a build as root', () => {
     await expect(createDriver('host', { workspaceRoot }).build(request)).rejects.toThrow(
       'cannot build drv-root as root: makepkg needs an unprivileged build user',
     );
+  });
+});
+
+describe('a package() that sets ownership', () => {
+  it('builds with install -o root -g root and chown root:root, recording root ownership in the package', async () => {
+    const functions = [
+      'package() {',
+      '  install -d -o root -g root -m 755 "$pkgdir/usr/share/owned"',
+      '  install -o root -g root -m 644 /dev/null "$pkgdir/usr/share/owned/installed"',
+      '  touch "$pkgdir/usr/share/owned/chowned"',
+      '  chown root:root "$pkgdir/usr/share/owned/chowned"',
+      '}',
+    ].join('\n');
+    const directory = await packageDirectory('drv-owned', `${functions}\n`);
+    const outputDirectory = await temporary.make('owned-output');
+    const { request } = await buildRequest({ directory, packageBase: 'drv-owned', outputDirectory });
+
+    await createDriver('sandbox', { workspaceRoot }).build(request);
+
+    const [archive] = await fs.readdir(outputDirectory);
+    const listing = await run('bsdtar', ['-tvf', path.join(outputDirectory, archive!)]);
+    const owned = listing.stdout.split('\n').filter((line) => line.includes('usr/share/owned'));
+    expect(owned).toHaveLength(3);
+    for (const line of owned) expect(line).toMatch(/^\S+\s+\d+\s+root\s+root\s/);
   });
 });

@@ -32,6 +32,16 @@ describe('command line', () => {
     const result = await ahriman(['no-such-command']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^ahriman: .*no-such-command/m);
+    const [withHelp, afterOptions, helpOf] = await Promise.all([
+      ahriman(['no-such-command', '--help']),
+      ahriman(['-c', '/x.ini', '-a', 'x86_64', 'nosuch', '-h']),
+      ahriman(['help', 'nosuch']),
+    ]);
+    for (const [result, name] of [[withHelp, 'no-such-command'], [afterOptions, 'nosuch'], [helpOf, 'nosuch']] as const) {
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(`unknown command "${name}"`);
+    }
   });
 
   it('names a missing configuration file', async () => {
@@ -41,13 +51,22 @@ describe('command line', () => {
     expect(result.stderr).toContain('/nonexistent/ahriman.ini');
   });
 
-  it('tells repository-changing commands from read-only ones', async () => {
+  it('lists the commands any user may run with their aliases, and checks a command line as the reference does', async () => {
     const list = await ahriman(['help-commands-unsafe']);
     expect(list.code).toBe(0);
-    expect(list.stdout.split('\n')).toContain('service-setup');
-    expect(list.stdout.split('\n')).not.toContain('service-config');
-    expect((await ahriman(['help-commands-unsafe', 'service-setup', '--packager', 'x'])).code).toBe(1);
-    expect((await ahriman(['help-commands-unsafe', 'service-config'])).code).toBe(0);
+    const names = list.stdout.trim().split('\n');
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['service-config', 'config', 'repo-config', 'package-status', 'status']));
+    expect(names).not.toContain('service-setup');
+    expect(names).not.toContain('repo-update');
+    const [safe, unsafe, alias, nothing] = await Promise.all([
+      ahriman(['help-commands-unsafe', '--', 'service-setup', '--packager', 'x']),
+      ahriman(['help-commands-unsafe', 'service-config']),
+      ahriman(['help-commands-unsafe', '--', '-q', 'status', '-e']),
+      ahriman(['help-commands-unsafe', 'nosuch']),
+    ]);
+    expect([safe.code, unsafe.code, alias.code, nothing.code]).toEqual([0, 1, 1, 1]);
+    expect(nothing.stderr).toContain('no command in "nosuch"');
   });
 });
 
@@ -65,7 +84,11 @@ describe('service-setup', () => {
     }
     expect(await readSyncDatabase(path.join(sandbox.root, 'repository/demo/x86_64/demo.db'))).toEqual([]);
     const overrides = path.join(sandbox.root, '.config/ahriman/ahriman.ini.d/00-setup-overrides-x86_64-demo.ini');
-    expect(readFileSync(overrides, 'utf8')).toContain('[build:demo:x86_64]\npackager = A <a@b>');
+    const written = readFileSync(overrides, 'utf8');
+    expect(written).toContain('[repository]\nname = demo');
+    expect(written).toContain('[build:demo:x86_64]\npackager = A <a@b>');
+    // the configured repositories (core extra multilib) stay in force: nothing to override
+    expect(written).not.toContain('repositories =');
 
     const validate = await ahriman(['-c', sandbox.configuration, 'service-config-validate']);
     expect(validate.stdout + validate.stderr).not.toMatch(/^error/m);
@@ -74,8 +97,25 @@ describe('service-setup', () => {
     const packager = await ahriman(['-c', sandbox.configuration, 'service-config', 'build', 'packager']);
     expect(packager.stdout.trim()).toBe('A <a@b>');
 
-    const repositories = await ahriman(['-c', sandbox.configuration, 'service-repositories', '--id-only']);
-    expect(repositories.stdout.trim()).toBe('x86_64-demo');
+    const [repositories, described, noSection, noKey] = await Promise.all([
+      ahriman(['-c', sandbox.configuration, 'service-repositories', '--id-only']),
+      ahriman(['-c', sandbox.configuration, 'service-repositories']),
+      ahriman(['-c', sandbox.configuration, 'service-config', 'nosuch']),
+      ahriman(['-c', sandbox.configuration, 'service-config', 'build', 'nosuch']),
+    ]);
+    expect(repositories.stdout).toBe('x86_64-demo\n');
+    expect(described.stdout).toBe('x86_64-demo\n\tName: demo\n\tArchitecture: x86_64\n');
+    // an absent section or option prints nothing and succeeds, as in the reference
+    expect([noSection.code, noSection.stdout, noKey.code, noKey.stdout]).toEqual([0, '', 0, '']);
+
+    const noMultilib = await ahriman([
+      '-c', sandbox.configuration, '-a', 'x86_64', '-r', 'demo', 'service-setup', '--packager', 'A <a@b>', '--no-multilib', '--web-port', '8090',
+    ]);
+    expect(noMultilib.code, noMultilib.stderr).toBe(0);
+    const rewritten = readFileSync(overrides, 'utf8');
+    expect(rewritten).toContain('[alpm:demo:x86_64]\nrepositories = core extra');
+    expect(rewritten).toContain('[web]\nport = 8090');
+    expect(rewritten).toContain('[status]\naddress = http://127.0.0.1:8090');
   });
 
   it('writes the web service port or socket, the status address reporting to it, and a salt', async () => {

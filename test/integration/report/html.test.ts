@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDate, humanSize } from '../../../src/core/report/report-context.js';
@@ -90,6 +90,32 @@ describe('html report', () => {
     expect(nestingProblems(page)).toEqual([]);
     // nothing loaded from elsewhere: the page works offline
     expect(page).not.toMatch(/<(script|link|img)\b[^>]*\b(src|href)="(https?:)?\/\/(?!repo\.example\.org)/);
+  });
+
+  it('renders a reference-style custom .jinja2 template (with an include) through nunjucks, escaping values', async () => {
+    const templates = path.join(sandbox.output, 'custom-templates');
+    await mkdir(path.join(templates, 'utils'), { recursive: true });
+    await writeFile(path.join(templates, 'utils', 'header.jinja2'), '<h1>{{ repository }}</h1>\n');
+    await writeFile(
+      path.join(templates, 'custom-index.jinja2'),
+      [
+        '{% include "utils/header.jinja2" %}',
+        '<ul>',
+        '{% for package in packages %}',
+        '<li><a href="{{ link_path }}/{{ package.filename }}">{{ package.name }}</a> {{ package.version }} {{ package.description }}</li>',
+        '{% endfor %}',
+        '</ul>',
+        '{% if pgp_key %}<p>signed with {{ pgp_key }}</p>{% endif %}',
+        '',
+      ].join('\n'),
+    );
+    const customPage = path.join(sandbox.output, 'custom.html');
+    const entries = [syntheticEntry('ahr-custom', { description: 'a <b>bold</b> claim' })];
+    const configuration = ['[report]', 'target = html', '[html]', `path = ${customPage}`, `link_path = ${LINK_PATH}`, `templates = ${templates}`, 'template = custom-index.jinja2'];
+    expect(await runReportTrigger(sandbox, configuration.join('\n'), builtResult(entries), entries)).toBeUndefined();
+    const custom = await readFile(customPage, 'utf8');
+    const list = `<ul>\n<li><a href="${LINK_PATH}/${entries[0]!.fileName}">ahr-custom</a> ${entries[0]!.version} a &lt;b&gt;bold&lt;/b&gt; claim</li>\n</ul>\n`;
+    expect(custom.startsWith(`<h1>demo</h1>\n${list}`), custom).toBe(true);
   });
 
   it('tells pacman not to check signatures of an unsigned repository, and links none', async () => {

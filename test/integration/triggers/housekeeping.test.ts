@@ -58,6 +58,14 @@ describe('housekeeping triggers', () => {
     expect(await logs.logsGet('ahr-other')).toHaveLength(1);
   });
 
+  it("logs rotation reads the reference's legacy [settings] keep_last_logs when [logs-rotation] has none", async () => {
+    const triggerContext = await context('[settings]\nkeep_last_logs = 1');
+    const { logs } = triggerContext.state;
+    await logs.logsInsert(['1.0-1', '1.1-1'].map((version, index) => ({ packageBase: 'ahr-legacy', version, processId: `run-${index}`, created: 1000 + index, message: 'line' })));
+    await (await logsRotationTrigger.create(triggerContext)).onResult!(emptyResult(), []);
+    expect((await logs.logsGet('ahr-legacy')).map((line) => line.version)).toEqual(['1.1-1']);
+  });
+
   it('logs rotation refuses an invalid keep_last_logs when it is created', async () => {
     await expect(async () => logsRotationTrigger.create(await context('[logs-rotation]\nkeep_last_logs = many'))).rejects.toThrow(
       /\[logs-rotation\] keep_last_logs/,

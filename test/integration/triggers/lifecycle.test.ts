@@ -111,7 +111,7 @@ describe('trigger lifecycle through the CLI', () => {
 
   it('service-config-validate names the triggers that cannot be loaded', async () => {
     await rm(override());
-    const validate = await service.expectCli(['service-config-validate', '--json'], 1);
+    const validate = await service.expectCli(['service-config-validate', '--json', '-e'], 1);
     const issues = JSON.parse(validate.stdout) as Array<{ section: string; key?: string; severity: string; message: string }>;
     expect(issues.filter((issue) => issue.key === 'triggers').map((issue) => issue.message)).toEqual([
       `trigger file ${service.sandbox.directory}/missing.mjs does not exist`,

@@ -121,6 +121,11 @@ describe('parseSrcinfo', () => {
     }
   });
 
+  it('accepts a hand-edited file with more blanks before "=", as makepkg\'s readers do', () => {
+    const srcinfo = parseSrcinfo('pkgbase  = a\n\tpkgver\t= 1.0\n\tpkgrel   = 2\n\tarch = any\n\npkgname = a\n', 'foo/.SRCINFO');
+    expect([srcinfo.base.name, srcinfo.version, srcinfo.packages.map((section) => section.name)]).toEqual(['a', '1.0-2', ['a']]);
+  });
+
   it('rejects malformed input with the line number', () => {
     expectInvalid('', /^foo\/\.SRCINFO: no pkgbase section$/);
     expectInvalid('\tpkgver = 1\npkgbase = a\n', /^foo\/\.SRCINFO: line 1: 'pkgver' before the pkgbase section$/);

@@ -153,10 +153,13 @@ describe('quoting and patch text', () => {
 
   it('writes function patches as brace groups and checks names', () => {
     expect(functionPatch('build', 'make')).toEqual({ key: 'build()', value: '{\nmake\n}' });
+    // a body that is already one brace group is stored as written, not wrapped twice
     expect(functionPatch('package_foo-bar()', '  { install -d "$pkgdir"; }  ')).toEqual({
       key: 'package_foo-bar()',
-      value: '{\n{ install -d "$pkgdir"; }\n}',
+      value: '{ install -d "$pkgdir"; }',
     });
+    expect(functionPatch('build', '{\n  echo hi\n}')).toEqual({ key: 'build()', value: '{\n  echo hi\n}' });
+    expect(functionPatch('prepare', '{ a; }; { b; }')).toEqual({ key: 'prepare()', value: '{\n{ a; }; { b; }\n}' });
     expect(serializePatch(functionPatch('prepare', 'true'))).toBe('prepare() {\ntrue\n}');
     expect(() => functionPatch('rm -rf', 'x')).toThrow(/not a valid function name/);
     expect(() => serializePatch({ key: '$(x)()', value: '{ :; }' })).toThrow(/not a valid function name/);
@@ -168,5 +171,13 @@ describe('quoting and patch text', () => {
     await checkPatchSyntax(parseVariableAssignment('source=("a b" c)'));
     await expect(checkPatchSyntax(functionPatch('build', 'if true; then'))).rejects.toThrow(/patch of build\(\) is not valid shell syntax: .*syntax error/);
     await expect(checkPatchSyntax({ key: 'depends', value: '(a' })).rejects.toThrow(InvalidInputError);
+  });
+
+  it('accepts a function body in braces but never one that leaves commands outside the function', async () => {
+    await checkPatchSyntax(functionPatch('build', '{\n  echo "{"\n  cat <<END\n    }\nEND\n}'));
+    await checkPatchSyntax(functionPatch('build', '{ a; }; { b; }'));
+    for (const body of ['{ echo { ; } ; evil ; echo }', '{ a; }; evil; { b; }']) {
+      await expect(checkPatchSyntax({ key: 'build()', value: body })).rejects.toThrow(/must be one brace group/);
+    }
   });
 });

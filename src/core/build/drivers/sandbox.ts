@@ -102,7 +102,15 @@ export const sandboxRunner: MakepkgRunner = {
     if (home !== undefined) await seedPrivateHome(home, workspace, request.user);
     const options = {
       user: request.user,
-      env: { HOME: workspace.home, GNUPGHOME: path.join(workspace.home, '.gnupg'), TMPDIR: '/tmp' },
+      env: {
+        HOME: workspace.home,
+        GNUPGHOME: path.join(workspace.home, '.gnupg'),
+        TMPDIR: '/tmp',
+        // Only the build user is mapped in the sandbox's user namespace, so a real chown to root (install -o root,
+        // chown root:root in package()) fails with EINVAL, which fakeroot passes on. With this, fakeroot records the
+        // ownership without trying it, and the package gets it as makepkg on Arch records it.
+        FAKEROOTDONTTRYCHOWN: '1',
+      },
     };
     const download = await bwrapArguments(workspace, home, 'download');
     await workspace.run('bwrap', [...download, 'makepkg', '--verifysource', ...request.makepkgFlags], options);

@@ -1,0 +1,29 @@
+import type { Argv } from 'yargs';
+import { readAurSettings } from '../../core/repository/build-settings.js';
+import { fetchKey, importKey } from '../../core/sign/key-import.js';
+import { READ_ONLY, type RepositoryHandler, print } from '../handler.js';
+
+interface KeyImportArguments {
+  key: string;
+  keyServer: string;
+}
+
+export const serviceKeyImport: RepositoryHandler<KeyImportArguments> = {
+  name: 'service-key-import <key>',
+  aliases: ['key-import'],
+  description: "fetch a PGP public key from a key server (HKP) and import it into the service user's gpg keyring",
+  mode: { ...READ_ONLY, unsafe: false },
+  options: (argv: Argv) =>
+    argv
+      .positional('key', { type: 'string', demandOption: true, describe: 'key id or fingerprint' })
+      .option('key-server', {
+        type: 'string',
+        default: 'keyserver.ubuntu.com',
+        describe: 'key server host (HTTPS), or its URL',
+      }) as unknown as Argv<KeyImportArguments>,
+  async run(context, args) {
+    // the HTTP timeouts and retries of [aur] apply: both are remote services the command depends on
+    const armored = await fetchKey(args.keyServer, String(args.key), readAurSettings(context.configuration).policy);
+    print(await importKey(armored));
+  },
+};

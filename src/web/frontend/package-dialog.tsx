@@ -203,11 +203,17 @@ function DurationChart({ events }: { events: AuditEvent[] }) {
   const values = events.map((event) => tookOf(event)!);
   const top = Math.max(...values) || 1;
   const step = width / Math.max(1, values.length - 1);
-  const points = values.map((value, index) => `${(index * step).toFixed(1)},${(height - (value / top) * (height - 8) - 4).toFixed(1)}`);
+  const coordinates = values.map((value, index) => [index * step, height - (value / top) * (height - 8) - 4] as const);
+  const points = coordinates.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`);
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label="Build durations">
         <polyline points={points.join(' ')} fill="none" stroke="currentColor" stroke-width="2" vector-effect="non-scaling-stroke" />
+        {coordinates.map(([x, y], index) => (
+          <line x1={x} y1={y} x2={x} y2={y} stroke="currentColor" stroke-width="7" stroke-linecap="round" vector-effect="non-scaling-stroke">
+            <title>{formatDuration(values[index]!)}</title>
+          </line>
+        ))}
       </svg>
       <figcaption>build duration, longest {formatDuration(top)}</figcaption>
     </figure>

@@ -26,7 +26,7 @@ async function readManifest(directory: string): Promise<Manifest> {
   try {
     manifest = JSON.parse(await readFile(file, 'utf8')) as Partial<Manifest>;
   } catch (error) {
-    throw new Error(`cannot read the dashboard manifest ${file} (run npm run build): ${(error as Error).message}`);
+    throw new Error(`cannot read the dashboard manifest ${file} (run npm run build): ${(error as Error).message}`, { cause: error });
   }
   if (typeof manifest.script !== 'string' || !HASHED_NAME.test(manifest.script)
     || typeof manifest.style !== 'string' || !HASHED_NAME.test(manifest.style)) {

@@ -1,0 +1,171 @@
+/**
+ * The dashboard in headless Chromium against our own server (`ahriman web`) on 127.0.0.1, over a repository built in
+ * the test with real makepkg: logging in, the package table, a build log growing live while a real build runs, and
+ * adding a package from the dialog with the table refreshed by the server's event.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../../support/cli.js';
+import { launchBrowser, type Browser } from '../../support/browser.js';
+import { Service } from '../e2e/support.js';
+
+const USER = 'admin';
+const PASSWORD = 'dashboard-secret';
+
+/** A port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers (bounded), failing early with the server's output if the server exits. */
+async function waitForServer(url: string, server: ChildProcess, output: string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`ahriman web exited with ${server.exitCode}:\n${output.join('')}`);
+    const answered = await fetch(url).then((response) => response.ok, () => false);
+    if (answered) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`ahriman web did not answer ${url} within 60 s:\n${output.join('')}`);
+}
+
+/** The package bases the table shows, in table order. */
+async function tableRows(page: Page): Promise<string[]> {
+  const rows = await page.locator('tr[data-package]').all();
+  return Promise.all(rows.map(async (row) => (await row.getAttribute('data-package')) ?? ''));
+}
+
+describe('dashboard in Chromium', () => {
+  let service: Service;
+  let server: ChildProcess;
+  let serverOutput: string[];
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  /** The gated package's build waits in package() until this file exists (visible inside the build sandbox). */
+  let gate: string;
+
+  beforeAll(async () => {
+    service = await Service.create({ sign: false });
+    await service.publishToAur({ pkgname: 'alpha', pkgver: '1.0' });
+    await service.publishToAur({ pkgname: 'beta', pkgver: '2.1', variables: { groups: ['demo-group'], license: ['MIT'] } });
+    await service.expectCli(['package-add', 'alpha', 'beta', '--now']);
+
+    const gateDirectory = await mkdtemp('/var/tmp/ahriman-gate-');
+    await chmod(gateDirectory, 0o755);
+    gate = path.join(gateDirectory, 'open');
+    await service.publishToAur({
+      pkgname: 'gamma',
+      pkgver: '3.0',
+      package: [
+        'echo "gate-reached"',
+        `for _ in $(seq 600); do [ -e ${gate} ] && break; sleep 0.2; done`,
+        `[ -e ${gate} ] || { echo "gate never opened" >&2; exit 1; }`,
+        'echo "gate-passed"',
+      ].join('\n'),
+    });
+
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const includes = path.join(service.sandbox.root, '.config', 'ahriman', 'ahriman.ini.d');
+    await mkdir(includes, { recursive: true });
+    await writeFile(path.join(includes, '90-dashboard-test.ini'), [
+      '[web]', 'host = 127.0.0.1', `port = ${port}`, '',
+      '[auth]', 'target = configuration', 'salt = dashboard-test-salt', 'allow_read_only = yes', '',
+      // the builds the server spawns report their statuses and logs back to it
+      '[status]', `address = ${base}`, `username = ${USER}`, `password = ${PASSWORD}`, '',
+    ].join('\n'));
+    await service.expectCli(['user-add', USER, '-R', 'full', '-p', PASSWORD]);
+
+    serverOutput = [];
+    server = spawn(process.execPath, [CLI, '-c', service.sandbox.configuration, 'web'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout!.on('data', (chunk: Buffer) => serverOutput.push(chunk.toString()));
+    server.stderr!.on('data', (chunk: Buffer) => serverOutput.push(chunk.toString()));
+    await waitForServer(`${base}/api/v1/info`, server, serverOutput);
+
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    await service?.cleanup();
+    if (gate) await rm(path.dirname(gate), { recursive: true, force: true });
+  });
+
+  it('logs in and shows every package of the repository', async () => {
+    await page.goto(base);
+    await page.waitForSelector('tr[data-package]');
+    // read-only visitors see the table but no actions
+    expect(await page.locator('[role=toolbar]').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.fill('dialog input[name=username]', USER);
+    await page.fill('dialog input[name=password]', PASSWORD);
+    await page.click('dialog button[type=submit]');
+    await page.getByRole('button', { name: `Log out ${USER}` }).waitFor();
+    await page.locator('[role=toolbar]').waitFor();
+
+    expect(await tableRows(page)).toEqual(Object.keys(await service.statuses()).sort());
+    expect(await tableRows(page)).toEqual(['alpha', 'beta']);
+    for (const row of ['alpha', 'beta']) {
+      expect(await page.locator(`tr[data-package="${row}"] .chip.status-success`).textContent()).toBe('success');
+    }
+    expect(await page.locator('tr[data-package="beta"] td.version').textContent()).toBe('2.1-1');
+  });
+
+  it('adds a package from the dialog, refreshes the table on the event and streams its build log live', async () => {
+    // a full page load would reset this: the table must refresh in place
+    await page.evaluate(() => {
+      (globalThis as { marker?: string }).marker = 'same page';
+    });
+
+    await page.getByRole('toolbar').getByRole('button', { name: 'Add', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add package' });
+    await dialog.locator('input[name=package]').fill('gamma');
+    // AUR suggestions come from service/search
+    await dialog.locator('datalist option[value="gamma"]').waitFor({ state: 'attached' });
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Adding gamma' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    await page.locator('tr[data-package="gamma"]').waitFor();
+    expect(await page.evaluate(() => (globalThis as { marker?: string }).marker)).toBe('same page');
+
+    await page.locator('tr[data-package="gamma"] td.base').click();
+    const packageDialog = page.getByRole('dialog', { name: 'Package gamma' });
+    const log = packageDialog.getByLabel('Build log');
+    await log.filter({ hasText: 'gate-reached' }).waitFor();
+    expect(await log.textContent()).not.toContain('gate-passed');
+    // the build is still running: what follows can only arrive live
+    expect(await packageDialog.locator('.dialog-title .chip').first().textContent()).toBe('building');
+    await log.evaluate((element: { marker?: string }) => {
+      element.marker = 'same view';
+    });
+
+    await writeFile(gate, '');
+    await log.filter({ hasText: 'gate-passed' }).waitFor();
+    expect(await log.evaluate((element: { marker?: string }) => element.marker)).toBe('same view');
+
+    await packageDialog.locator('.dialog-title .chip.status-success').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('tr[data-package="gamma"] .chip.status-success').waitFor();
+    expect(await tableRows(page)).toEqual(['alpha', 'beta', 'gamma']);
+  });
+});

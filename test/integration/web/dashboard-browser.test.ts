@@ -4,7 +4,7 @@
  * adding a package from the dialog with the table refreshed by the server's event.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -128,6 +128,29 @@ describe('dashboard in Chromium', () => {
       expect(await page.locator(`tr[data-package="${row}"] .chip.status-success`).textContent()).toBe('success');
     }
     expect(await page.locator('tr[data-package="beta"] td.version').textContent()).toBe('2.1-1');
+  });
+
+  it('searches, sorts and exports the table', async () => {
+    const search = page.getByLabel('Search packages');
+    await search.fill('demo-group');
+    await page.locator('tr[data-package="alpha"]').waitFor({ state: 'detached' });
+    expect(await tableRows(page)).toEqual(['beta']);
+    await search.fill('');
+    await page.locator('tr[data-package="alpha"]').waitFor();
+
+    await page.getByRole('button', { name: 'package base' }).click();
+    await page.locator('tbody tr:first-child[data-package="beta"]').waitFor();
+    expect(await tableRows(page)).toEqual(['beta', 'alpha']);
+    await page.getByRole('button', { name: 'package base' }).click();
+    await page.locator('tbody tr:first-child[data-package="alpha"]').waitFor();
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('demo-packages.csv');
+    const lines = (await readFile(await download.path(), 'utf8')).split('\r\n');
+    expect(lines[0]).toBe('package base,version,packages,groups,licenses,packager,last update,status,held');
+    expect(lines.slice(1).map((line) => line.split(',').slice(0, 5).join(','))).toEqual([
+      'alpha,1.0-1,alpha,,', 'beta,2.1-1,beta,demo-group,MIT',
+    ]);
   });
 
   it('adds a package from the dialog, refreshes the table on the event and streams its build log live', async () => {

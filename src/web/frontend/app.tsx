@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AddPackageDialog } from './add-package-dialog.js';
-import { api, eventStreamUrl } from './api.js';
+import { api, ApiError, eventStreamUrl } from './api.js';
 import { DashboardDialog } from './dashboard-dialog.js';
 import { attempt, Notice, type NoticeValue } from './dialog.js';
 import { useEventStream, useLoad, useStored } from './hooks.js';
@@ -152,7 +152,11 @@ export function App() {
           </div>
         )}
         <Notice notice={notice} />
-        {packages.error && <p class="notice notice-error" role="alert">{packages.error.message}</p>}
+        {packages.error && (
+          <p class="notice notice-error" role="alert">
+            {packages.error instanceof ApiError && packages.error.status === 401 ? 'Log in to see the packages.' : packages.error.message}
+          </p>
+        )}
         {repository && (
           <PackageTable
             rows={rows}

@@ -4,6 +4,8 @@ import { Configuration } from '../core/configuration/configuration.js';
 import { ConfigurationError, UnsafeRunError } from '../core/errors.js';
 import { getLogger } from '../core/log/logger.js';
 import { RepositoryState } from '../core/repository/state.js';
+import { openStatus } from '../core/status/open.js';
+import type { StatusService } from '../core/status/service.js';
 import type { RepositoryId } from '../models/repository-id.js';
 import { runPerRepository } from './fanout.js';
 import { type ExitCode, type GlobalArguments, type Handler, type RepositoryContext, type AnyRepositoryHandler, isSystemHandler } from './handler.js';
@@ -32,11 +34,13 @@ async function runForRepository(
   const configuration = Configuration.load(args.configuration, repositoryId);
   const paths = configuration.repositoryPaths();
   let state: Promise<RepositoryState> | undefined;
+  let status: Promise<StatusService> | undefined;
   const context: RepositoryContext = {
     configuration,
     repositoryId,
     paths,
     state: () => (state ??= RepositoryState.open(configuration, repositoryId)),
+    status: () => (status ??= context.state().then(openStatus)),
   };
   checkOwner(paths.root, args.unsafe || handler.mode.unsafe);
   const lock = handler.mode.lock ? new RepositoryLock(lockPath(args.lock, paths.root, repositoryId)) : undefined;

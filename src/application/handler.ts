@@ -3,6 +3,7 @@ import type { Configuration } from '../core/configuration/configuration.js';
 import type { RepositoryId } from '../models/repository-id.js';
 import type { RepositoryPaths } from '../models/repository-paths.js';
 import type { RepositoryState } from '../core/repository/state.js';
+import type { StatusService } from '../core/status/service.js';
 
 /** Options every command accepts (the reference's global options). */
 export interface GlobalArguments {
@@ -42,6 +43,8 @@ export interface RepositoryContext {
   paths: RepositoryPaths;
   /** The state database of this repository, opened (and migrated) on first use and closed after the command. */
   state(): Promise<RepositoryState>;
+  /** Statuses, holds and audit events of this repository; every change of them goes through it. */
+  status(): Promise<StatusService>;
 }
 
 export interface SystemContext {

@@ -16,6 +16,8 @@ import { serviceRepositories } from './service-repositories.js';
 import { serviceSetup } from './service-setup.js';
 import { repoCreateKeyring, repoCreateMirrorlist } from './support.js';
 import { repoReport, repoSync, repoTriggers } from './triggers.js';
+import { userAdd, userList, userRemove } from './users.js';
+import { web } from './web.js';
 
 /** Every command the CLI offers. A command is listed here only once it works end to end. */
 export const HANDLERS: Handler[] = [
@@ -49,4 +51,8 @@ export const HANDLERS: Handler[] = [
   serviceConfigValidate,
   serviceRepositories,
   serviceSetup,
+  userAdd,
+  userList,
+  userRemove,
+  web,
 ];

@@ -1,8 +1,6 @@
 import type { Argv } from 'yargs';
-import { currentUnixTime } from '../../core/database/operations/time.js';
 import { getLogger } from '../../core/log/logger.js';
 import { MUTATING, type RepositoryContext, type RepositoryHandler } from '../handler.js';
-import { knownPackages } from './package-status.js';
 
 const logger = getLogger('package-hold');
 
@@ -10,23 +8,9 @@ interface HoldArguments {
   package: string[];
 }
 
-/** Sets or clears the held flag of every named base, all or none, and records each change in the audit log. */
+/** Sets or clears the held flag of every named base, all or none, each change recorded in the audit log. */
 async function setHeld(context: RepositoryContext, bases: readonly string[], held: boolean): Promise<void> {
-  const state = await context.state();
-  const packages = await knownPackages(state, bases);
-  const created = currentUnixTime();
-  await state.database.transaction(async () => {
-    for (const { package: record } of packages) {
-      await state.packages.setHeld(record.base, held);
-      await state.events.eventInsert({
-        event: 'package-held',
-        objectId: record.base,
-        message: held ? 'held' : 'released',
-        created,
-        data: { isHeld: held },
-      });
-    }
-  });
+  const packages = await (await context.status()).setHeld(bases, held);
   logger.info(`${held ? 'held' : 'released'} ${packages.map((entry) => entry.package.base).join(', ')}`);
 }
 

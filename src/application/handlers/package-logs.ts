@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { validateFullVersion } from '../../core/alpm/validation.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatUnixTime, knownPackages } from './package-status.js';
+import { formatUnixTime } from './package-status.js';
 
 interface LogsArguments {
   package: string;
@@ -29,7 +29,7 @@ export const packageLogs: RepositoryHandler<LogsArguments> = {
       throw new InvalidInputError(`invalid --limit ${args.limit}: expected a positive integer`);
     }
     const state = await context.state();
-    await knownPackages(state, [args.package]);
+    await (await context.status()).knownPackages([args.package]);
     const base = args.package;
 
     // A build is one (version, process) pair: the one that wrote the newest line is the latest build.

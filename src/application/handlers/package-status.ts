@@ -1,33 +1,10 @@
 import type { Argv } from 'yargs';
-import { validatePackageName } from '../../core/alpm/validation.js';
 import type { PackageWithStatus } from '../../core/database/operations/packages.js';
-import { currentUnixTime } from '../../core/database/operations/time.js';
-import { InvalidInputError } from '../../core/errors.js';
 import { getLogger } from '../../core/log/logger.js';
-import type { RepositoryState } from '../../core/repository/state.js';
 import { BUILD_STATUS_VALUES, type BuildStatus, type BuildStatusValue } from '../../models/build-status.js';
 import { MUTATING, READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
 
 const logger = getLogger('package-status');
-
-/**
- * The records of the package bases named on the command line, in the order given (duplicates dropped). Every name
- * is checked against pacman's rules first, so a hostile one never gets further, and all names the repository does
- * not know are reported in one error.
- */
-export async function knownPackages(state: RepositoryState, bases: readonly string[]): Promise<PackageWithStatus[]> {
-  const wanted = [...new Set(bases)];
-  for (const base of wanted) validatePackageName(base, 'package base');
-  const known = new Map((await state.packages.listPackages()).map((entry) => [entry.package.base, entry]));
-  const unknown = wanted.filter((base) => !known.has(base));
-  if (unknown.length > 0) {
-    const names = unknown.map((base) => `'${base}'`).join(', ');
-    throw new InvalidInputError(
-      `unknown package base${unknown.length > 1 ? 's' : ''} ${names} in repository ${state.repositoryId.id}`,
-    );
-  }
-  return wanted.map((base) => known.get(base)!);
-}
 
 /** A unix time (seconds) as `YYYY-MM-DD HH:MM:SS` in UTC, the form the logs use. */
 export function formatUnixTime(seconds: number): string {
@@ -63,18 +40,6 @@ function describePackage(entry: PackageWithStatus, verbose: boolean): string {
   return [title, ...properties.map(([name, value]) => `\t${name}: ${value}`)].join('\n');
 }
 
-/**
- * The status of the service itself is not a table of its own: it is the latest `service-status-changed` event,
- * which `package-status-update` without package names records.
- */
-async function serviceStatus(state: RepositoryState): Promise<Omit<BuildStatus, 'isHeld'>> {
-  const [latest] = await state.events.eventList({ event: 'service-status-changed', limit: 1 });
-  return {
-    status: BUILD_STATUS_VALUES.find((value) => value === latest?.data.status) ?? 'unknown',
-    timestamp: latest?.created ?? currentUnixTime(),
-  };
-}
-
 interface StatusArguments {
   package: string[];
   ahriman: boolean;
@@ -98,12 +63,12 @@ export const packageStatus: RepositoryHandler<StatusArguments> = {
       .option('status', { alias: 's', choices: BUILD_STATUS_VALUES, describe: 'only packages with this status' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<StatusArguments>,
   async run(context, args) {
-    const state = await context.state();
-    const selected = args.package.length > 0 ? await knownPackages(state, args.package) : await state.packages.listPackages();
+    const status = await context.status();
+    const selected = args.package.length > 0 ? await status.knownPackages(args.package) : await status.client.packages();
     const packages = selected
       .filter((entry) => args.status === undefined || entry.status.status === args.status)
       .sort((left, right) => left.package.base.localeCompare(right.package.base));
-    const service = args.ahriman ? await serviceStatus(state) : undefined;
+    const service = args.ahriman ? await status.serviceStatus() : undefined;
 
     if (args.json) {
       printJson(service ? { service, packages } : packages);
@@ -136,32 +101,13 @@ export const packageStatusUpdate: RepositoryHandler<StatusUpdateArguments> = {
         describe: 'the new status',
       }) as unknown as Argv<StatusUpdateArguments>,
   async run(context, args) {
-    const state = await context.state();
-    const created = currentUnixTime();
+    const status = await context.status();
     if (args.package.length === 0) {
-      await state.events.eventInsert({
-        event: 'service-status-changed',
-        objectId: null,
-        message: args.status,
-        created,
-        data: { status: args.status },
-      });
+      await status.setServiceStatus(args.status);
       logger.info(`service status set to ${args.status}`);
       return;
     }
-    const packages = await knownPackages(state, args.package);
-    await state.database.transaction(async () => {
-      for (const { package: record } of packages) {
-        await state.packages.updateStatus(record.base, args.status, created);
-        await state.events.eventInsert({
-          event: 'package-status-changed',
-          objectId: record.base,
-          message: args.status,
-          created,
-          data: { status: args.status, version: record.version },
-        });
-      }
-    });
+    const packages = await status.setStatus(args.package, args.status);
     logger.info(`status of ${packages.map((entry) => entry.package.base).join(', ')} set to ${args.status}`);
   },
 };
@@ -178,16 +124,7 @@ export const packageStatusRemove: RepositoryHandler<{ package: string[] }> = {
       describe: 'package bases to forget',
     }) as unknown as Argv<{ package: string[] }>,
   async run(context, args) {
-    const state = await context.state();
-    const packages = await knownPackages(state, args.package);
-    // Patches stay: they are shared by all repositories and describe how to build the base, not its state.
-    await state.database.transaction(async () => {
-      for (const { package: record } of packages) {
-        await state.packages.removePackage(record.base);
-        await state.logs.logsRemove(record.base);
-        await state.changes.changesRemove(record.base);
-      }
-    });
+    const packages = await (await context.status()).forget(args.package);
     logger.info(`removed ${packages.map((entry) => entry.package.base).join(', ')} from the status page`);
   },
 };

@@ -17,8 +17,7 @@ import { SourceLoader } from '../../core/repository/source-loader.js';
 import type { RepositoryState } from '../../core/repository/state.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import { asList } from '../arguments.js';
-import { MUTATING, READ_ONLY, type CommandMode, type RepositoryHandler, print, printJson } from '../handler.js';
-import { knownPackages } from './package-status.js';
+import { MUTATING, READ_ONLY, type CommandMode, type RepositoryContext, type RepositoryHandler, print, printJson } from '../handler.js';
 
 const logger = getLogger('patches');
 
@@ -37,10 +36,10 @@ function patchName(patch: PkgbuildPatch): string {
  * The patches of `base`. A base with patches needs no record in this repository (it may be built in another one);
  * a base with neither is a typo and reported as unknown.
  */
-async function patchesOf(state: RepositoryState, base: string): Promise<PkgbuildPatch[]> {
+async function patchesOf(context: RepositoryContext, state: RepositoryState, base: string): Promise<PkgbuildPatch[]> {
   validatePackageName(base, 'package base');
   const patches = (await state.patches.patchesList(base)).get(base) ?? [];
-  if (patches.length === 0) await knownPackages(state, [base]);
+  if (patches.length === 0) await (await context.status()).knownPackages([base]);
   return patches;
 }
 
@@ -87,7 +86,7 @@ export const patchAdd: RepositoryHandler<PatchAddArguments> = {
       }) as unknown as Argv<PatchAddArguments>,
   async run(context, args) {
     const state = await context.state();
-    await knownPackages(state, [args.package]);
+    await (await context.status()).knownPackages([args.package]);
     const patch = makePatch(args.variable, await readPatchText(args.variable, args.patch));
     await checkPatchSyntax(patch);
     await state.patches.patchInsert(args.package, patch);
@@ -114,7 +113,7 @@ export const patchList: RepositoryHandler<PatchListArguments> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON ({key, value}; key null = full diff)' }) as unknown as Argv<PatchListArguments>,
   async run(context, args) {
     const state = await context.state();
-    const patches = (await patchesOf(state, args.package)).filter(
+    const patches = (await patchesOf(context, state, args.package)).filter(
       (patch) => args.variable === undefined || (patch.key !== null && args.variable.includes(patch.key)),
     );
     if (args.json) printJson(patches);
@@ -138,7 +137,7 @@ export const patchRemove: RepositoryHandler<PatchRemoveArguments> = {
       .option('variable', { alias: 'v', type: 'string', coerce: asList, describe: 'only the patch of this variable or function (repeatable)' }) as unknown as Argv<PatchRemoveArguments>,
   async run(context, args) {
     const state = await context.state();
-    const existing = await patchesOf(state, args.package);
+    const existing = await patchesOf(context, state, args.package);
     const variables = existing.flatMap((patch) => (patch.key === null ? [] : [patch.key]));
     const missing = (args.variable ?? []).filter((variable) => !variables.includes(variable));
     if (missing.length > 0) {
@@ -176,7 +175,7 @@ export const patchSetAdd: RepositoryHandler<PatchSetAddArguments> = {
     const directory = path.resolve(args.dir);
     const { base } = await new SourceLoader(context.paths, await buildUser(context.configuration)).info(directory);
     const state = await context.state();
-    await knownPackages(state, [base]);
+    await (await context.status()).knownPackages([base]);
     const patch = await createDiffPatch(directory, args.track);
     await state.patches.patchInsert(base, patch);
     logger.info(`full-diff patch of ${base} saved from ${directory}`);

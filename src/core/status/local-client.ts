@@ -1,0 +1,94 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { BuildStatusValue } from '../../models/build-status.js';
+import type { Event } from '../../models/event.js';
+import type { LogRecord } from '../../models/log-record.js';
+import type { PackageRecord } from '../../models/package-record.js';
+import type { RepositoryId } from '../../models/repository-id.js';
+import type { EventFilter } from '../database/operations/events.js';
+import type { PackageWithStatus } from '../database/operations/packages.js';
+import type { RepositoryState } from '../repository/state.js';
+import type { StatusClient } from './client.js';
+
+/** Told about every event and log line once it is stored (the web service feeds its SSE bus from it). */
+export type StatusListener = (event: Event) => void;
+
+/**
+ * The status of a repository kept in its state database. Listeners hear of writes made inside `batch` only once
+ * the batch is committed, so nobody is told about something that was rolled back.
+ */
+export class LocalStatusClient implements StatusClient {
+  private readonly unannounced = new AsyncLocalStorage<Event[]>();
+
+  constructor(
+    private readonly state: RepositoryState,
+    private readonly listener?: StatusListener,
+  ) {}
+
+  get repositoryId(): RepositoryId {
+    return this.state.repositoryId;
+  }
+
+  packages(base?: string): Promise<PackageWithStatus[]> {
+    return this.state.packages.listPackages(base);
+  }
+
+  async packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void> {
+    await this.batch(async () => {
+      await this.state.packages.upsertPackage(record);
+      await this.state.packages.updateStatus(record.base, status);
+    });
+  }
+
+  statusUpdate(base: string, status: BuildStatusValue): Promise<void> {
+    return this.state.packages.updateStatus(base, status);
+  }
+
+  holdUpdate(base: string, held: boolean): Promise<void> {
+    return this.state.packages.setHeld(base, held);
+  }
+
+  async packageRemove(base: string): Promise<void> {
+    await this.batch(async () => {
+      await this.state.packages.removePackage(base);
+      await this.state.logs.logsRemove(base);
+      await this.state.changes.changesRemove(base);
+    });
+  }
+
+  async logsAdd(records: readonly LogRecord[]): Promise<void> {
+    await this.state.logs.logsInsert(records);
+    if (!this.listener) return;
+    for (const record of records) {
+      this.announce({
+        event: 'build-log',
+        objectId: record.packageBase,
+        message: record.message,
+        created: record.created,
+        data: { version: record.version, process_id: record.processId },
+      });
+    }
+  }
+
+  async eventAdd(event: Event): Promise<void> {
+    await this.state.events.eventInsert(event);
+    this.announce(event);
+  }
+
+  events(filter?: EventFilter): Promise<Event[]> {
+    return this.state.events.eventList(filter);
+  }
+
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    if (this.unannounced.getStore()) return work();
+    const written: Event[] = [];
+    const result = await this.unannounced.run(written, () => this.state.database.transaction(work));
+    for (const event of written) this.listener?.(event);
+    return result;
+  }
+
+  private announce(event: Event): void {
+    const pending = this.unannounced.getStore();
+    if (pending) pending.push(event);
+    else this.listener?.(event);
+  }
+}

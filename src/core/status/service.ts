@@ -1,0 +1,110 @@
+import { BUILD_STATUS_VALUES, type BuildStatus, type BuildStatusValue } from '../../models/build-status.js';
+import type { Event, EventType } from '../../models/event.js';
+import type { PackageRecord } from '../../models/package-record.js';
+import { validatePackageName } from '../alpm/validation.js';
+import type { PackageWithStatus } from '../database/operations/packages.js';
+import { currentUnixTime } from '../database/operations/time.js';
+import { InvalidInputError } from '../errors.js';
+import type { StatusClient } from './client.js';
+
+export interface EventDetails {
+  /** Event-specific details, e.g. the version a status applies to. */
+  data?: Record<string, unknown>;
+  /** How long the step took, in seconds. */
+  duration?: number;
+}
+
+/**
+ * The one place that changes package statuses, holds and the audit log of a repository. Whatever the caller (a
+ * handler, the build executor, a web route, a remote worker), every change is written with its audit event through
+ * the same client, so the web service and the local database see the same history.
+ */
+export class StatusService {
+  constructor(readonly client: StatusClient) {}
+
+  /** Records one audit event. */
+  async event(type: EventType, objectId: string | null, message: string | null, details: EventDetails = {}): Promise<Event> {
+    const data = details.duration === undefined ? { ...details.data } : { ...details.data, took: details.duration };
+    const event: Event = { event: type, objectId, message, created: currentUnixTime(), data };
+    await this.client.eventAdd(event);
+    return event;
+  }
+
+  /**
+   * The records of the named bases, in the order given (duplicates dropped). Each name is checked against pacman's
+   * rules first, and every unknown name is reported in one error.
+   */
+  async knownPackages(bases: readonly string[]): Promise<PackageWithStatus[]> {
+    const wanted = [...new Set(bases)];
+    for (const base of wanted) validatePackageName(base, 'package base');
+    const known = new Map((await this.client.packages()).map((entry) => [entry.package.base, entry]));
+    const unknown = wanted.filter((base) => !known.has(base));
+    if (unknown.length > 0) {
+      const names = unknown.map((base) => `'${base}'`).join(', ');
+      throw new InvalidInputError(`unknown package base${unknown.length > 1 ? 's' : ''} ${names} in repository ${this.client.repositoryId.id}`);
+    }
+    return wanted.map((base) => known.get(base)!);
+  }
+
+  /** Sets the status of the named bases, all or none. */
+  async setStatus(bases: readonly string[], status: BuildStatusValue): Promise<PackageWithStatus[]> {
+    const packages = await this.knownPackages(bases);
+    await this.client.batch(async () => {
+      for (const { package: record } of packages) {
+        await this.client.statusUpdate(record.base, status);
+        await this.event('package-status-changed', record.base, status, { data: { status, version: record.version } });
+      }
+    });
+    return packages;
+  }
+
+  /** Creates or replaces a base with its status (the web API's full package update). */
+  async updatePackage(record: PackageRecord, status: BuildStatusValue): Promise<void> {
+    await this.client.batch(async () => {
+      await this.client.packageUpdate(record, status);
+      await this.event('package-status-changed', record.base, status, { data: { status, version: record.version } });
+    });
+  }
+
+  /** Holds or releases the named bases, all or none. */
+  async setHeld(bases: readonly string[], held: boolean): Promise<PackageWithStatus[]> {
+    const packages = await this.knownPackages(bases);
+    await this.client.batch(async () => {
+      for (const { package: record } of packages) {
+        await this.client.holdUpdate(record.base, held);
+        await this.event('package-held', record.base, held ? 'held' : 'released', { data: { isHeld: held } });
+      }
+    });
+    return packages;
+  }
+
+  /** Forgets the named bases on the status page (record, status, logs, changes); built files are not touched. */
+  async forget(bases: readonly string[]): Promise<PackageWithStatus[]> {
+    const packages = await this.knownPackages(bases);
+    await this.client.batch(async () => {
+      for (const { package: record } of packages) await this.client.packageRemove(record.base);
+    });
+    return packages;
+  }
+
+  /** Forgets a base whose files were removed from the repository, and records why. */
+  async removed(base: string, message = 'removed from the repository'): Promise<void> {
+    await this.client.batch(async () => {
+      await this.client.packageRemove(base);
+      await this.event('package-removed', base, message);
+    });
+  }
+
+  /** The service's own status is the latest `service-status-changed` event. */
+  async serviceStatus(): Promise<Omit<BuildStatus, 'isHeld'>> {
+    const [latest] = await this.client.events({ event: 'service-status-changed', limit: 1 });
+    return {
+      status: BUILD_STATUS_VALUES.find((value) => value === latest?.data.status) ?? 'unknown',
+      timestamp: latest?.created ?? currentUnixTime(),
+    };
+  }
+
+  async setServiceStatus(status: BuildStatusValue): Promise<void> {
+    await this.event('service-status-changed', null, status, { data: { status } });
+  }
+}

@@ -1,0 +1,292 @@
+import fs from 'node:fs/promises';
+import { z } from 'zod';
+import { parsePackageFileName } from '../../core/alpm/validation.js';
+import { DependenciesOperations } from '../../core/database/operations/dependencies.js';
+import {
+  logRecordJson,
+  logRecordSchema,
+  packageFromJson,
+  packageSchema,
+  packageStatusJson,
+  packageStatusSchema,
+  statusSchema,
+  type PackageJson,
+} from '../../core/status/wire.js';
+import { BUILD_STATUS_VALUES } from '../../models/build-status.js';
+import { type ServedRepository, type WebApp, type WebContext, selectRepository } from '../context.js';
+import { HttpError, NotFoundError } from '../errors.js';
+import { errorResponses, packageParameters, pagination, queryFlag, repositoryQuery } from '../schemas.js';
+
+const noContent = { 204: z.null(), ...errorResponses };
+const changesSchema = z.object({ last_commit_sha: z.string().nullable(), changes: z.string().nullable(), pkgbuild: z.string().nullable() });
+const dependenciesSchema = z.object({ paths: z.record(z.string(), z.array(z.string())) });
+const patchSchema = z.object({ key: z.string().min(1).nullable().default(null), value: z.string() });
+const patchParameters = packageParameters.extend({ patch: z.string().min(1).max(255) });
+
+async function knownBase(repository: ServedRepository, base: string): Promise<void> {
+  const [entry] = await repository.status.client.packages(base);
+  if (!entry) throw new NotFoundError(`package base ${base} is unknown in ${repository.id.id}`);
+}
+
+/** Archived versions of a base, newest file names last, read from `archive/packages/<l>/<base>/`. */
+async function archives(repository: ServedRepository, base: string): Promise<PackageJson[]> {
+  let files: string[];
+  try {
+    files = await fs.readdir(repository.paths.archiveFor(base));
+  } catch {
+    return [];
+  }
+  const versions = new Map<string, PackageJson>();
+  for (const file of files.sort()) {
+    if (file.endsWith('.sig')) continue;
+    let parsed;
+    try {
+      parsed = parsePackageFileName(file);
+    } catch {
+      continue;
+    }
+    const entry = versions.get(parsed.version) ?? packageSchema.parse({ base, version: parsed.version });
+    entry.packages[parsed.name] = { ...packageSchema.shape.packages.unwrap().valueType.parse({}), architecture: parsed.architecture, filename: file };
+    versions.set(parsed.version, entry);
+  }
+  return [...versions.values()];
+}
+
+export function packageRoutes(app: WebApp, web: WebContext): void {
+  const select = (query: z.infer<typeof repositoryQuery>): ServedRepository => selectRepository(web, query);
+
+  app.get(
+    '/api/v1/packages',
+    {
+      config: { permission: 'read' },
+      schema: { querystring: repositoryQuery.extend(pagination), response: { 200: z.array(packageStatusSchema), ...errorResponses } },
+    },
+    async (request) => {
+      const repository = select(request.query);
+      const { limit, offset } = request.query;
+      const packages = (await repository.status.client.packages()).sort((left, right) => left.package.base.localeCompare(right.package.base));
+      return packages.slice(offset, limit < 0 ? undefined : offset + limit).map((entry) => packageStatusJson(entry, repository.id));
+    },
+  );
+
+  // the reference reloads its in-memory cache here; the list is always read from the database, so nothing is stale
+  app.post('/api/v1/packages', { config: { permission: 'full' }, schema: { querystring: repositoryQuery, response: noContent } }, async (request, reply) => {
+    select(request.query);
+    return reply.code(204).send(null);
+  });
+
+  app.get(
+    '/api/v1/packages/:package',
+    {
+      config: { permission: 'read' },
+      schema: { params: packageParameters, querystring: repositoryQuery, response: { 200: z.array(packageStatusSchema), ...errorResponses } },
+    },
+    async (request) => {
+      const repository = select(request.query);
+      const packages = await repository.status.client.packages(request.params.package);
+      if (packages.length === 0) throw new NotFoundError(`package base ${request.params.package} is unknown in ${repository.id.id}`);
+      return packages.map((entry) => packageStatusJson(entry, repository.id));
+    },
+  );
+
+  app.post(
+    '/api/v1/packages/:package',
+    {
+      config: { permission: 'full' },
+      schema: {
+        params: packageParameters,
+        querystring: repositoryQuery,
+        body: z.object({ status: z.enum(BUILD_STATUS_VALUES), package: packageSchema.optional() }),
+        response: noContent,
+      },
+    },
+    async (request, reply) => {
+      const repository = select(request.query);
+      const { status, package: record } = request.body;
+      if (record) {
+        if (record.base !== request.params.package) throw new HttpError(400, `body package base ${record.base} differs from ${request.params.package} in the path`);
+        await repository.status.updatePackage(packageFromJson(record), status);
+      } else {
+        await repository.status.setStatus([request.params.package], status);
+      }
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/api/v1/packages/:package',
+    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: repositoryQuery, response: noContent } },
+    async (request, reply) => {
+      await select(request.query).status.forget([request.params.package]);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/packages/:package/archives',
+    {
+      config: { permission: 'reporter' },
+      schema: { params: packageParameters, querystring: repositoryQuery, response: { 200: z.array(packageSchema), ...errorResponses } },
+    },
+    async (request) => {
+      const repository = select(request.query);
+      await knownBase(repository, request.params.package);
+      return archives(repository, request.params.package);
+    },
+  );
+
+  app.get(
+    '/api/v1/packages/:package/changes',
+    { config: { permission: 'reporter' }, schema: { params: packageParameters, querystring: repositoryQuery, response: { 200: changesSchema, ...errorResponses } } },
+    async (request) => {
+      const changes = await select(request.query).state.changes.changesGet(request.params.package);
+      return { last_commit_sha: changes.lastCommitSha, changes: changes.changes, pkgbuild: changes.pkgbuild };
+    },
+  );
+
+  app.post(
+    '/api/v1/packages/:package/changes',
+    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: repositoryQuery, body: changesSchema, response: noContent } },
+    async (request, reply) => {
+      const repository = select(request.query);
+      await knownBase(repository, request.params.package);
+      const { last_commit_sha: lastCommitSha, changes, pkgbuild } = request.body;
+      await repository.state.changes.changesInsert(request.params.package, { lastCommitSha, changes, pkgbuild });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/packages/:package/dependencies',
+    { config: { permission: 'reporter' }, schema: { params: packageParameters, querystring: repositoryQuery, response: { 200: dependenciesSchema, ...errorResponses } } },
+    async (request) => {
+      const repository = select(request.query);
+      const found = await new DependenciesOperations(repository.state.database, repository.id).dependenciesGet(request.params.package);
+      return found.get(request.params.package) ?? { paths: {} };
+    },
+  );
+
+  app.post(
+    '/api/v1/packages/:package/dependencies',
+    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: repositoryQuery, body: dependenciesSchema, response: noContent } },
+    async (request, reply) => {
+      const repository = select(request.query);
+      await knownBase(repository, request.params.package);
+      await new DependenciesOperations(repository.state.database, repository.id).dependenciesInsert(request.params.package, request.body);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/packages/:package/hold',
+    {
+      config: { permission: 'full' },
+      schema: { params: packageParameters, querystring: repositoryQuery, body: z.object({ is_held: z.boolean() }), response: noContent },
+    },
+    async (request, reply) => {
+      await select(request.query).status.setHeld([request.params.package], request.body.is_held);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/packages/:package/logs',
+    {
+      config: { permission: 'reporter' },
+      schema: {
+        params: packageParameters,
+        querystring: repositoryQuery,
+        response: { 200: z.object({ package_base: z.string(), status: statusSchema, logs: z.string() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const repository = select(request.query);
+      const [entry] = await repository.status.client.packages(request.params.package);
+      if (!entry) throw new NotFoundError(`package base ${request.params.package} is unknown in ${repository.id.id}`);
+      const records = await repository.state.logs.logsGet(request.params.package);
+      const logs = records.map((record) => `[${new Date(record.created * 1000).toISOString()}] ${record.message}`).join('\n');
+      return { package_base: entry.package.base, status: packageStatusJson(entry, repository.id).status, logs };
+    },
+  );
+
+  app.post(
+    '/api/v1/packages/:package/logs',
+    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: repositoryQuery, body: logRecordSchema, response: noContent } },
+    async (request, reply) => {
+      const { created, message, version, process_id: processId } = request.body;
+      await select(request.query).status.client.logsAdd([{ packageBase: request.params.package, created, message, version, processId }]);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/api/v1/packages/:package/logs',
+    {
+      config: { permission: 'full' },
+      schema: { params: packageParameters, querystring: repositoryQuery.extend({ version: z.string().optional() }), response: noContent },
+    },
+    async (request, reply) => {
+      await select(request.query).state.logs.logsRemove(request.params.package, request.query.version);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v2/packages/:package/logs',
+    {
+      config: { permission: 'reporter' },
+      schema: {
+        params: packageParameters,
+        querystring: repositoryQuery.extend({ version: z.string().optional(), process_id: z.string().optional(), head: queryFlag, ...pagination }),
+        response: { 200: z.array(logRecordSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { version, process_id: processId, head, limit, offset } = request.query;
+      const records = await select(request.query).state.logs.logsGet(request.params.package, {
+        ...(version === undefined ? {} : { version }),
+        ...(processId === undefined ? {} : { processId }),
+        ...(head ? {} : { limit, offset }),
+      });
+      if (!head) return records.map(logRecordJson);
+      // one empty line per run (version and process), which is how the dashboard lists the runs to choose from
+      const runs = new Map(records.map((record) => [`${record.version}\u0000${record.processId}`, { ...record, message: '' }]));
+      return [...runs.values()].map(logRecordJson);
+    },
+  );
+
+  app.get(
+    '/api/v1/packages/:package/patches',
+    { config: { permission: 'reporter' }, schema: { params: packageParameters, response: { 200: z.array(patchSchema), ...errorResponses } } },
+    async (request) => ((await web.repositories[0]!.state.patches.patchesList(request.params.package)).get(request.params.package) ?? []),
+  );
+
+  app.post(
+    '/api/v1/packages/:package/patches',
+    { config: { permission: 'full' }, schema: { params: packageParameters, body: patchSchema, response: noContent } },
+    async (request, reply) => {
+      await web.repositories[0]!.state.patches.patchInsert(request.params.package, request.body);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/packages/:package/patches/:patch',
+    { config: { permission: 'reporter' }, schema: { params: patchParameters, response: { 200: patchSchema, ...errorResponses } } },
+    async (request) => {
+      const { package: base, patch: key } = request.params;
+      const [patch] = (await web.repositories[0]!.state.patches.patchesList(base, [key])).get(base) ?? [];
+      if (!patch) throw new NotFoundError(`package base ${base} has no patch ${key}`);
+      return patch;
+    },
+  );
+
+  app.delete(
+    '/api/v1/packages/:package/patches/:patch',
+    { config: { permission: 'full' }, schema: { params: patchParameters, response: noContent } },
+    async (request, reply) => {
+      await web.repositories[0]!.state.patches.patchesRemove(request.params.package, [request.params.patch]);
+      return reply.code(204).send(null);
+    },
+  );
+}

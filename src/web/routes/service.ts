@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { readAurSettings } from '../../core/repository/build-settings.js';
+import { AurClient } from '../../core/alpm/remote/aur.js';
+import { isValidPackageName } from '../../core/alpm/validation.js';
+import { type ServedRepository, type WebApp, type WebContext, selectRepository } from '../context.js';
+import { NotFoundError } from '../errors.js';
+import { reloadConfiguration } from '../reload.js';
+import { errorResponses, repositoryQuery } from '../schemas.js';
+
+const packageName = z.string().refine(isValidPackageName, 'not a valid package name');
+const processResponse = { 200: z.object({ process_id: z.string() }), ...errorResponses };
+const patchBody = z.object({ key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a PKGBUILD variable name'), value: z.string() });
+
+const addBody = z.object({
+  packages: z.array(packageName).min(1),
+  patches: z.array(patchBody).default([]),
+  increment: z.boolean().default(true),
+  refresh: z.boolean().default(false),
+});
+const updateBody = z.object({
+  aur: z.boolean().default(true),
+  local: z.boolean().default(true),
+  manual: z.boolean().default(true),
+  increment: z.boolean().default(true),
+  refresh: z.boolean().default(false),
+});
+
+const flag = (name: string, value: boolean): string => (value ? `--${name}` : `--no-${name}`);
+
+/** The package-add command line of an add or request body; `now` builds at once (add) instead of queueing (request). */
+function addCommand(body: z.infer<typeof addBody>, now: boolean): string[] {
+  return [
+    'package-add',
+    ...body.packages,
+    ...body.patches.flatMap((patch) => ['--variable', `${patch.key}=${patch.value}`]),
+    ...(now ? ['--now', flag('increment', body.increment)] : []),
+    ...(body.refresh ? ['--refresh'] : []),
+  ];
+}
+
+export function serviceRoutes(app: WebApp, web: WebContext): void {
+  const spawn = (repository: ServedRepository, command: string[]) => ({ process_id: web.spawner.spawn(repository.id, command).id });
+
+  app.post(
+    '/api/v1/service/add',
+    { config: { permission: 'full' }, schema: { querystring: repositoryQuery, body: addBody, response: processResponse } },
+    async (request) => spawn(selectRepository(web, request.query), addCommand(request.body, true)),
+  );
+
+  app.post(
+    '/api/v1/service/request',
+    { config: { permission: 'reporter' }, schema: { querystring: repositoryQuery, body: addBody, response: processResponse } },
+    async (request) => spawn(selectRepository(web, request.query), addCommand(request.body, false)),
+  );
+
+  app.post(
+    '/api/v1/service/update',
+    { config: { permission: 'full' }, schema: { querystring: repositoryQuery, body: updateBody.default(updateBody.parse({})), response: processResponse } },
+    async (request) => {
+      const { aur, local, manual, increment, refresh } = request.body;
+      const command = ['repo-update', flag('aur', aur), flag('local', local), flag('manual', manual), flag('increment', increment), ...(refresh ? ['--refresh'] : [])];
+      return spawn(selectRepository(web, request.query), command);
+    },
+  );
+
+  app.post(
+    '/api/v1/service/rebuild',
+    {
+      config: { permission: 'full' },
+      schema: {
+        querystring: repositoryQuery,
+        body: z.object({ packages: z.array(packageName).min(1), increment: z.boolean().default(true) }),
+        response: processResponse,
+      },
+    },
+    async (request) => {
+      // the reference rebuilds what depends on the first name only
+      const command = ['repo-rebuild', '--depends-on', request.body.packages[0]!, flag('increment', request.body.increment)];
+      return spawn(selectRepository(web, request.query), command);
+    },
+  );
+
+  app.post(
+    '/api/v1/service/remove',
+    {
+      config: { permission: 'full' },
+      schema: { querystring: repositoryQuery, body: z.object({ packages: z.array(packageName).min(1) }), response: processResponse },
+    },
+    async (request) => spawn(selectRepository(web, request.query), ['package-remove', ...request.body.packages]),
+  );
+
+  app.get(
+    '/api/v1/service/process/:process_id',
+    {
+      config: { permission: 'reporter' },
+      schema: {
+        params: z.object({ process_id: z.uuid() }),
+        response: {
+          200: z.object({
+            is_alive: z.boolean(),
+            status: z.enum(['running', 'success', 'failed']),
+            exit_code: z.number().int().nullable(),
+            command: z.array(z.string()),
+            output: z.array(z.string()),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const info = web.spawner.get(request.params.process_id);
+      if (!info) throw new NotFoundError(`no process ${request.params.process_id}`);
+      return { is_alive: info.state === 'running', status: info.state, exit_code: info.exitCode, command: info.command, output: info.output };
+    },
+  );
+
+  app.get(
+    '/api/v1/service/search',
+    {
+      config: { permission: 'reporter' },
+      schema: {
+        querystring: repositoryQuery.extend({
+          for: z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : [value]).filter((term) => term.length > 0)),
+        }),
+        response: { 200: z.array(z.object({ package: z.string(), description: z.string() })), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const terms = request.query.for;
+      if (terms.length === 0) throw new NotFoundError('nothing to search for: give ?for=term');
+      const settings = readAurSettings(selectRepository(web, request.query).configuration);
+      const aur = new AurClient(settings.url, settings.policy);
+      // the AUR searches one term; the others narrow its results, as the reference's multisearch does
+      const [first, ...others] = [...terms].sort((left, right) => right.length - left.length);
+      const found = (await aur.search(first!)).filter((entry) => others.every((term) => entry.name.includes(term) || entry.description.includes(term)));
+      if (found.length === 0) throw new NotFoundError(`no AUR package matches ${terms.join(' ')}`);
+      const rank = (name: string): number => (name === first ? 0 : name.startsWith(first!) ? 1 : 2);
+      return found
+        .sort((left, right) => rank(left.name) - rank(right.name) || left.name.localeCompare(right.name))
+        .map((entry) => ({ package: entry.name, description: entry.description }));
+    },
+  );
+
+  app.get(
+    '/api/v1/service/config',
+    {
+      config: { permission: 'full' },
+      schema: { querystring: repositoryQuery, response: { 200: z.array(z.object({ section: z.string(), key: z.string(), value: z.string() })), ...errorResponses } },
+    },
+    async (request) => {
+      const dump = selectRepository(web, request.query).configuration.dump(true);
+      return Object.entries(dump).flatMap(([section, options]) => Object.entries(options).map(([key, value]) => ({ section, key, value: String(value) })));
+    },
+  );
+
+  app.post('/api/v1/service/config', { config: { permission: 'full' }, schema: { response: { 204: z.null(), ...errorResponses } } }, async (_request, reply) => {
+    reloadConfiguration(web);
+    return reply.code(204).send(null);
+  });
+
+  app.delete(
+    '/api/v1/service/logs',
+    {
+      config: { permission: 'full' },
+      schema: { querystring: repositoryQuery.extend({ keep_last_records: z.coerce.number().int().min(0).default(0) }), response: { 204: z.null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      await selectRepository(web, request.query).state.logs.logsRotate(request.query.keep_last_records);
+      return reply.code(204).send(null);
+    },
+  );
+}

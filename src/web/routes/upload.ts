@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import { z } from 'zod';
+import { parsePackageFileName } from '../../core/alpm/validation.js';
+import { type WebApp, type WebContext, selectRepository } from '../context.js';
+import { HttpError } from '../errors.js';
+import { errorResponses, repositoryQuery } from '../schemas.js';
+
+const FIELDS = new Set(['package', 'signature']);
+
+/** A plain package file name, or the name of its detached signature. */
+function checkedName(name: string): string {
+  const base = name.endsWith('.sig') ? name.slice(0, -4) : name;
+  try {
+    parsePackageFileName(base);
+  } catch (error) {
+    throw new HttpError(400, (error as Error).message);
+  }
+  return name;
+}
+
+/**
+ * `service/upload` (reference §6.2): each file is streamed into a dot-prefixed temporary name in
+ * `packages/<repo>/<arch>/` and renamed once complete, so the next update never sees half a file.
+ */
+export function uploadRoutes(app: WebApp, web: WebContext): void {
+  if (!web.settings.enableArchiveUpload) return;
+  app.post(
+    '/api/v1/service/upload',
+    { config: { permission: 'full' }, schema: { querystring: repositoryQuery, response: { 201: z.null(), ...errorResponses } } },
+    async (request, reply) => {
+      if (!request.isMultipart()) throw new HttpError(400, 'expected a multipart/form-data body with a package field');
+      const directory = selectRepository(web, request.query).paths.packages;
+      await fs.mkdir(directory, { recursive: true });
+      const stored: string[] = [];
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        if (!FIELDS.has(part.fieldname)) throw new HttpError(400, `unexpected field ${part.fieldname}: expected package or signature`);
+        const name = checkedName(part.filename);
+        const temporary = path.join(directory, `.${name}.${randomBytes(6).toString('hex')}`);
+        try {
+          await pipeline(part.file, createWriteStream(temporary, { flags: 'wx' }));
+          if (part.file.truncated) throw new HttpError(413, `${name} is larger than [web] max_body_size (${web.settings.maxBodySize} bytes)`);
+          await fs.rename(temporary, path.join(directory, name));
+        } finally {
+          await fs.rm(temporary, { force: true });
+        }
+        stored.push(name);
+      }
+      if (stored.length === 0) throw new HttpError(400, 'no package file in the request');
+      return reply.code(201).send(null);
+    },
+  );
+}

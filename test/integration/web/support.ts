@@ -1,0 +1,101 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { hashPassword } from '../../../src/core/auth/passwords.js';
+import { Configuration } from '../../../src/core/configuration/configuration.js';
+import { UserOperations } from '../../../src/core/database/operations/users.js';
+import { RepositoryState } from '../../../src/core/repository/state.js';
+import type { PackageRecord } from '../../../src/models/package-record.js';
+import { RepositoryId } from '../../../src/models/repository-id.js';
+import type { UserAccess } from '../../../src/models/user.js';
+import { type RunningServer, startServer } from '../../../src/web/server.js';
+
+export const REPOSITORY = new RepositoryId('x86_64', 'aur');
+export const SALT = 'pepper';
+export const PASSWORD = 'correct horse';
+
+export interface TestServer {
+  root: string;
+  configurationPath: string;
+  server: RunningServer;
+  url: string;
+  socket: string;
+  stop(): Promise<void>;
+}
+
+export function record(base: string, version = '1.0-1'): PackageRecord {
+  return {
+    base,
+    version,
+    packager: null,
+    remote: { source: 'aur', gitUrl: `https://aur.archlinux.org/${base}.git`, webUrl: null, path: null, branch: null },
+    packages: {
+      [base]: {
+        architecture: 'x86_64', archiveSize: 100, buildDate: 1, depends: [], makeDepends: [], optDepends: [], checkDepends: [],
+        description: `${base} package`, filename: `${base}-${version}-x86_64.pkg.tar.zst`, groups: [], installedSize: 200, licenses: ['MIT'], provides: [], url: null,
+      },
+    },
+  };
+}
+
+/**
+ * A real server on a free 127.0.0.1 port and on a unix socket, over a fresh tree and state database holding the
+ * given packages and one user per role (named after it, password PASSWORD).
+ */
+export async function startTestServer(options: { ini?: string; packages?: string[] } = {}): Promise<TestServer> {
+  const root = await mkdtemp(path.join(tmpdir(), 'ahriman-web-'));
+  const socket = path.join(root, 'web.sock');
+  const configurationPath = path.join(root, 'ahriman.ini');
+  await mkdir(path.join(root, 'repository', REPOSITORY.name, REPOSITORY.architecture), { recursive: true });
+  await writeFile(
+    configurationPath,
+    `[repository]\nroot = ${root}\nname = aur\narchitecture = x86_64\n[web]\nhost = 127.0.0.1\nport = 0\nunix_socket = ${socket}\n` +
+      `[auth]\ntarget = configuration\nsalt = ${SALT}\ncookie_secret_key = ${'k'.repeat(32)}\n${options.ini ?? ''}`,
+  );
+  const state = await RepositoryState.open(Configuration.load(configurationPath, REPOSITORY), REPOSITORY);
+  const users = new UserOperations(state.database);
+  const hash = await hashPassword(PASSWORD, SALT);
+  for (const access of ['read', 'reporter', 'full'] as UserAccess[]) {
+    await users.userUpdate({ username: access, access, password: hash, packagerId: null, keyId: null });
+  }
+  for (const base of options.packages ?? []) await state.packages.upsertPackage(record(base));
+  const server = await startServer({ configurationPath, repositories: [REPOSITORY], version: 'test' });
+  await state.close();
+  return {
+    root,
+    configurationPath,
+    server,
+    url: `http://${server.address}`,
+    socket,
+    async stop() {
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Logs in and returns the session cookie. */
+export async function login(url: string, username: string, password = PASSWORD): Promise<string> {
+  const response = await fetch(`${url}/api/v1/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+    redirect: 'manual',
+  });
+  if (response.status !== 302) throw new Error(`login of ${username} answered ${response.status}: ${await response.text()}`);
+  return response.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+/** One request over the unix socket. */
+export function socketRequest(socket: string, method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ socketPath: socket, method, path: url, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    request.on('error', reject);
+    request.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}

@@ -10,6 +10,25 @@ interface Run {
   created: number;
 }
 
+interface BuildLogEvent {
+  created?: unknown;
+  message?: unknown;
+  version?: unknown;
+  process_id?: unknown;
+  data?: { version?: unknown; process_id?: unknown };
+}
+
+/** A `build-log` event as a log record: the run's version and process come flat or under `data`. */
+function toLogRecord(payload: unknown): LogRecord | undefined {
+  const event = (payload ?? {}) as BuildLogEvent;
+  const version = event.version ?? event.data?.version;
+  const processId = event.process_id ?? event.data?.process_id;
+  if (typeof event.message !== 'string' || typeof event.created !== 'number' || typeof version !== 'string' || typeof processId !== 'string') {
+    return undefined;
+  }
+  return { created: event.created, message: event.message, version, process_id: processId };
+}
+
 const runKey = (run: { version: string; processId: string }): string => `${run.version}\u0000${run.processId}`;
 const newestFirst = (runs: Run[]): Run[] => [...runs].sort((left, right) => right.created - left.created);
 
@@ -71,8 +90,8 @@ export function BuildLogs({ repository, base }: { repository: RepositoryId; base
     eventStreamUrl(repository, ['build-log'], base),
     ['build-log'],
     (_type, data) => {
-      const record = data as LogRecord | undefined;
-      if (!record || typeof record.message !== 'string') return;
+      const record = toLogRecord(data);
+      if (!record) return;
       const key = runKey({ version: record.version, processId: record.process_id });
       if (!knownRuns.current.has(key)) {
         knownRuns.current.add(key);

@@ -58,14 +58,20 @@ describe('dashboard start-up', () => {
   });
   afterAll(() => rm(directory, { recursive: true, force: true }));
 
-  it('refuses to start without a built bundle, naming the manifest and the fix', async () => {
-    await expect(registerDashboard(Fastify(), directory)).rejects.toThrow(
-      new RegExp(`cannot read the dashboard manifest ${path.join(directory, 'manifest.json')} \\(run npm run build\\)`),
-    );
+  it('without a built bundle serves the API only, the index page naming the missing manifest and the fix', async () => {
+    const app = Fastify();
+    await registerDashboard(app, directory);
+    try {
+      const response = await app.inject({ method: 'GET', url: '/' });
+      expect(response.statusCode).toBe(503);
+      expect(response.body).toContain(`the dashboard is not built: no ${path.join(directory, 'manifest.json')} (run npm run build)`);
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses a manifest that names files without content hashes', async () => {
     await writeFile(path.join(directory, 'manifest.json'), JSON.stringify({ script: 'dashboard.js', style: 'dashboard.css' }));
-    await expect(registerDashboard(Fastify(), directory)).rejects.toThrow(/does not name a hashed script and stylesheet/);
+    await expect(registerDashboard(Fastify(), directory)).rejects.toThrow(/does not name a hashed script and stylesheet \(rebuild with npm run build\)/);
   });
 });

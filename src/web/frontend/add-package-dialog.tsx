@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
-import { attempt, Dialog, Notice, type NoticeValue } from './dialog.js';
+import { Dialog, Notice, runAction, type NoticeValue } from './dialog.js';
 import type { AurPackage, Patch, RepositoryId } from './models.js';
 
 interface AddPackageDialogProps {
@@ -64,12 +64,12 @@ export function AddPackageDialog({ repositories, current, onClose }: AddPackageD
       setNotice({ kind: 'error', text: patches });
       return;
     }
-    const outcome = await attempt(
+    const accepted = await runAction(
       () => (mode === 'add' ? api.add(repository, { packages, patches, refresh }) : api.request(repository, { packages, patches })),
-      mode === 'add' ? `Adding ${packages.join(', ')}` : `Requested ${packages.join(', ')}`,
+      mode === 'add' ? `Adding ${packages.join(', ')}` : `Request of ${packages.join(', ')}`,
+      setNotice,
     );
-    setNotice(outcome);
-    if (outcome?.kind === 'info') setName('');
+    if (accepted) setName('');
   };
 
   return (

@@ -1,5 +1,6 @@
 import type {
-  AuditEvent, AurPackage, Changes, InfoResponse, InternalStatus, LogRecord, Package, PackageStatus, Patch, RepositoryId,
+  AuditEvent, AurPackage, Changes, InfoResponse, InternalStatus, LogRecord, Package, PackageStatus, Patch, ProcessState,
+  RepositoryId,
 } from './models.js';
 
 /** A failed API call: the HTTP status and the server's `error` text when it sent one. */
@@ -100,6 +101,8 @@ export const api = {
     request<{ process_id: string }>('/api/v1/service/rollback', {
       method: 'POST', query: scope(repository), json: { package: base, version, hold: true },
     }),
+  process: (processId: string) =>
+    request<ProcessState>(`/api/v1/service/process/${encodeURIComponent(processId)}`),
   search: (term: string) => request<AurPackage[]>('/api/v1/service/search', { query: { for: term } }),
   fetchKey: (key: string, server: string) => request<{ key: string }>('/api/v1/service/pgp', { query: { key, server } }),
   importKey: (key: string, server: string) =>

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AddPackageDialog } from './add-package-dialog.js';
 import { api, ApiError, eventStreamUrl } from './api.js';
 import { DashboardDialog } from './dashboard-dialog.js';
-import { attempt, Notice, type NoticeValue } from './dialog.js';
+import { Notice, runAction, type NoticeValue } from './dialog.js';
 import { useEventStream, useLoad, useStored } from './hooks.js';
 import { KeyImportDialog } from './key-import-dialog.js';
 import { LoginDialog } from './login-dialog.js';
@@ -76,7 +76,7 @@ export function App() {
   useEventStream(repository && eventStreamUrl(repository, REPOSITORY_EVENTS), REPOSITORY_EVENTS, bump, bump);
   useEffect(() => setSelected(new Set()), [repository && repositoryKey(repository)]);
 
-  const act = async (action: () => Promise<unknown>, done: string): Promise<void> => setNotice(await attempt(action, done));
+  const act = (action: () => Promise<unknown>, label: string): Promise<boolean> => runAction(action, label, setNotice);
   const chosen = [...selected];
   const loggedIn = (): void => {
     setOpen(undefined);
@@ -132,20 +132,20 @@ export function App() {
               class="button"
               onClick={() => act(
                 () => (chosen.length > 0 ? api.add(repository, { packages: chosen }) : api.update(repository, {})),
-                chosen.length > 0 ? `Update of ${chosen.join(', ')} started` : 'Repository update started',
+                chosen.length > 0 ? `Update of ${chosen.join(', ')}` : 'Repository update',
               )}
             >{chosen.length > 0 ? `Update ${chosen.length} selected` : 'Update all'}</button>
             <button
               type="button"
               class="button"
-              onClick={() => act(() => api.update(repository, { aur: false, local: false, manual: false, refresh: true }), 'Database update started')}
+              onClick={() => act(() => api.update(repository, { aur: false, local: false, manual: false, refresh: true }), 'Pacman database update')}
             >Update pacman databases</button>
             <button type="button" class="button" onClick={() => setOpen({ kind: 'rebuild' })}>Rebuild</button>
             <button
               type="button"
               class="button danger"
               disabled={chosen.length === 0}
-              onClick={() => act(() => api.remove(repository, chosen), `Removal of ${chosen.join(', ')} started`)}
+              onClick={() => act(() => api.remove(repository, chosen), `Removal of ${chosen.join(', ')}`)}
             >Remove</button>
             <button type="button" class="button" onClick={() => setOpen({ kind: 'key' })}>Import key</button>
             <button type="button" class="button" onClick={bump}>Reload</button>

@@ -1,5 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
+import { api, ApiError } from './api.js';
+import type { ProcessState } from './models.js';
 
 interface DialogProps {
   title: ComponentChildren;
@@ -47,12 +49,44 @@ export function Notice({ notice }: { notice: { kind: 'error' | 'info'; text: str
 
 export type NoticeValue = { kind: 'error' | 'info'; text: string } | undefined;
 
-/** Runs an API action and describes its outcome as a notice. */
-export async function attempt(action: () => Promise<unknown>, done: string): Promise<NoticeValue> {
-  try {
-    await action();
-    return { kind: 'info', text: done };
-  } catch (error) {
-    return { kind: 'error', text: (error as Error).message };
+const PROCESS_POLL_MS = 1000;
+
+/** Polls a spawned action until it ends and reports how it ended; a process the server forgot (404) just ended. */
+async function followProcess(processId: string, label: string, show: (notice: NoticeValue) => void): Promise<void> {
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, PROCESS_POLL_MS));
+    let state: ProcessState;
+    try {
+      state = await api.process(processId);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) show({ kind: 'error', text: `${label}: ${(error as Error).message}` });
+      return;
+    }
+    if (state.is_alive) continue;
+    if (state.status === 'failed') {
+      const last = state.output?.filter((line) => line.trim()).at(-1);
+      show({ kind: 'error', text: `${label}: failed (exit code ${state.exit_code ?? '?'})${last ? `: ${last}` : ''}` });
+    } else {
+      show({ kind: 'info', text: `${label}: done` });
+    }
+    return;
   }
+}
+
+/**
+ * Runs an API action and shows its outcome; when it started a process on the server, shows later how that ended.
+ * Resolves to whether the request itself was accepted.
+ */
+export async function runAction(action: () => Promise<unknown>, label: string, show: (notice: NoticeValue) => void): Promise<boolean> {
+  let result: unknown;
+  try {
+    result = await action();
+  } catch (error) {
+    show({ kind: 'error', text: (error as Error).message });
+    return false;
+  }
+  show({ kind: 'info', text: label });
+  const processId = (result as { process_id?: unknown } | undefined)?.process_id;
+  if (typeof processId === 'string') void followProcess(processId, label, show);
+  return true;
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from './api.js';
-import { attempt, Dialog, Notice, type NoticeValue } from './dialog.js';
+import { Dialog, Notice, runAction, type NoticeValue } from './dialog.js';
 
 /** Looks up a PGP key on a key server (preview) and imports it into the service's keyring. */
 export function KeyImportDialog({ onClose }: { onClose: () => void }) {
@@ -10,10 +10,10 @@ export function KeyImportDialog({ onClose }: { onClose: () => void }) {
   const [notice, setNotice] = useState<NoticeValue>(undefined);
 
   const fetchKey = async (): Promise<void> => {
-    setNotice(await attempt(async () => setPreview((await api.fetchKey(fingerprint.trim(), server.trim())).key), 'Key found'));
+    await runAction(async () => setPreview((await api.fetchKey(fingerprint.trim(), server.trim())).key), 'Key found', setNotice);
   };
   const importKey = async (): Promise<void> => {
-    setNotice(await attempt(() => api.importKey(fingerprint.trim(), server.trim()), 'Key import started'));
+    await runAction(() => api.importKey(fingerprint.trim(), server.trim()), `Import of key ${fingerprint.trim()}`, setNotice);
   };
 
   return (

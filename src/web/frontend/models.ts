@@ -113,3 +113,11 @@ export interface AurPackage {
   package: string;
   description: string;
 }
+
+/** A service action's child process; `status` and `output` are ours, the reference answers `is_alive` only. */
+export interface ProcessState {
+  is_alive: boolean;
+  status?: 'running' | 'success' | 'failed';
+  exit_code?: number | null;
+  output?: string[];
+}

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from './api.js';
 import { BuildLogs } from './build-logs.js';
 import { CodeBlock } from './code-block.js';
-import { attempt, Dialog, Notice, type NoticeValue } from './dialog.js';
+import { Dialog, Notice, runAction, type NoticeValue } from './dialog.js';
 import { formatDuration, formatSize, formatTime, unionOf } from './format.js';
 import { useLoad } from './hooks.js';
 import type { AuditEvent, Package, RepositoryId } from './models.js';
@@ -33,7 +33,7 @@ export function PackageDialog({ repository, base, revision, canControl, onClose 
   const patches = useLoad(() => api.patches(base), [base, patchesRevision]);
   const current = described.data?.[0];
 
-  const act = async (action: () => Promise<unknown>, done: string): Promise<void> => setNotice(await attempt(action, done));
+  const act = (action: () => Promise<unknown>, label: string): Promise<boolean> => runAction(action, label, setNotice);
   const title = (
     <span class="dialog-title">
       {base} {current && <StatusChip status={current.status.status} held={current.status.is_held} />}
@@ -50,10 +50,10 @@ export function PackageDialog({ repository, base, revision, canControl, onClose 
         class="button"
         onClick={() => act(() => api.hold(repository, base, !current.status.is_held), current.status.is_held ? 'Released' : 'Held')}
       >{current.status.is_held ? 'Unhold' : 'Hold'}</button>
-      <button type="button" class="button primary" onClick={() => act(() => api.add(repository, { packages: [base], refresh }), 'Update started')}>
+      <button type="button" class="button primary" onClick={() => act(() => api.add(repository, { packages: [base], refresh }), `Update of ${base}`)}>
         Update
       </button>
-      <button type="button" class="button danger" onClick={() => act(() => api.remove(repository, [base]), 'Removal started')}>Remove</button>
+      <button type="button" class="button danger" onClick={() => act(() => api.remove(repository, [base]), `Removal of ${base}`)}>Remove</button>
     </>
   );
 
@@ -108,7 +108,7 @@ export function PackageDialog({ repository, base, revision, canControl, onClose 
             base={base}
             version={current.package.version}
             canControl={canControl}
-            onRollback={(version) => act(() => api.rollback(repository, base, version), `Rollback to ${version} started`)}
+            onRollback={(version) => act(() => api.rollback(repository, base, version), `Rollback of ${base} to ${version}`)}
           />
         )}
       </div>

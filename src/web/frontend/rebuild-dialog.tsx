@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from './api.js';
-import { attempt, Dialog, Notice, type NoticeValue } from './dialog.js';
+import { Dialog, Notice, runAction, type NoticeValue } from './dialog.js';
 import type { RepositoryId } from './models.js';
 
 /** Rebuilds every package that depends on the named one. */
@@ -8,7 +8,7 @@ export function RebuildDialog({ repository, onClose }: { repository: RepositoryI
   const [dependency, setDependency] = useState('');
   const [notice, setNotice] = useState<NoticeValue>(undefined);
   const submit = async (): Promise<void> => {
-    setNotice(await attempt(() => api.rebuild(repository, dependency.trim()), `Rebuild of the dependents of ${dependency.trim()} started`));
+    await runAction(() => api.rebuild(repository, dependency.trim()), `Rebuild of the dependents of ${dependency.trim()}`, setNotice);
   };
   return (
     <Dialog

@@ -96,6 +96,8 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
     logger: false,
+    // event streams never end by themselves: a stopping server closes them
+    forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -125,7 +127,8 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', maxAge: settings.auth.maxAge },
   });
   await app.register(formbody);
-  await app.register(multipart, { limits: { fileSize: settings.maxBodySize, files: 2, fields: 4 } });
+  // names are kept as sent, so that a path in one is refused instead of silently cut to its last part
+  await app.register(multipart, { preservePath: true, limits: { fileSize: settings.maxBodySize, files: 2, fields: 4 } });
   await app.register(swagger, {
     openapi: { info: { title: 'ahriman', version: options.version } },
     transform: jsonSchemaTransform,

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { getLogger } from '../core/log/logger.js';
+import { packageRoot } from '../core/package-root.js';
 import type { RepositoryId } from '../models/repository-id.js';
 
 export type ProcessState = 'running' | 'success' | 'failed';
@@ -15,7 +16,7 @@ export interface ProcessInfo {
   output: string[];
 }
 
-const MAIN_SCRIPT = fileURLToPath(new URL('../main.js', import.meta.url));
+const MAIN_SCRIPT = path.join(packageRoot(), 'dist', 'main.js');
 const OUTPUT_LINES = 200;
 /** Finished processes kept for `service/process/{id}`, oldest forgotten first. */
 const FINISHED_KEPT = 500;

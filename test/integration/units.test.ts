@@ -21,12 +21,22 @@ describe('systemd units', () => {
     expect(timer).toMatch(/^RandomizedDelaySec=\d+$/m);
   });
 
+  it('run the web service with reload, and the daemon of an instance repository', () => {
+    const web = readFileSync(path.join(UNITS, 'ahriman-web.service'), 'utf8');
+    expect(web).toMatch(/^ExecStart=\/usr\/bin\/ahriman web$/m);
+    expect(web).toMatch(/^ExecReload=\/usr\/bin\/ahriman web-reload$/m);
+    const daemon = readFileSync(path.join(UNITS, 'ahriman-daemon@.service'), 'utf8');
+    expect(daemon).toContain('ExecStart=/usr/bin/ahriman --repository-id "%I" repo-daemon --refresh');
+    expect(daemon).toMatch(/^User=ahriman$/m);
+  });
+
   it.skipIf(!hasSystemdAnalyze)('pass systemd-analyze verify without a single warning', async () => {
     const directory = mkdtempSync(path.join(os.tmpdir(), 'ahriman-units-'));
     const instances: Record<string, string> = {
       'ahriman@.service': 'ahriman@x86_64-demo.service',
       'ahriman@.timer': 'ahriman@x86_64-demo.timer',
       'ahriman-web.service': 'ahriman-web.service',
+      'ahriman-daemon@.service': 'ahriman-daemon@x86_64-demo.service',
     };
     for (const [unit, instance] of Object.entries(instances)) {
       copyFileSync(path.join(UNITS, unit), path.join(directory, instance));

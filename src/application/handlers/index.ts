@@ -18,6 +18,8 @@ import { repoCreateKeyring, repoCreateMirrorlist } from './support.js';
 import { repoReport, repoSync, repoTriggers } from './triggers.js';
 import { userAdd, userList, userRemove } from './users.js';
 import { web } from './web.js';
+import { webReload } from './web-reload.js';
+import { repoDaemon } from './repo-daemon.js';
 
 /** Every command the CLI offers. A command is listed here only once it works end to end. */
 export const HANDLERS: Handler[] = [
@@ -39,6 +41,7 @@ export const HANDLERS: Handler[] = [
   repoCheck,
   repoCreateKeyring,
   repoCreateMirrorlist,
+  repoDaemon,
   repoRebuild,
   repoReport,
   repoSign,
@@ -55,4 +58,5 @@ export const HANDLERS: Handler[] = [
   userList,
   userRemove,
   web,
+  webReload,
 ];

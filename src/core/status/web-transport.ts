@@ -1,0 +1,115 @@
+import http from 'node:http';
+import type { Configuration } from '../configuration/configuration.js';
+import { AhrimanError } from '../errors.js';
+
+/** Where a web service answers and how to log in to it (`[status]`, falling back to `[web]` of the same host). */
+export interface WebEndpoint {
+  /** A unix socket: requests over it are trusted, no login needed. */
+  socketPath?: string;
+  /** `http://host:port` otherwise. */
+  url?: string;
+  username?: string;
+  password?: string;
+  timeoutMs: number;
+}
+
+export class WebServiceError extends AhrimanError {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The web service this instance reports to: `[status] address` (`http://host:port` or the reference's
+ * `http+unix://<url-encoded socket path>`), else `[web] unix_socket`, else `[web] host:port`; none when nothing is
+ * configured or `[status] enabled = no`.
+ */
+export function webEndpoint(configuration: Configuration): WebEndpoint | undefined {
+  if (!configuration.getBool('status', 'enabled', true)) return undefined;
+  const credentials = {
+    ...(configuration.has('status', 'username') ? { username: configuration.getString('status', 'username') } : {}),
+    ...(configuration.has('status', 'password') ? { password: configuration.getString('status', 'password') } : {}),
+    timeoutMs: configuration.getInt('status', 'timeout', 30) * 1000,
+  };
+  const address = configuration.getString('status', 'address', undefined);
+  if (address !== undefined) {
+    const url = new URL(address);
+    if (url.protocol === 'http+unix:') return { socketPath: decodeURIComponent(url.host), ...credentials };
+    return { url: address.replace(/\/+$/, ''), ...credentials };
+  }
+  const socket = configuration.getPath('web', 'unix_socket', undefined);
+  if (socket !== undefined) return { socketPath: socket, ...credentials };
+  const port = configuration.getInt('web', 'port', undefined);
+  if (port === undefined) return undefined;
+  return { url: `http://${configuration.getString('web', 'host', '127.0.0.1')}:${port}`, ...credentials };
+}
+
+export interface WebResponse {
+  status: number;
+  body: string;
+}
+
+/** JSON requests to a web service, logging in with the configured user on the first 401 (session cookie kept). */
+export class WebTransport {
+  private cookie: string | undefined;
+
+  constructor(readonly endpoint: WebEndpoint) {}
+
+  get description(): string {
+    return this.endpoint.socketPath ?? this.endpoint.url ?? 'web service';
+  }
+
+  async request(method: string, path: string, body?: unknown): Promise<WebResponse> {
+    let response = await this.send(method, path, body);
+    if (response.status === 401 && this.endpoint.username !== undefined && !path.startsWith('/api/v1/login')) {
+      await this.login();
+      response = await this.send(method, path, body);
+    }
+    if (response.status >= 400) {
+      let reason = response.body.slice(0, 200);
+      try {
+        reason = (JSON.parse(response.body) as { error?: string }).error ?? reason;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new WebServiceError(`${method} ${path} on ${this.description} answered ${response.status}: ${reason}`, response.status);
+    }
+    return response;
+  }
+
+  private async login(): Promise<void> {
+    const response = await this.send('POST', '/api/v1/login', { username: this.endpoint.username, password: this.endpoint.password ?? '' });
+    if (response.status !== 302 && response.status !== 200) {
+      throw new WebServiceError(`login as ${this.endpoint.username} on ${this.description} answered ${response.status}`, response.status);
+    }
+  }
+
+  private send(method: string, path: string, body?: unknown): Promise<WebResponse> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const target = this.endpoint.socketPath ? { socketPath: this.endpoint.socketPath } : (() => {
+      const url = new URL(this.endpoint.url!);
+      return { host: url.hostname, port: url.port };
+    })();
+    const headers: Record<string, string> = {};
+    if (payload) headers['content-type'] = 'application/json';
+    if (this.cookie) headers.cookie = this.cookie;
+    return new Promise((resolve, reject) => {
+      const request = http.request({ ...target, method, path, headers, timeout: this.endpoint.timeoutMs }, (response) => {
+        const cookie = response.headers['set-cookie']?.[0]?.split(';')[0];
+        if (cookie) this.cookie = cookie;
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      });
+      request.on('timeout', () => request.destroy(new WebServiceError(`${method} ${path} on ${this.description} timed out after ${this.endpoint.timeoutMs} ms`)));
+      request.on('error', (error) =>
+        reject(error instanceof WebServiceError ? error : new WebServiceError(`${method} ${path} on ${this.description} failed: ${error.message}`)),
+      );
+      request.end(payload);
+    });
+  }
+}

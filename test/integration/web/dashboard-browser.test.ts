@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../support/cli.js';
 import { launchBrowser, type Browser } from '../../support/browser.js';
@@ -98,6 +98,16 @@ describe('dashboard in Chromium', () => {
     page = await browser.context.newPage();
   }, 300_000);
 
+  /** Waits for what a build makes appear (builds are slow on a busy machine); on a timeout says what the page and server said. */
+  async function waitOrExplain(locator: Locator): Promise<void> {
+    try {
+      await locator.waitFor({ timeout: 120_000 });
+    } catch (error) {
+      const notices = await page.locator('.notice').allTextContents();
+      throw new Error(`${(error as Error).message}\npage notices: ${notices.join(' | ')}\nserver output:\n${serverOutput.join('')}`, { cause: error });
+    }
+  }
+
   afterAll(async () => {
     await browser?.close();
     if (server && server.exitCode === null) {
@@ -166,15 +176,16 @@ describe('dashboard in Chromium', () => {
     await dialog.locator('datalist option[value="gamma"]').waitFor({ state: 'attached' });
     await dialog.getByRole('button', { name: 'Add', exact: true }).click();
     await dialog.getByRole('status').filter({ hasText: 'Adding gamma' }).waitFor();
-    await dialog.getByRole('button', { name: 'Close' }).click();
 
-    await page.locator('tr[data-package="gamma"]').waitFor();
+    // the dialog stays open meanwhile: it would say how the spawned package-add ended
+    await waitOrExplain(page.locator('tr[data-package="gamma"]'));
+    await dialog.getByRole('button', { name: 'Close' }).click();
     expect(await page.evaluate(() => (globalThis as { marker?: string }).marker)).toBe('same page');
 
     await page.locator('tr[data-package="gamma"] td.base').click();
     const packageDialog = page.getByRole('dialog', { name: 'Package gamma' });
     const log = packageDialog.getByLabel('Build log');
-    await log.filter({ hasText: 'gate-reached' }).waitFor();
+    await waitOrExplain(log.filter({ hasText: 'gate-reached' }));
     expect(await log.textContent()).not.toContain('gate-passed');
     // the build is still running: what follows can only arrive live
     expect(await packageDialog.locator('.dialog-title .chip').first().textContent()).toBe('building');
@@ -183,12 +194,12 @@ describe('dashboard in Chromium', () => {
     });
 
     await writeFile(gate, '');
-    await log.filter({ hasText: 'gate-passed' }).waitFor();
+    await waitOrExplain(log.filter({ hasText: 'gate-passed' }));
     expect(await log.evaluate((element: { marker?: string }) => element.marker)).toBe('same view');
 
-    await packageDialog.locator('.dialog-title .chip.status-success').waitFor();
+    await waitOrExplain(packageDialog.locator('.dialog-title .chip.status-success'));
     await page.keyboard.press('Escape');
     await page.locator('tr[data-package="gamma"] .chip.status-success').waitFor();
     expect(await tableRows(page)).toEqual(['alpha', 'beta', 'gamma']);
-  });
+  }, 300_000);
 });

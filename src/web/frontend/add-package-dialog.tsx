@@ -6,6 +6,8 @@ import type { AurPackage, Patch, RepositoryId } from './models.js';
 interface AddPackageDialogProps {
   repositories: RepositoryId[];
   current: RepositoryId;
+  /** Called when the add (or request) process ended: the table may need a refetch. */
+  onChanged: () => void;
   onClose: () => void;
 }
 
@@ -26,7 +28,7 @@ function parseVariables(lines: string[]): Patch[] | string {
  * Adds a package (full access: built now) or requests it (reporters: queued for the next update), with AUR name
  * suggestions from `service/search` and variables sent as patches.
  */
-export function AddPackageDialog({ repositories, current, onClose }: AddPackageDialogProps) {
+export function AddPackageDialog({ repositories, current, onChanged, onClose }: AddPackageDialogProps) {
   const [repository, setRepository] = useState(current);
   const [name, setName] = useState('');
   const [suggestions, setSuggestions] = useState<AurPackage[]>([]);
@@ -68,6 +70,7 @@ export function AddPackageDialog({ repositories, current, onClose }: AddPackageD
       () => (mode === 'add' ? api.add(repository, { packages, patches, refresh }) : api.request(repository, { packages, patches })),
       mode === 'add' ? `Adding ${packages.join(', ')}` : `Request of ${packages.join(', ')}`,
       setNotice,
+      onChanged,
     );
     if (accepted) setName('');
   };

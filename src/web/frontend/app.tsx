@@ -76,7 +76,7 @@ export function App() {
   useEventStream(repository && eventStreamUrl(repository, REPOSITORY_EVENTS), REPOSITORY_EVENTS, bump, bump);
   useEffect(() => setSelected(new Set()), [repository && repositoryKey(repository)]);
 
-  const act = (action: () => Promise<unknown>, label: string): Promise<boolean> => runAction(action, label, setNotice);
+  const act = (action: () => Promise<unknown>, label: string): Promise<boolean> => runAction(action, label, setNotice, bump);
   const chosen = [...selected];
   const loggedIn = (): void => {
     setOpen(undefined);
@@ -180,11 +180,12 @@ export function App() {
           base={open.base}
           revision={revision}
           canControl={canControl}
+          onChanged={bump}
           onClose={() => setOpen(undefined)}
         />
       )}
       {open?.kind === 'add' && repository && (
-        <AddPackageDialog repositories={repositories} current={repository} onClose={() => setOpen(undefined)} />
+        <AddPackageDialog repositories={repositories} current={repository} onChanged={bump} onClose={() => setOpen(undefined)} />
       )}
       {open?.kind === 'rebuild' && repository && <RebuildDialog repository={repository} onClose={() => setOpen(undefined)} />}
       {open?.kind === 'key' && <KeyImportDialog onClose={() => setOpen(undefined)} />}

@@ -52,7 +52,7 @@ export type NoticeValue = { kind: 'error' | 'info'; text: string } | undefined;
 const PROCESS_POLL_MS = 1000;
 
 /** Polls a spawned action until it ends and reports how it ended; a process the server forgot (404) just ended. */
-async function followProcess(processId: string, label: string, show: (notice: NoticeValue) => void): Promise<void> {
+async function followProcess(processId: string, label: string, show: (notice: NoticeValue) => void, ended: () => void): Promise<void> {
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, PROCESS_POLL_MS));
     let state: ProcessState;
@@ -60,6 +60,7 @@ async function followProcess(processId: string, label: string, show: (notice: No
       state = await api.process(processId);
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) show({ kind: 'error', text: `${label}: ${(error as Error).message}` });
+      ended();
       return;
     }
     if (state.is_alive) continue;
@@ -69,15 +70,22 @@ async function followProcess(processId: string, label: string, show: (notice: No
     } else {
       show({ kind: 'info', text: `${label}: done` });
     }
+    ended();
     return;
   }
 }
 
 /**
- * Runs an API action and shows its outcome; when it started a process on the server, shows later how that ended.
+ * Runs an API action and shows its outcome; when it started a process on the server, shows later how that ended and
+ * calls `ended` (what it changed may have come without events, e.g. from a process that could not report).
  * Resolves to whether the request itself was accepted.
  */
-export async function runAction(action: () => Promise<unknown>, label: string, show: (notice: NoticeValue) => void): Promise<boolean> {
+export async function runAction(
+  action: () => Promise<unknown>,
+  label: string,
+  show: (notice: NoticeValue) => void,
+  ended: () => void = () => undefined,
+): Promise<boolean> {
   let result: unknown;
   try {
     result = await action();
@@ -87,6 +95,6 @@ export async function runAction(action: () => Promise<unknown>, label: string, s
   }
   show({ kind: 'info', text: label });
   const processId = (result as { process_id?: unknown } | undefined)?.process_id;
-  if (typeof processId === 'string') void followProcess(processId, label, show);
+  if (typeof processId === 'string') void followProcess(processId, label, show, ended);
   return true;
 }

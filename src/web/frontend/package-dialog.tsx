@@ -20,11 +20,13 @@ interface PackageDialogProps {
   /** Changes on every event about the repository, so the dialog shows the current state. */
   revision: number;
   canControl: boolean;
+  /** Called when an action's process ended: the table may need a refetch. */
+  onChanged: () => void;
   onClose: () => void;
 }
 
 /** Everything about one package base: details, patches, actions and the tabs of logs, sources, events and archives. */
-export function PackageDialog({ repository, base, revision, canControl, onClose }: PackageDialogProps) {
+export function PackageDialog({ repository, base, revision, canControl, onChanged, onClose }: PackageDialogProps) {
   const [tab, setTab] = useState<Tab>('logs');
   const [refresh, setRefresh] = useState(false);
   const [notice, setNotice] = useState<NoticeValue>(undefined);
@@ -33,7 +35,7 @@ export function PackageDialog({ repository, base, revision, canControl, onClose 
   const patches = useLoad(() => api.patches(base), [base, patchesRevision]);
   const current = described.data?.[0];
 
-  const act = (action: () => Promise<unknown>, label: string): Promise<boolean> => runAction(action, label, setNotice);
+  const act = (action: () => Promise<unknown>, label: string): Promise<boolean> => runAction(action, label, setNotice, onChanged);
   const title = (
     <span class="dialog-title">
       {base} {current && <StatusChip status={current.status.status} held={current.status.is_held} />}

@@ -40,7 +40,7 @@ async function runForRepository(
     repositoryId,
     paths,
     state: () => (state ??= RepositoryState.open(configuration, repositoryId)),
-    status: () => (status ??= context.state().then(openStatus)),
+    status: () => (status ??= context.state().then((opened) => openStatus(configuration, opened))),
   };
   checkOwner(paths.root, args.unsafe || handler.mode.unsafe);
   const lock = handler.mode.lock ? new RepositoryLock(lockPath(args.lock, paths.root, repositoryId)) : undefined;

@@ -8,6 +8,7 @@ import type { EventFilter } from '../database/operations/events.js';
 import type { PackageWithStatus } from '../database/operations/packages.js';
 import type { RepositoryState } from '../repository/state.js';
 import type { StatusClient } from './client.js';
+import { makeEvent } from './event.js';
 
 /** Told about every event and log line once it is stored (the web service feeds its SSE bus from it). */
 export type StatusListener = (event: Event) => void;
@@ -35,16 +36,22 @@ export class LocalStatusClient implements StatusClient {
   async packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void> {
     await this.batch(async () => {
       await this.state.packages.upsertPackage(record);
-      await this.state.packages.updateStatus(record.base, status);
+      await this.statusUpdate(record.base, status, record.version);
     });
   }
 
-  statusUpdate(base: string, status: BuildStatusValue): Promise<void> {
-    return this.state.packages.updateStatus(base, status);
+  async statusUpdate(base: string, status: BuildStatusValue, version: string): Promise<void> {
+    await this.batch(async () => {
+      await this.state.packages.updateStatus(base, status);
+      await this.eventAdd(makeEvent('package-status-changed', base, status, { data: { status, version } }));
+    });
   }
 
-  holdUpdate(base: string, held: boolean): Promise<void> {
-    return this.state.packages.setHeld(base, held);
+  async holdUpdate(base: string, held: boolean): Promise<void> {
+    await this.batch(async () => {
+      await this.state.packages.setHeld(base, held);
+      await this.eventAdd(makeEvent('package-held', base, held ? 'held' : 'released', { data: { isHeld: held } }));
+    });
   }
 
   async packageRemove(base: string): Promise<void> {

@@ -6,13 +6,7 @@ import type { PackageWithStatus } from '../database/operations/packages.js';
 import { currentUnixTime } from '../database/operations/time.js';
 import { InvalidInputError } from '../errors.js';
 import type { StatusClient } from './client.js';
-
-export interface EventDetails {
-  /** Event-specific details, e.g. the version a status applies to. */
-  data?: Record<string, unknown>;
-  /** How long the step took, in seconds. */
-  duration?: number;
-}
+import { type EventDetails, makeEvent } from './event.js';
 
 /**
  * The one place that changes package statuses, holds and the audit log of a repository. Whatever the caller (a
@@ -24,8 +18,7 @@ export class StatusService {
 
   /** Records one audit event. */
   async event(type: EventType, objectId: string | null, message: string | null, details: EventDetails = {}): Promise<Event> {
-    const data = details.duration === undefined ? { ...details.data } : { ...details.data, took: details.duration };
-    const event: Event = { event: type, objectId, message, created: currentUnixTime(), data };
+    const event = makeEvent(type, objectId, message, details);
     await this.client.eventAdd(event);
     return event;
   }
@@ -51,8 +44,7 @@ export class StatusService {
     const packages = await this.knownPackages(bases);
     await this.client.batch(async () => {
       for (const { package: record } of packages) {
-        await this.client.statusUpdate(record.base, status);
-        await this.event('package-status-changed', record.base, status, { data: { status, version: record.version } });
+        await this.client.statusUpdate(record.base, status, record.version);
       }
     });
     return packages;
@@ -60,10 +52,7 @@ export class StatusService {
 
   /** Creates or replaces a base with its status (the web API's full package update). */
   async updatePackage(record: PackageRecord, status: BuildStatusValue): Promise<void> {
-    await this.client.batch(async () => {
-      await this.client.packageUpdate(record, status);
-      await this.event('package-status-changed', record.base, status, { data: { status, version: record.version } });
-    });
+    await this.client.packageUpdate(record, status);
   }
 
   /** Holds or releases the named bases, all or none. */
@@ -72,7 +61,6 @@ export class StatusService {
     await this.client.batch(async () => {
       for (const { package: record } of packages) {
         await this.client.holdUpdate(record.base, held);
-        await this.event('package-held', record.base, held ? 'held' : 'released', { data: { isHeld: held } });
       }
     });
     return packages;

@@ -1,0 +1,15 @@
+import type { Event, EventType } from '../../models/event.js';
+import { currentUnixTime } from '../database/operations/time.js';
+
+export interface EventDetails {
+  /** Event-specific details, e.g. the version a status applies to. */
+  data?: Record<string, unknown>;
+  /** How long the step took, in seconds. */
+  duration?: number;
+}
+
+/** The one way an audit event is made: type, object, message, details and duration, stamped now. */
+export function makeEvent(type: EventType, objectId: string | null, message: string | null, details: EventDetails = {}): Event {
+  const data = details.duration === undefined ? { ...details.data } : { ...details.data, took: details.duration };
+  return { event: type, objectId, message, created: currentUnixTime(), data };
+}

@@ -33,7 +33,7 @@ export function AddPackageDialog({ repositories, current, onChanged, onClose }: 
   const [name, setName] = useState('');
   const [suggestions, setSuggestions] = useState<AurPackage[]>([]);
   const [variables, setVariables] = useState<string[]>([]);
-  const [refresh, setRefresh] = useState(true);
+  const [refresh, setRefresh] = useState(false);
   const [notice, setNotice] = useState<NoticeValue>(undefined);
 
   useEffect(() => {

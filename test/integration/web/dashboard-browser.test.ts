@@ -104,7 +104,17 @@ describe('dashboard in Chromium', () => {
       await locator.waitFor({ timeout: 120_000 });
     } catch (error) {
       const notices = await page.locator('.notice').allTextContents();
-      throw new Error(`${(error as Error).message}\npage notices: ${notices.join(' | ')}\nserver output:\n${serverOutput.join('')}`, { cause: error });
+      // the output of the CLI children the server started ("... as <process id>" in its log)
+      const children: string[] = [];
+      for (const [, id] of serverOutput.join('').matchAll(/ as ([0-9a-f-]{36})/g)) {
+        const state = await page.request.get(`${base}/api/v1/service/process/${id}`).then((response) => response.text());
+        children.push(`${id}: ${state}`);
+      }
+      throw new Error(
+        `${(error as Error).message}\npage notices: ${notices.join(' | ')}\nserver output:\n${serverOutput.join('')}\n` +
+          `processes:\n${children.join('\n')}`,
+        { cause: error },
+      );
     }
   }
 

@@ -173,6 +173,30 @@ describe('dashboard in Chromium', () => {
     ]);
   });
 
+  it('opens a package: its details and the log of the build that made it; holding it marks it held from the event', async () => {
+    await page.locator('tr[data-package="alpha"] td.base').click();
+    const dialog = page.getByRole('dialog', { name: 'Package alpha' });
+    await dialog.getByLabel('Build log').filter({ hasText: 'Finished making: alpha 1.0-1' }).waitFor();
+    expect(await dialog.locator('.details').textContent()).toContain('test package alpha');
+
+    await dialog.getByRole('button', { name: 'Hold', exact: true }).click();
+    await dialog.locator('.dialog-title .chip.held').waitFor();
+    await page.locator('tr[data-package="alpha"] .chip.held').waitFor();
+    await dialog.getByRole('button', { name: 'Unhold', exact: true }).click();
+    await page.locator('tr[data-package="alpha"] .chip.held').waitFor({ state: 'detached' });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('switches to the dark theme and keeps it across a reload', async () => {
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
+    await page.reload();
+    await page.locator('tr[data-package]').first().waitFor();
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' });
+  });
+
   it('adds a package from the dialog, refreshes the table on the event and streams its build log live', async () => {
     // a full page load would reset this: the table must refresh in place
     await page.evaluate(() => {

@@ -19,6 +19,7 @@ const QUICK_ARGUMENTS = {
   'publish.mjs': ['20,50'],
   'report-html.mjs': ['1000'],
   's3-sync.mjs': ['200'],
+  'web.mjs': ['1000', '3'],
 };
 
 /** Scripts here that measure nothing: the screenshot scripts draw pictures of the report and the dashboard for people. */

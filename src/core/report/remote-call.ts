@@ -27,13 +27,13 @@ export const POLL_INTERVAL_SECONDS = 10;
 
 const logger = getLogger('report');
 
-interface RemoteService {
+export interface RemoteService {
   address: string;
   credentials: { username: string; password: string } | undefined;
   policy: HttpPolicy;
 }
 
-function remoteService(configuration: Configuration): RemoteService {
+export function remoteService(configuration: Configuration): RemoteService {
   const port = configuration.get('web', 'port');
   const derived = port === undefined ? undefined : `http://${configuration.getString('web', 'host', '127.0.0.1')}:${port}`;
   const address = configuration.get('status', 'address') ?? configuration.get('web', 'address') ?? derived;
@@ -55,7 +55,7 @@ function remoteService(configuration: Configuration): RemoteService {
 }
 
 /** A JSON API session: the cookie the login set goes with every later request. */
-class ServiceSession {
+export class ServiceSession {
   private cookie: string | undefined;
 
   constructor(private readonly service: RemoteService) {}
@@ -72,11 +72,14 @@ class ServiceSession {
   async request(method: string, path: string, body: unknown, what: string, { allowNotFound = false } = {}): Promise<Response> {
     const url = `${this.service.address}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // a form (file upload) sets its own multipart content type
+    const form = body instanceof FormData;
+    if (body !== undefined && !form) headers['content-type'] = 'application/json';
     if (this.cookie !== undefined) headers.cookie = this.cookie;
     let response: Response;
     try {
-      response = await fetchWithRetries(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, this.service.policy);
+      const payload = body === undefined ? undefined : form ? body : JSON.stringify(body);
+      response = await fetchWithRetries(url, { method, headers, body: payload }, this.service.policy);
     } catch (error) {
       throw new ReportError(`cannot ${what}: ${errorMessage(error)}`, { cause: error });
     }

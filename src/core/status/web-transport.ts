@@ -82,7 +82,7 @@ export class WebTransport {
 
   private async login(): Promise<void> {
     const response = await this.send('POST', '/api/v1/login', { username: this.endpoint.username, password: this.endpoint.password ?? '' });
-    if (response.status !== 302 && response.status !== 200) {
+    if (![200, 204, 302].includes(response.status)) {
       throw new WebServiceError(`login as ${this.endpoint.username} on ${this.description} answered ${response.status}`, response.status);
     }
   }

@@ -1,11 +1,16 @@
 /**
- * `remote-service` upload (type alias `ahriman`): sends the packages of a run to another ahriman's web service,
- * at the `[status]` address. The options are the reference's and validated already; the upload itself needs the web
- * service, which this version does not have yet.
+ * `remote-service` upload (type alias `ahriman`): sends the packages built by a run, with their signatures, to
+ * another ahriman's web service (`POST /api/v1/service/upload`, at the `[status]` address, logged in with the
+ * `[status]` credentials), whose next update publishes them. Requests are retried with this section's policy.
  */
+import { existsSync, openAsBlob } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { option } from '../configuration/schema.js';
-import { AhrimanError } from '../errors.js';
+import { remoteService, ServiceSession } from '../report/remote-call.js';
+import { getLogger } from '../log/logger.js';
+import type { UploadSource } from './files.js';
+import type { UploadRun } from './upload-trigger.js';
 
 export const remoteServiceSchema = z.object({
   max_retries: option.integer({ min: 0 }).default(0),
@@ -15,8 +20,25 @@ export const remoteServiceSchema = z.object({
 
 export type RemoteServiceSettings = z.output<typeof remoteServiceSchema>;
 
-export function uploadRemoteService(_settings: RemoteServiceSettings): Promise<void> {
-  return Promise.reject(
-    new AhrimanError('upload type remote-service needs a running ahriman web service to send packages to, and this version has no web service yet'),
-  );
+const logger = getLogger('upload');
+
+export async function uploadRemoteService(settings: RemoteServiceSettings, source: UploadSource, run: UploadRun): Promise<void> {
+  const built = new Set(run.result.success.map((item) => `${item.base}\u0000${item.version}`));
+  const files = run.packages.filter((entry) => built.has(`${entry.base}\u0000${entry.version}`)).map((entry) => path.join(source.paths.repository, entry.fileName));
+  if (files.length === 0) return;
+  const service = remoteService(run.configuration);
+  const session = new ServiceSession({
+    ...service,
+    policy: { timeoutMs: settings.timeout * 1000, maxRetries: settings.max_retries, retryBackoffSeconds: settings.retry_backoff },
+  });
+  await session.login();
+  const query = new URLSearchParams({ architecture: run.repositoryId.architecture, repository: run.repositoryId.name });
+  for (const file of files) {
+    const signature = `${file}.sig`;
+    const form = new FormData();
+    form.append('package', await openAsBlob(file), path.basename(file));
+    if (existsSync(signature)) form.append('signature', await openAsBlob(signature), path.basename(signature));
+    await session.request('POST', `/api/v1/service/upload?${query}`, form, `upload ${path.basename(file)} to ${service.address}`);
+  }
+  logger.info(`uploaded ${files.length} package file(s) to ${service.address}`);
 }

@@ -6,6 +6,9 @@
  * failed is brought up to date by the next run, since each one compares the mirror with the repository.
  */
 import type { z } from 'zod';
+import type { Result } from '../../models/result.js';
+import type { RepositoryId } from '../../models/repository-id.js';
+import type { RepositoryEntry } from '../alpm/repository-database.js';
 import type { Configuration } from '../configuration/configuration.js';
 import type { SectionSchema } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
@@ -18,9 +21,17 @@ import { remoteServiceSchema, uploadRemoteService } from './remote-service.js';
 import { rsyncSchema, uploadRsync } from './rsync.js';
 import { s3Schema, uploadS3 } from './s3.js';
 
+/** What the run did, for targets that send only its packages (remote-service). */
+export interface UploadRun {
+  configuration: Configuration;
+  repositoryId: RepositoryId;
+  result: Result;
+  packages: readonly RepositoryEntry[];
+}
+
 interface UploadType<S extends SectionSchema> {
   schema: S;
-  upload(settings: z.output<S>, source: UploadSource): Promise<void>;
+  upload(settings: z.output<S>, source: UploadSource, run: UploadRun): Promise<void>;
 }
 
 function uploadType<S extends SectionSchema>(schema: S, upload: UploadType<S>['upload']): UploadType<S> {
@@ -37,13 +48,14 @@ const UPLOAD_TYPES: Readonly<Record<string, UploadType<SectionSchema>>> = {
 
 const logger = getLogger('upload');
 
-async function uploadTarget(configuration: Configuration, source: UploadSource, target: string): Promise<void> {
+async function uploadTarget(run: UploadRun, source: UploadSource, target: string): Promise<void> {
+  const { configuration } = run;
   const { section, type } = configuration.typedSection(target);
   const uploader = UPLOAD_TYPES[type];
   if (uploader === undefined) {
     throw new ConfigurationError(`[${section}]: unknown upload type '${type}', expected one of: ${Object.keys(UPLOAD_TYPES).join(', ')}`);
   }
-  await uploader.upload(readSection(configuration, section, uploader.schema), source);
+  await uploader.upload(readSection(configuration, section, uploader.schema), source, run);
 }
 
 class UploadTrigger implements Trigger {
@@ -51,14 +63,15 @@ class UploadTrigger implements Trigger {
 
   constructor(private readonly context: TriggerContext) {}
 
-  async onResult(): Promise<void> {
-    const { configuration, paths } = this.context;
+  async onResult(result: Result, packages: readonly RepositoryEntry[]): Promise<void> {
+    const { configuration, paths, repositoryId } = this.context;
+    const run: UploadRun = { configuration, repositoryId, result, packages };
     const source = new UploadSource(paths);
     const failed: string[] = [];
     for (const target of configuration.getList('upload', 'target', [])) {
       const started = Date.now();
       try {
-        await uploadTarget(configuration, source, target);
+        await uploadTarget(run, source, target);
         logger.info(`upload target ${target} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } catch (error) {
         logger.error(`upload target ${target} failed: ${errorMessage(error)}`);

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { checkPassword } from '../../core/auth/passwords.js';
 import { LoginThrottle, SESSION_USER } from '../authorization.js';
@@ -5,7 +6,14 @@ import type { WebApp, WebContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { errorResponses } from '../schemas.js';
 
-const redirect = { 302: z.null(), ...errorResponses };
+const redirect = { 204: z.null(), 302: z.null(), ...errorResponses };
+
+/** Browsers (forms) are sent back to the index page as by the reference; API clients asking for JSON get 204. */
+function done(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const accept = request.headers.accept ?? '';
+  if (accept.includes('application/json') && !accept.includes('text/html')) return reply.code(204).send(null);
+  return reply.redirect('/', 302);
+}
 
 export function authRoutes(app: WebApp, web: WebContext): void {
   const throttle = new LoginThrottle();
@@ -32,13 +40,13 @@ export function authRoutes(app: WebApp, web: WebContext): void {
       }
       throttle.succeeded(username, address);
       request.session.set(SESSION_USER, user.username);
-      return reply.redirect('/', 302);
+      return done(request, reply);
     },
   );
 
   app.post('/api/v1/logout', { config: { permission: 'unauthorized' }, schema: { response: redirect } }, async (request, reply) => {
     if (request.session.get(SESSION_USER) === undefined) throw new HttpError(401, 'not logged in');
     request.session.delete();
-    return reply.redirect('/', 302);
+    return done(request, reply);
   });
 }

@@ -14,7 +14,8 @@ import { Signer } from '../../../src/core/sign/signer.js';
 import { uploadTrigger } from '../../../src/core/upload/upload-trigger.js';
 import { RepositoryId } from '../../../src/models/repository-id.js';
 import { RepositoryPaths } from '../../../src/models/repository-paths.js';
-import { emptyResult } from '../../../src/models/result.js';
+import { emptyResult, type Result } from '../../../src/models/result.js';
+import type { RepositoryEntry } from '../../../src/core/alpm/repository-database.js';
 import { testKey } from '../../support/keys.js';
 import { buildPackages, type PkgbuildSpec } from '../../support/makepkg.js';
 
@@ -97,14 +98,14 @@ export class UploadFixture {
    * Runs the upload trigger once, as a command would after its run, with `[repository]` plus `ini` as the
    * configuration.
    */
-  async upload(ini: string): Promise<void> {
+  async upload(ini: string, result: Result = emptyResult(), packages: readonly RepositoryEntry[] = []): Promise<void> {
     const file = path.join(this.root, 'ahriman.ini');
     await fs.writeFile(file, `[repository]\nroot = ${this.root}\n\n${ini}`);
     const configuration = Configuration.load(file, this.paths.repositoryId, {});
     const state = await RepositoryState.open(configuration, this.paths.repositoryId);
     try {
       const trigger = await uploadTrigger.create({ configuration, repositoryId: this.paths.repositoryId, paths: this.paths, state });
-      await trigger.onResult?.(emptyResult(), []);
+      await trigger.onResult?.(result, packages);
     } finally {
       await state.close();
     }

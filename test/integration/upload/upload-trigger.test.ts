@@ -8,6 +8,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSyncDatabase } from '../../../src/core/alpm/sync-database.js';
+import { emptyResult } from '../../../src/models/result.js';
+import { PASSWORD, startTestServer } from '../web/support.js';
 import { uploadTrigger } from '../../../src/core/upload/upload-trigger.js';
 import { FakeGitHub, fakeGitHubAssetName } from '../../support/fake-github.js';
 import { removeTestKeys } from '../../support/keys.js';
@@ -123,10 +126,25 @@ describe('upload trigger', () => {
     }
   });
 
-  it('fails a remote-service target with a message saying it needs the web service', async () => {
-    const { lines, error } = await captureLogs(() => fixture.upload('[upload]\ntarget = remote\n[remote]\ntype = ahriman\n'));
-    expect(String(error)).toMatch(/upload failed for target\(s\): remote$/);
-    expect(lines.join('\n')).toMatch(/upload target remote failed: upload type remote-service needs a running ahriman web service/);
+  it('sends the built packages and their signatures to another instance with remote-service, logged in as [status] user', async () => {
+    const server = await startTestServer({ repository: fixture.paths.repositoryId, ini: '[web]\nenable_archive_upload = yes\nmax_body_size = 10485760\n' });
+    try {
+      const entries = (await readSyncDatabase(path.join(fixture.paths.repository, `${REPOSITORY}.db`))).map((entry) => ({ ...entry, files: [] }));
+      const built = entries.find((entry) => entry.name === 'ahr-up-a')!;
+      const result = { ...emptyResult(), success: [{ base: built.base, version: built.version, duration: 1 }] };
+      const ini = `[upload]\ntarget = remote\n[remote]\ntype = ahriman\nmax_retries = 2\n[status]\naddress = ${server.url}\nusername = full\npassword = ${PASSWORD}\n`;
+      const { error, lines } = await captureLogs(() => fixture.upload(ini, result, entries));
+      expect(error, lines.join('\n')).toBeUndefined();
+      const received = path.join(server.root, 'packages', REPOSITORY, ARCHITECTURE);
+      expect((await fs.readdir(received)).sort()).toEqual([built.fileName, `${built.fileName}.sig`]);
+      const original = await fs.readFile(path.join(fixture.paths.repository, built.fileName));
+      expect((await fs.readFile(path.join(received, built.fileName))).equals(original)).toBe(true);
+
+      const refused = await captureLogs(() => fixture.upload(ini.replace(`password = ${PASSWORD}`, 'password = wrong'), result, entries));
+      expect(refused.lines.join('\n')).toMatch(/upload target remote failed: cannot log in as full: .* answered HTTP 401/);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('names the section and the option of a configuration error, and unknown types and sections', async () => {

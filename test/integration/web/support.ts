@@ -43,24 +43,25 @@ export function record(base: string, version = '1.0-1'): PackageRecord {
  * A real server on a free 127.0.0.1 port and on a unix socket, over a fresh tree and state database holding the
  * given packages and one user per role (named after it, password PASSWORD).
  */
-export async function startTestServer(options: { ini?: string; packages?: string[] } = {}): Promise<TestServer> {
+export async function startTestServer(options: { ini?: string; packages?: string[]; repository?: RepositoryId } = {}): Promise<TestServer> {
+  const repository = options.repository ?? REPOSITORY;
   const root = await mkdtemp(path.join(tmpdir(), 'ahriman-web-'));
   const socket = path.join(root, 'web.sock');
   const configurationPath = path.join(root, 'ahriman.ini');
-  await mkdir(path.join(root, 'repository', REPOSITORY.name, REPOSITORY.architecture), { recursive: true });
+  await mkdir(path.join(root, 'repository', repository.name, repository.architecture), { recursive: true });
   await writeFile(
     configurationPath,
-    `[repository]\nroot = ${root}\nname = aur\narchitecture = x86_64\n[web]\nhost = 127.0.0.1\nport = 0\nunix_socket = ${socket}\n` +
+    `[repository]\nroot = ${root}\nname = ${repository.name}\narchitecture = ${repository.architecture}\n[web]\nhost = 127.0.0.1\nport = 0\nunix_socket = ${socket}\n` +
       `[auth]\ntarget = configuration\nsalt = ${SALT}\ncookie_secret_key = ${'k'.repeat(32)}\n${options.ini ?? ''}`,
   );
-  const state = await RepositoryState.open(Configuration.load(configurationPath, REPOSITORY), REPOSITORY);
+  const state = await RepositoryState.open(Configuration.load(configurationPath, repository), repository);
   const users = new UserOperations(state.database);
   const hash = await hashPassword(PASSWORD, SALT);
   for (const access of ['read', 'reporter', 'full'] as UserAccess[]) {
     await users.userUpdate({ username: access, access, password: hash, packagerId: null, keyId: null });
   }
   for (const base of options.packages ?? []) await state.packages.upsertPackage(record(base));
-  const server = await startServer({ configurationPath, repositories: [REPOSITORY], version: 'test' });
+  const server = await startServer({ configurationPath, repositories: [repository], version: 'test' });
   await state.close();
   return {
     root,

@@ -113,7 +113,8 @@ export class PackageOperations {
               p.check_depends, p.description, p.filename, p."groups", p.installed_size, p.licenses, p.provides, p.url
        FROM package_bases b
        LEFT JOIN package_statuses s ON s.repository = b.repository AND s.package_base = b.package_base
-       LEFT JOIN packages p ON p.repository = b.repository AND p.package_base = b.package_base
+       -- without statistics SQLite would join through the primary key on repository alone: one scan of every package per base
+       LEFT JOIN packages p INDEXED BY packages_by_base ON p.repository = b.repository AND p.package_base = b.package_base
        WHERE b.repository = $repository AND ($base IS NULL OR b.package_base = $base)
        ORDER BY b.package_base, p.package`,
       { $repository: this.repository.id, $base: base ?? null },

@@ -174,7 +174,14 @@ export function PackageTable({ rows, repositoryName, selected, onSelect, onOpen 
           </thead>
           <tbody>
             {shown.map((row) => (
-              <tr key={row.base} data-package={row.base} class={`row-${row.status}`} onClick={() => onOpen(row.base)}>
+              <tr
+                key={row.base}
+                data-package={row.base}
+                class={`row-${row.status}`}
+                tabIndex={0}
+                onClick={() => onOpen(row.base)}
+                onKeyDown={(event) => event.key === 'Enter' && event.target === event.currentTarget && onOpen(row.base)}
+              >
                 <td class="select" onClick={(event) => event.stopPropagation()}>
                   <input
                     type="checkbox"

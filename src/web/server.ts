@@ -17,11 +17,11 @@ import { UserOperations } from '../core/database/operations/users.js';
 import { AhrimanError, InvalidInputError, LockedError } from '../core/errors.js';
 import { getLogger } from '../core/log/logger.js';
 import { RepositoryState } from '../core/repository/state.js';
-import { LocalStatusClient } from '../core/status/local-client.js';
 import { StatusService } from '../core/status/service.js';
 import type { RepositoryId } from '../models/repository-id.js';
 import { authorize } from './authorization.js';
 import { EventBus } from './bus.js';
+import { CachedStatusClient } from './cached-client.js';
 import type { ServedRepository, WebApp, WebContext } from './context.js';
 import { registerDashboard } from './dashboard.js';
 import { HttpError } from './errors.js';
@@ -46,7 +46,7 @@ export interface ServerOptions {
 async function openRepository(configurationPath: string, id: RepositoryId, bus: EventBus): Promise<ServedRepository> {
   const configuration = Configuration.load(configurationPath, id);
   const state = await RepositoryState.open(configuration, id);
-  const status = new StatusService(new LocalStatusClient(state, (event) => bus.publish(id, event)));
+  const status = new StatusService(new CachedStatusClient(state, (event) => bus.publish(id, event)));
   return { id, configuration, paths: configuration.repositoryPaths(), state, status };
 }
 

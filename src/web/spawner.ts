@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { getLogger } from '../core/log/logger.js';
-import { packageRoot } from '../core/package-root.js';
+import { cliChildArguments } from '../core/cli-child.js';
 import type { RepositoryId } from '../models/repository-id.js';
 
 export type ProcessState = 'running' | 'success' | 'failed';
@@ -16,7 +15,6 @@ export interface ProcessInfo {
   output: string[];
 }
 
-const MAIN_SCRIPT = path.join(packageRoot(), 'dist', 'main.js');
 const OUTPUT_LINES = 200;
 /** Finished processes kept for `service/process/{id}`, oldest forgotten first. */
 const FINISHED_KEPT = 500;
@@ -36,16 +34,7 @@ export class ProcessSpawner {
   ) {}
 
   spawn(repository: RepositoryId, command: readonly string[]): ProcessInfo {
-    const argv = [
-      MAIN_SCRIPT,
-      '--configuration',
-      this.configurationPath,
-      '--repository-id',
-      `${repository.architecture}/${repository.name}`,
-      '--wait-timeout',
-      String(this.waitTimeout),
-      ...command,
-    ];
+    const argv = cliChildArguments(this.configurationPath, repository, this.waitTimeout, command);
     const info: ProcessInfo = { id: randomUUID(), command: [...command], state: 'running', exitCode: null, output: [] };
     this.processes.set(info.id, info);
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });

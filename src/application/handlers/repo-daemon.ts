@@ -1,17 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv } from 'yargs';
 import { InvalidInputError } from '../../core/errors.js';
 import { getLogger } from '../../core/log/logger.js';
-import { packageRoot } from '../../core/package-root.js';
+import { cliChildArguments } from '../../core/cli-child.js';
 import { recordDependencies, recordProvides } from '../../core/repository/records.js';
 import { partition } from '../../core/tree.js';
 import { READ_ONLY, type RepositoryContext, type RepositoryHandler } from '../handler.js';
 
 const logger = getLogger('repo-daemon');
-const CLI = path.join(packageRoot(), 'dist', 'main.js');
 const UPDATE_FLAGS = ['aur', 'local', 'manual', 'vcs', 'dependencies', 'increment'] as const;
 
 interface DaemonArguments {
@@ -41,20 +39,12 @@ async function independentGroups(context: RepositoryContext): Promise<string[][]
  * in one update does not end the daemon.
  */
 async function update(context: RepositoryContext, args: DaemonArguments & { configuration: string; waitTimeout: number }, bases: string[]): Promise<void> {
-  const { architecture, name } = context.repositoryId;
-  const argv = [
-    CLI,
-    '--configuration',
-    args.configuration,
-    '--repository-id',
-    `${architecture}/${name}`,
-    '--wait-timeout',
-    String(Math.max(args.waitTimeout, 0)),
+  const argv = cliChildArguments(args.configuration, context.repositoryId, Math.max(args.waitTimeout, 0), [
     'repo-update',
     ...UPDATE_FLAGS.map((flag) => (args[flag] ? `--${flag}` : `--no-${flag}`)),
     ...Array.from({ length: args.refresh }, () => '--refresh'),
     ...bases,
-  ];
+  ]);
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
   const [code] = (await once(child, 'close')) as [number | null];
   if (code !== 0) logger.warning(`update of ${bases.length > 0 ? bases.join(' ') : 'the repository'} exited with ${code}`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -22,6 +23,9 @@ interface SetupArguments {
   server?: string;
   signKey?: string;
   signTarget: string[];
+  webPort?: number;
+  webUnixSocket?: string;
+  generateSalt: boolean;
 }
 
 const logger = getLogger('service-setup');
@@ -43,7 +47,28 @@ export function setupOverrides(args: SetupArguments, id: RepositoryId): IniSecti
   if (targets.length > 0 && args.signKey) sign.key = args.signKey;
 
   const section = `${id.name}:${id.architecture}`;
-  return { [`build:${section}`]: build, [`alpm:${section}`]: alpm, [`sign:${section}`]: sign };
+  return { [`build:${section}`]: build, [`alpm:${section}`]: alpm, [`sign:${section}`]: sign, ...webOverrides(args) };
+}
+
+/**
+ * `[web]` port and socket, and the `[status] address` reporting to them (the socket when there is one: requests on it
+ * need no login), and a fresh `[auth] salt`, as the reference writes them.
+ */
+function webOverrides(args: SetupArguments): IniSections {
+  const web: Record<string, string> = {};
+  const status: Record<string, string> = {};
+  if (args.webPort !== undefined) {
+    web.port = String(args.webPort);
+    status.address = `http://127.0.0.1:${args.webPort}`;
+  }
+  if (args.webUnixSocket !== undefined) {
+    web.unix_socket = args.webUnixSocket;
+    status.address = `http+unix://${encodeURIComponent(args.webUnixSocket)}`;
+  }
+  const sections: IniSections = {};
+  if (Object.keys(web).length > 0) Object.assign(sections, { web, status });
+  if (args.generateSalt) sections.auth = { salt: randomBytes(20).toString('base64url') };
+  return sections;
 }
 
 /**
@@ -82,10 +107,16 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
         choices: ['disabled', 'packages', 'repository'],
         describe: 'what to sign (repeatable)',
         coerce: asList,
-      }) as unknown as Argv<SetupArguments>,
+      })
+      .option('web-port', { type: 'number', describe: 'port of the web service, which CLI runs then report to' })
+      .option('web-unix-socket', { type: 'string', describe: 'unix socket of the web service, which CLI runs then report to' })
+      .option('generate-salt', { type: 'boolean', default: false, describe: 'write a random [auth] salt for password hashes' }) as unknown as Argv<SetupArguments>,
   async run(context, args) {
     if (!PACKAGER_PATTERN.test(args.packager)) {
       throw new ConfigurationError(`invalid --packager '${args.packager}': expected "Name <email@host>"`);
+    }
+    if (args.webPort !== undefined && !(Number.isInteger(args.webPort) && args.webPort > 0 && args.webPort < 65536)) {
+      throw new ConfigurationError(`invalid --web-port ${args.webPort}: expected 1-65535`);
     }
     if (args.signTarget.some((target) => target !== 'disabled') && !args.signKey) {
       throw new ConfigurationError('--sign-target needs --sign-key');

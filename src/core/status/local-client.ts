@@ -21,7 +21,7 @@ export class LocalStatusClient implements StatusClient {
   private readonly unannounced = new AsyncLocalStorage<Event[]>();
 
   constructor(
-    private readonly state: RepositoryState,
+    protected readonly state: RepositoryState,
     private readonly listener?: StatusListener,
   ) {}
 

@@ -78,6 +78,23 @@ describe('service-setup', () => {
     expect(repositories.stdout.trim()).toBe('x86_64-demo');
   });
 
+  it('writes the web service port or socket, the status address reporting to it, and a salt', async () => {
+    const sandbox = makeSandbox();
+    const base = ['-c', sandbox.configuration, '-a', 'x86_64', '-r', 'demo', 'service-setup', '--packager', 'A <a@b>'];
+    expect((await ahriman([...base, '--web-port', '8080', '--generate-salt'])).code).toBe(0);
+    const config = async (section: string, key: string) => (await ahriman(['-c', sandbox.configuration, 'service-config', section, key, '--no-secure'])).stdout.trim();
+    expect(await config('web', 'port')).toBe('8080');
+    expect(await config('status', 'address')).toBe('http://127.0.0.1:8080');
+    expect(await config('auth', 'salt')).toMatch(/^[\w-]{27}$/);
+    const socket = path.join(sandbox.root, 'web.sock');
+    expect((await ahriman([...base, '--web-unix-socket', socket])).code).toBe(0);
+    expect(await config('status', 'address')).toBe(`http+unix://${encodeURIComponent(socket)}`);
+    expect((await ahriman(['-c', sandbox.configuration, 'service-config-validate'])).code).toBe(0);
+    const wrong = await ahriman([...base, '--web-port', '70000']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('invalid --web-port 70000: expected 1-65535');
+  });
+
   it('rejects a malformed packager and writes nothing', async () => {
     const sandbox = makeSandbox();
     const result = await ahriman(['-c', sandbox.configuration, '-a', 'x86_64', '-r', 'demo', 'service-setup', '--packager', 'nobody']);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ahriman } from '../../support/cli.js';
 import { login, socketRequest, startTestServer, type TestServer } from './support.js';
 
 type Role = 'anonymous' | 'read' | 'reporter' | 'full';
@@ -118,6 +119,19 @@ describe('web API payloads', () => {
     expect(response.status).toBe(204);
     const [entry] = JSON.parse((await socketRequest(test.socket, 'GET', '/api/v1/packages/alpha')).body) as Array<{ status: { is_held: boolean } }>;
     expect(entry!.status.is_held).toBe(true);
+  });
+
+  it('lists changes another process made to the database, after its own', async () => {
+    const cookie = cookies.get('read')!;
+    const statuses = async () =>
+      ((await (await fetch(`${test.url}/api/v1/packages`, { headers: { cookie } })).json()) as Array<{ package: { base: string }; status: { status: string } }>).map(
+        (entry) => `${entry.package.base}:${entry.status.status}`,
+      );
+    await call({ method: 'POST', url: '/api/v1/packages/beta', body: { status: 'pending' }, needs: 'full', ok: 204 }, 'full');
+    expect(await statuses()).toContain('beta:pending');
+    const result = await ahriman(['-c', test.configurationPath, '--repository-id', 'x86_64-aur', 'package-status-update', '-s', 'success', 'beta']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await statuses()).toContain('beta:success');
   });
 
   it('serves OpenMetrics', async () => {

@@ -73,6 +73,11 @@ interface TableProps {
   onOpen: (base: string) => void;
 }
 
+/** A list of names that wraps between names only (package names and licenses contain hyphens). */
+function Names({ names }: { names: string[] }) {
+  return <>{names.map((name, index) => <><span class="name">{name}</span>{index < names.length - 1 && ', '}</>)}</>;
+}
+
 /** The package table: quick search, status and "held" filters, sorting, pagination, selection and CSV export. */
 export function PackageTable({ rows, repositoryName, selected, onSelect, onOpen }: TableProps) {
   const [settings, store] = useStored<TableSettings>('ahriman.table', DEFAULT_SETTINGS);
@@ -196,10 +201,10 @@ export function PackageTable({ rows, repositoryName, selected, onSelect, onOpen 
                     : row.base}
                 </td>
                 <td class="version">{row.version}</td>
-                <td>{row.packages.join(', ')}</td>
-                <td>{row.groups.join(', ')}</td>
-                <td>{row.licenses.join(', ')}</td>
-                <td>{row.packager}</td>
+                <td><Names names={row.packages} /></td>
+                <td><Names names={row.groups} /></td>
+                <td><Names names={row.licenses} /></td>
+                <td class="packager">{row.packager}</td>
                 <td class="time">{formatTime(row.timestamp)}</td>
                 <td><StatusChip status={row.status} held={row.held} /></td>
               </tr>

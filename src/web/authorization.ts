@@ -1,12 +1,15 @@
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { accessPermits } from '../models/user.js';
 import type { WebContext } from './context.js';
 import { HttpError } from './errors.js';
 import { effectiveRequirement } from './settings.js';
 
-/** Requests that arrive on the unix socket carry no remote address. */
+/** Connections accepted on the unix socket: requests on them are trusted. */
+export const unixSocketConnections = new WeakSet<Socket>();
+
 export function isUnixSocketRequest(request: FastifyRequest): boolean {
-  return request.raw.socket.remoteAddress === undefined;
+  return unixSocketConnections.has(request.raw.socket);
 }
 
 /** The session key under which the logged-in user name is kept. */

@@ -19,7 +19,7 @@ import { getLogger } from '../core/log/logger.js';
 import { RepositoryState } from '../core/repository/state.js';
 import { StatusService } from '../core/status/service.js';
 import type { RepositoryId } from '../models/repository-id.js';
-import { authorize } from './authorization.js';
+import { authorize, unixSocketConnections } from './authorization.js';
 import { EventBus } from './bus.js';
 import { CachedStatusClient } from './cached-client.js';
 import type { ServedRepository, WebApp, WebContext } from './context.js';
@@ -176,6 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (settings.unixSocket) {
     await fs.rm(settings.unixSocket, { force: true });
     const server = http.createServer((request, response) => app.routing(request, response));
+    server.on('connection', (socket) => unixSocketConnections.add(socket));
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(settings.unixSocket, resolve));
     if (settings.unixSocketUnsafe) await fs.chmod(settings.unixSocket, 0o666);
     socketServer = server;

@@ -197,6 +197,43 @@ describe('dashboard in Chromium', () => {
     await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' });
   });
 
+  it('shows live what a reporter sends: a new package from its status event, its build log line by line', async () => {
+    const report = async (method: 'POST' | 'DELETE', url: string, body?: unknown): Promise<void> => {
+      // the page's own session (full access) stands in for a worker reporting to the service
+      const response = await page.request.fetch(`${base}${url}?architecture=x86_64&repository=demo`, { method, data: body });
+      expect(response.status(), `${method} ${url}: ${await response.text()}`).toBe(204);
+    };
+    const line = (message: string) => ({ created: Date.now() / 1000, message, version: '4.0-1', process_id: 'worker-run-1' });
+
+    await report('POST', '/api/v1/packages/delta', {
+      status: 'building',
+      package: { base: 'delta', version: '4.0-1', packages: { delta: { description: 'built by a worker' } } },
+    });
+    await page.locator('tr[data-package="delta"] .chip.status-building').waitFor();
+
+    await page.locator('tr[data-package="delta"] td.base').click();
+    const dialog = page.getByRole('dialog', { name: 'Package delta' });
+    await dialog.getByText('No build logs yet.').waitFor();
+    await report('POST', '/api/v1/packages/delta/logs', line('==> first line'));
+    const log = dialog.getByLabel('Build log');
+    await log.filter({ hasText: '==> first line' }).waitFor();
+    await log.evaluate((element: { marker?: string }) => {
+      element.marker = 'same view';
+    });
+    await report('POST', '/api/v1/packages/delta/logs', line('==> second line'));
+    await log.filter({ hasText: '==> second line' }).waitFor();
+    expect(await log.evaluate((element: { marker?: string }) => element.marker)).toBe('same view');
+
+    await report('POST', '/api/v1/packages/delta', { status: 'success' });
+    await dialog.locator('.dialog-title .chip.status-success').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    // forgetting a package publishes no event: the toolbar's Reload shows it gone
+    await report('DELETE', '/api/v1/packages/delta');
+    await page.getByRole('toolbar').getByRole('button', { name: 'Reload' }).click();
+    await page.locator('tr[data-package="delta"]').waitFor({ state: 'detached' });
+    expect(await tableRows(page)).toEqual(['alpha', 'beta']);
+  });
+
   // Not yet runnable: builds do not report through the status service yet (core/repository/executor.ts writes statuses
   // and build logs straight into the local database), so the web service hears nothing of the build its child runs and
   // sends no event. Passes the steps up to the spawned package-add; enable once builds report to [status] address.

@@ -23,8 +23,8 @@ const QUICK_ARGUMENTS = {
   'web.mjs': ['1000', '3'],
 };
 
-/** Scripts here that measure nothing: report-screenshot.mjs draws a picture of the report for people to look at. */
-const NOT_BENCHMARKS = new Set(['report-screenshot.mjs']);
+/** Scripts here that measure nothing: the screenshot scripts draw pictures of the report and the dashboard for people. */
+const NOT_BENCHMARKS = new Set(['report-screenshot.mjs', 'dashboard-screenshot.mjs']);
 
 const quick = process.env.BENCH_QUICK === '1';
 const directory = import.meta.dirname;

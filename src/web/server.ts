@@ -23,6 +23,7 @@ import { authorize, unixSocketConnections } from './authorization.js';
 import { EventBus } from './bus.js';
 import { CachedStatusClient } from './cached-client.js';
 import type { ServedRepository, WebApp, WebContext } from './context.js';
+import { registerDashboard } from './dashboard.js';
 import { HttpError } from './errors.js';
 import { metricsPlugin } from './metrics.js';
 import { authRoutes } from './routes/auth.js';
@@ -147,6 +148,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
   serviceRoutes(app, web);
   uploadRoutes(app, web);
   if (!settings.serviceOnly) packageRoutes(app, web);
+  await registerDashboard(app);
   return { app, web };
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Publishing N prebuilt packages into a repository: our RepositoryPublisher (reads every archive, moves them into
- * the archive tree, links them, writes the database and files database once) against repo-add on the same files,
+ * Publishing N prebuilt packages into a repository: our publish transaction (reads and validates every staged
+ * archive once, journals the plan, links them into the archive pool, writes the database generation once, updates
+ * the state database in one transaction) against repo-add on the same files,
  * called once with all N files, and called once per package as the reference does. Then the daily case: adding
  * one package to a repository that already holds N.
  *
@@ -25,7 +26,10 @@ import { writeRepositoryDatabase } from '../dist/core/alpm/repository-database.j
 import { readSyncDatabase } from '../dist/core/alpm/sync-database.js';
 import { defaultConcurrency, mapLimit } from '../dist/core/concurrency.js';
 import { run } from '../dist/core/process.js';
+import { Database } from '../dist/core/database/connection.js';
+import { publishStaged } from '../dist/core/repository/publish.js';
 import { RepositoryPublisher } from '../dist/core/repository/publisher.js';
+import { RepositoryState } from '../dist/core/repository/state.js';
 import { RepositoryId } from '../dist/models/repository-id.js';
 import { RepositoryPaths } from '../dist/models/repository-paths.js';
 import { createPackageArchives } from './support/archives.mjs';
@@ -99,20 +103,27 @@ async function expectDatabaseSize(database, expected, who) {
 /** One publish of the N archives into an empty repository, then one publish per extra archive. */
 async function measureOurs(directory, archives, extras) {
   const paths = new RepositoryPaths(directory, new RepositoryId('x86_64', REPOSITORY));
-  const publisher = new RepositoryPublisher(paths);
-  const staged = await linkInto(paths.packages, archives);
-  const full = await timed(() => publisher.publish({ archives: staged, remove: [] }));
-  if (full.result.added.length !== archives.length) throw new Error(`ours: published ${full.result.added.length} of ${archives.length}`);
+  await mkdir(paths.root, { recursive: true });
+  const state = new RepositoryState(await Database.open(paths.database), paths.repositoryId);
+  // a run reads the served index once: every publish below is a run of its own
+  const publish = () => publishStaged({ paths, state, publisher: new RepositoryPublisher(paths) });
+  try {
+    await linkInto(paths.packages, archives);
+    const full = await timed(publish);
+    if (full.result.added.length !== archives.length) throw new Error(`ours: published ${full.result.added.length} of ${archives.length}`);
 
-  const incremental = [];
-  for (const extra of extras) {
-    const [file] = await linkInto(paths.packages, [extra]);
-    const timing = await timed(() => publisher.publish({ archives: [file], remove: [] }));
-    if (timing.result.added.length !== 1) throw new Error(`ours: adding ${path.basename(extra)} published ${timing.result.added.length} packages`);
-    incremental.push(timing);
+    const incremental = [];
+    for (const extra of extras) {
+      await linkInto(paths.packages, [extra]);
+      const timing = await timed(publish);
+      if (timing.result.added.length !== 1) throw new Error(`ours: adding ${path.basename(extra)} published ${timing.result.added.length} packages`);
+      incremental.push(timing);
+    }
+    await expectDatabaseSize(path.join(paths.repository, DATABASE), archives.length + extras.length, 'ours');
+    return { full, incremental: medianTiming(incremental) };
+  } finally {
+    await state.close();
   }
-  await expectDatabaseSize(path.join(paths.repository, DATABASE), archives.length + extras.length, 'ours');
-  return { full, incremental: medianTiming(incremental) };
 }
 
 const repoAdd = (directory, args) => run('repo-add', args, { cwd: directory });

@@ -41,12 +41,13 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
     const added = await addPackages(application.services, args.package, { source: args.source, patches });
     for (const base of added.queued) print(`queued ${base}`);
     for (const archive of added.archives) print(`staged ${archive}`);
-    if (!args.now) return 0;
+    const rejected = added.rejected.length > 0 ? 1 : 0;
+    if (!args.now) return rejected;
     const run = await runWithTriggers(context, async () => {
       const { candidates: queued } = await application.updates(added.queued, { aur: false, local: false, manual: true, vcs: false });
       const candidates = queued.filter((candidate) => added.queued.includes(candidate.record.base));
       return application.update(candidates, args);
     });
-    return Math.max(reportResult(run.result, args.json), run.exitCode);
+    return Math.max(reportResult(run.result, args.json), run.exitCode, rejected);
   },
 };

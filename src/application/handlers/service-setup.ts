@@ -112,7 +112,7 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
       logger.info(`${args.fromConfiguration} not found (devtools not installed): no chroot pacman configuration written`);
     }
 
-    await new RepositoryPublisher(paths).publish({ archives: [], remove: [] });
+    await new RepositoryPublisher(paths).initialize();
     print(`repository: ${paths.repository}`);
   },
 };

@@ -2,31 +2,55 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PackageMetadata } from '../../models/package-metadata.js';
 import { InvalidInputError } from '../errors.js';
-import { decompressFile } from './archive/decompress.js';
-import { readTarEntries } from './archive/tar-reader.js';
+import { decompress, decompressFile } from './archive/decompress.js';
+import { type TarEntry, readTarEntries } from './archive/tar-reader.js';
 import { parsePkginfo } from './pkginfo.js';
 
 const PKGINFO = '.PKGINFO';
 /** Real .PKGINFO files are a few KiB; a bigger one is not read into memory. */
 const MAX_PKGINFO_SIZE = 1024 * 1024;
 
+/** Path components of an archive entry name, without the empty and `.` ones. */
+function components(name: string): string[] {
+  return name.split('/').filter((part) => part !== '' && part !== '.');
+}
+
+/**
+ * Refuses an entry that pacman would extract outside the root it installs into: an absolute name, a `..` component,
+ * a hard link to such a name, or a name below an entry the archive made a symbolic link (the link could lead anywhere).
+ */
+function checkEntrySafety(file: string, entry: TarEntry, symlinks: Set<string>): void {
+  const unsafe = (name: string): boolean => name.startsWith('/') || name.split('/').includes('..');
+  if (unsafe(entry.name)) throw new InvalidInputError(`${file}: unsafe entry ${JSON.stringify(entry.name)} (absolute or with ..)`);
+  if (entry.type === 'hardlink' && unsafe(entry.linkName ?? '')) {
+    throw new InvalidInputError(`${file}: hard link ${JSON.stringify(entry.name)} to an unsafe name ${JSON.stringify(entry.linkName)}`);
+  }
+  const parts = components(entry.name);
+  for (let length = 1; length < parts.length; length++) {
+    if (symlinks.has(parts.slice(0, length).join('/'))) {
+      throw new InvalidInputError(`${file}: entry ${JSON.stringify(entry.name)} lies below a symbolic link of the same archive`);
+    }
+  }
+  if (entry.type === 'symlink') symlinks.add(parts.join('/'));
+}
+
 /**
  * Reads everything the repository database needs about a package archive in one pass over the file: the raw bytes
  * are hashed (md5, sha256) while they are decompressed and the tar entries listed, and `.PKGINFO` is parsed.
- * Throws {@link InvalidInputError} naming the file when it is not a readable package archive or its metadata breaks
- * pacman's rules (checked by {@link parsePkginfo}).
+ * `source`, when given, is where the bytes come from (an already opened file); `file` then only names the archive.
+ * Throws {@link InvalidInputError} naming the file when it is not a readable package archive, holds an entry that
+ * could land outside the install root, or its metadata breaks pacman's rules (checked by {@link parsePkginfo}).
  */
-export async function readPackageArchive(file: string): Promise<PackageMetadata> {
+export async function readPackageArchive(file: string, source?: AsyncIterable<Buffer>): Promise<PackageMetadata> {
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
   let compressedSize = 0;
-  const content = decompressFile(file, {
-    onRawChunk: (chunk) => {
-      md5.update(chunk);
-      sha256.update(chunk);
-      compressedSize += chunk.length;
-    },
-  });
+  const onRawChunk = (chunk: Buffer): void => {
+    md5.update(chunk);
+    sha256.update(chunk);
+    compressedSize += chunk.length;
+  };
+  const content = source ? decompress(observed(source, onRawChunk), file) : decompressFile(file, { onRawChunk });
 
   let pkginfo: Buffer | undefined;
   const files: string[] = [];
@@ -37,7 +61,9 @@ export async function readPackageArchive(file: string): Promise<PackageMetadata>
     }
     return true;
   };
+  const symlinks = new Set<string>();
   for await (const entry of readTarEntries(content, { archiveName: file, wantContent })) {
+    checkEntrySafety(file, entry, symlinks);
     if (entry.name === PKGINFO) {
       if (pkginfo !== undefined) throw new InvalidInputError(`${file}: more than one ${PKGINFO}`);
       if (entry.type !== 'file') throw new InvalidInputError(`${file}: ${PKGINFO} is not a regular file`);
@@ -57,6 +83,13 @@ export async function readPackageArchive(file: string): Promise<PackageMetadata>
     sha256: sha256.digest('hex'),
     files: sortedUnique(files),
   };
+}
+
+async function* observed(source: AsyncIterable<Buffer>, onChunk: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    onChunk(chunk);
+    yield chunk;
+  }
 }
 
 /** Byte-wise order without duplicates, as repo-add's `LC_ALL=C sort -u` produces. */

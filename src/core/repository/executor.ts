@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { PackageRecord } from '../../models/package-record.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import { type Result, emptyResult } from '../../models/result.js';
-import type { RepositoryEntry } from '../alpm/repository-database.js';
 import { applyPatches } from '../build/patches.js';
 import { nextPkgrel, pkgrelPatch } from '../build/pkgrel.js';
 import { prepareBuildDirectory } from '../build/sources.js';
@@ -12,7 +11,8 @@ import { LogWriter } from '../database/operations/log-writer.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { type TreeNode, resolveLevels } from '../tree.js';
-import { descriptionFromEntry, recordDependencies, recordProvides } from './records.js';
+import { publishStaged } from './publish.js';
+import { recordDependencies, recordProvides } from './records.js';
 import type { RepositoryServices } from './services.js';
 
 export interface BuildOptions {
@@ -66,27 +66,11 @@ function treeNode(record: PackageRecord): TreeNode {
   return { base: record.base, provides: recordProvides(record), dependencies: recordDependencies(record) };
 }
 
-/** Records of the published packages, grouped by base, keeping the source of what state knew before. */
-function publishedRecords(entries: RepositoryEntry[], previous: Map<string, PackageRecord>): PackageRecord[] {
-  const byBase = new Map<string, RepositoryEntry[]>();
-  for (const entry of entries) byBase.set(entry.base, [...(byBase.get(entry.base) ?? []), entry]);
-  return [...byBase].map(([base, items]) => {
-    const known = previous.get(base);
-    return {
-      base,
-      version: items[0]!.version,
-      remote: known?.remote ?? { source: 'archive', gitUrl: null, webUrl: null, path: null, branch: null },
-      packager: known?.packager ?? (items[0]!.packager || null),
-      packages: Object.fromEntries(items.map((entry) => [entry.name, descriptionFromEntry(entry)])),
-    };
-  });
-}
-
 /**
  * Builds the bases level by level (up to `[build] parallel_jobs` of a level at once), skipping those whose
- * dependencies failed, then publishes every built or waiting archive with ONE database write, then records the
- * outcome. The queue entry of a base is cleared only once its packages are published, so an interrupted run
- * leaves the work queued for the next one.
+ * dependencies failed, then publishes every built or waiting archive with ONE database commit (publish.ts), which
+ * also records the published bases in state. The queue entry of a base is cleared only with the state update of
+ * its publish, so an interrupted run leaves the work queued or journaled for the next one.
  */
 export async function buildAndPublish(
   services: RepositoryServices,
@@ -104,7 +88,9 @@ export async function buildAndPublish(
   const built = new Map<string, { version: string; duration: number }>();
   const log = new LogWriter(state.logs);
 
-  for (const base of byBase.keys()) if (!known.has(base)) await state.packages.upsertPackage(byBase.get(base)!);
+  await state.database.transaction(async () => {
+    for (const base of byBase.keys()) if (!known.has(base)) await state.packages.upsertPackage(byBase.get(base)!);
+  });
   try {
     for (const level of tree.levels) {
       await mapLimit(level, services.settings.parallelJobs, async (base) => {
@@ -131,28 +117,20 @@ export async function buildAndPublish(
     await log.close();
   }
 
-  const archives = (await fs.readdir(services.paths.packages)).filter((name) => /\.pkg\.tar(\.[a-z0-9]+)?$/.test(name));
-  const published = await services.publisher.publish({ archives: archives.map((name) => path.join(services.paths.packages, name)), remove: [] });
-  for (const record of publishedRecords(published.added, known)) {
-    await state.packages.upsertPackage(record);
-    await state.packages.updateStatus(record.base, 'success');
-    await state.queue.queueClear(record.base);
-    const build = built.get(record.base);
-    result.success.push({ base: record.base, version: record.version, duration: build?.duration ?? 0 });
-    await state.events.eventInsert({
-      event: 'package-updated',
-      objectId: record.base,
-      message: `updated to ${record.version}`,
-      created: Math.floor(now()),
-      data: { version: record.version, duration: build?.duration ?? 0 },
-    });
+  const published = await publishStaged(services, Object.fromEntries([...built].map(([base, build]) => [base, build.duration])));
+  for (const entry of published.added) {
+    if (result.success.some((item) => item.base === entry.base)) continue;
+    result.success.push({ base: entry.base, version: entry.version, duration: built.get(entry.base)?.duration ?? 0 });
   }
-  for (const [base, reason] of failedReasons) {
-    const version = byBase.get(base)?.version ?? '';
-    result.failed.push({ base, version, reason });
-    await state.packages.updateStatus(base, 'failed');
-    await state.events.eventInsert({ event: 'package-update-failed', objectId: base, message: reason, created: Math.floor(now()), data: { version } });
-  }
+  result.errors.push(...published.rejected.map((line) => `rejected ${line}`));
+  await state.database.transaction(async () => {
+    for (const [base, reason] of failedReasons) {
+      const version = byBase.get(base)?.version ?? '';
+      result.failed.push({ base, version, reason });
+      await state.packages.updateStatus(base, 'failed');
+      await state.events.eventInsert({ event: 'package-update-failed', objectId: base, message: reason, created: Math.floor(now()), data: { version } });
+    }
+  });
   result.removed = published.removed.filter((entry) => !published.added.some((added) => added.name === entry.name)).map((entry) => entry.name);
   return result;
 }

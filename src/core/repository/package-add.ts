@@ -1,9 +1,11 @@
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import type { PackageRecord } from '../../models/package-record.js';
 import type { PackageSource } from '../../models/package-source.js';
@@ -11,11 +13,13 @@ import type { AurPackage } from '../alpm/remote/aur.js';
 import { readOfficialPackages, readOfficialSettings } from '../alpm/remote/official.js';
 import { parsePackageFileName, validatePackageName } from '../alpm/validation.js';
 import { temporarySibling } from '../atomic-file.js';
+import { defaultConcurrency, mapLimit } from '../concurrency.js';
 import { importLocal } from '../build/sources.js';
 import { InvalidInputError } from '../errors.js';
 import { fetchWithRetries } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
 import { readAurSettings } from './build-settings.js';
+import { checkSignature, inspectArchive, nonRegularReason } from './intake.js';
 import { recordFromAur, recordFromOfficial, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
 import type { RepositoryState } from './state.js';
@@ -31,6 +35,8 @@ export interface AddResult {
   queued: string[];
   /** Archives copied into `packages/<repo>/<arch>/`, published by the next update. */
   archives: string[];
+  /** One line per archive refused by the intake (file and reason); the others are staged all the same. */
+  rejected: string[];
 }
 
 const logger = getLogger('package-add');
@@ -51,37 +57,84 @@ export function detectSource(target: string, services: RepositoryServices): Excl
   return 'aur';
 }
 
-/** Copies an archive (and its signature, if any) into the incoming directory under a temporary name, then renames it. */
-async function stageArchive(services: RepositoryServices, file: string): Promise<string> {
+/**
+ * Validates an archive (intake.ts) while copying it, in the same read, to a temporary name in the incoming
+ * directory, then renames it (and its checked signature) into place. Its metadata is remembered by sha256, so the
+ * publish accepts it after a read and a hash. Throws an {@link InvalidInputError} naming the file and the problem;
+ * nothing is then staged.
+ */
+interface StageOptions {
+  /** What errors call the archive (default: the file). */
+  label?: string;
+  /** Follow a symbolic link: only for an archive the user named. */
+  follow: boolean;
+  /** Collects the metadata of the archives staged, remembered in one transaction at the end. */
+  validated: PackageMetadata[];
+  /** The names of the file's directory, when listed already (see {@link checkSignature}). */
+  listed?: ReadonlySet<string>;
+}
+
+async function stageArchive(services: RepositoryServices, file: string, options: StageOptions): Promise<string> {
   const name = path.basename(file);
-  parsePackageFileName(name);
   const target = path.join(services.paths.packages, name);
-  for (const [source, destination] of [
-    [`${file}.sig`, `${target}.sig`],
-    [file, target],
-  ] as const) {
-    if (!existsSync(source)) continue;
-    const temporary = temporarySibling(destination);
-    await fs.copyFile(source, temporary);
-    await fs.rename(temporary, destination);
+  const temporary = temporarySibling(target);
+  try {
+    const signed = await checkSignature(file, options.listed);
+    const metadata = await inspectArchive(file, { architecture: services.paths.repositoryId.architecture, label: options.label, follow: options.follow, copyTo: temporary });
+    options.validated.push(metadata);
+    if (signed) {
+      await fs.copyFile(`${file}.sig`, `${temporary}.sig`);
+      await fs.rename(`${temporary}.sig`, `${target}.sig`);
+    } else {
+      await fs.rm(`${target}.sig`, { force: true });
+    }
+    await fs.rename(temporary, target);
+  } finally {
+    await fs.rm(temporary, { force: true });
+    await fs.rm(`${temporary}.sig`, { force: true });
   }
   return target;
 }
 
-async function downloadArchive(services: RepositoryServices, url: string): Promise<string> {
+/**
+ * Stages every archive of a directory. Only plain regular files are read: a symbolic link, FIFO or directory named
+ * like an archive is rejected without being opened. Returns the staged archives and one line per rejected one.
+ */
+async function stageDirectory(services: RepositoryServices, directory: string, validated: PackageMetadata[]): Promise<{ staged: string[]; rejected: string[] }> {
+  const listing = await fs.readdir(directory, { withFileTypes: true });
+  const listed = new Set(listing.map((entry) => entry.name));
+  const entries = listing.filter((entry) => isPackageFile(entry.name)).sort((left, right) => (left.name < right.name ? -1 : 1));
+  if (entries.length === 0) throw new InvalidInputError(`${directory} holds no package archives`);
+  const outcomes = await mapLimit(entries, defaultConcurrency(), async (entry) => {
+    const file = path.join(directory, entry.name);
+    const reason = nonRegularReason(entry);
+    if (reason) return { rejected: `${file}: ${reason}` };
+    try {
+      return { staged: await stageArchive(services, file, { follow: false, validated, listed }) };
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      return { rejected: error.message };
+    }
+  });
+  return {
+    staged: outcomes.flatMap((outcome) => (outcome.staged ? [outcome.staged] : [])),
+    rejected: outcomes.flatMap((outcome) => (outcome.rejected ? [outcome.rejected] : [])),
+  };
+}
+
+async function downloadArchive(services: RepositoryServices, url: string, validated: PackageMetadata[]): Promise<string> {
   const name = path.basename(new URL(url).pathname);
   parsePackageFileName(name);
   const response = await fetchWithRetries(url, {}, readAurSettings(services.configuration).policy);
   if (!response.ok || !response.body) throw new InvalidInputError(`cannot download ${url}: HTTP ${response.status}`);
-  const target = path.join(services.paths.packages, name);
-  const temporary = temporarySibling(target);
+  const download = await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-download-'));
   try {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(temporary));
-    await fs.rename(temporary, target);
+    const file = path.join(download, name);
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(file));
+    return await stageArchive(services, file, { label: url, follow: false, validated });
   } finally {
-    await fs.rm(temporary, { force: true });
+    await fs.rm(download, { recursive: true, force: true });
   }
-  return target;
 }
 
 /** Puts a base into the build queue (and into state, when new), with the patches to apply to it. */
@@ -154,21 +207,30 @@ export async function addPackages(services: RepositoryServices, targets: string[
     throw new InvalidInputError(`not in the sync databases of [alpm] repositories: ${notOfficial.join(', ')} (download them with -y)`);
   }
 
-  const result: AddResult = { queued: [], archives: [] };
+  const result: AddResult = { queued: [], archives: [], rejected: [] };
   await fs.mkdir(services.paths.packages, { recursive: true });
+  const validated: PackageMetadata[] = [];
+  const stageOne = async (stage: () => Promise<string>): Promise<void> => {
+    try {
+      result.archives.push(await stage());
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      result.rejected.push(error.message);
+    }
+  };
   for (const { target, source } of planned) {
     switch (source) {
       case 'archive':
-        result.archives.push(await stageArchive(services, target));
+        await stageOne(() => stageArchive(services, target, { follow: true, validated }));
         break;
       case 'directory': {
-        const files = (await fs.readdir(target)).filter(isPackageFile).sort();
-        if (files.length === 0) throw new InvalidInputError(`${target} holds no package archives`);
-        for (const file of files) result.archives.push(await stageArchive(services, path.join(target, file)));
+        const { staged, rejected } = await stageDirectory(services, target, validated);
+        result.archives.push(...staged);
+        result.rejected.push(...rejected);
         break;
       }
       case 'remote':
-        result.archives.push(await downloadArchive(services, target));
+        await stageOne(() => downloadArchive(services, target, validated));
         break;
       case 'local': {
         const record = await addLocal(services, target, null);
@@ -178,6 +240,8 @@ export async function addPackages(services: RepositoryServices, targets: string[
       }
     }
   }
+  await services.state.archiveMetadata.metadataInsert(validated);
+  for (const line of result.rejected) logger.error(`rejected ${line}`);
   for (const name of officialNames) {
     const record = recordFromOfficial(official!.get(name)!, null);
     await queuePackage(services.state, record, options.patches);

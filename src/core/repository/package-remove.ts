@@ -1,16 +1,18 @@
-import fs from 'node:fs/promises';
 import { validatePackageName } from '../alpm/validation.js';
 import { InvalidInputError } from '../errors.js';
+import { executePlan, recoverPublish } from './publish.js';
 import type { RepositoryServices } from './services.js';
 
 /**
  * Removes package bases (named by base or by any of their package names) from the repository with one database
- * write, together with their `-debug` companions, and forgets their state (queue, patches, logs, status, sources).
- * Their files stay in the archive tree for rollback until archive rotation drops them.
+ * commit, together with their `-debug` companions, and forgets their state (queue, patches, logs, status, sources)
+ * in the transaction that closes the publish journal (publish.ts), so a crash at any point is completed by the
+ * next run. Their files stay in the archive tree for rollback until archive rotation drops them.
  */
 export async function removePackages(services: RepositoryServices, names: string[]): Promise<string[]> {
-  const { state, publisher, paths } = services;
+  const { state, publisher } = services;
   for (const name of names) validatePackageName(name);
+  await recoverPublish(services);
   const known = (await state.packages.listPackages()).map((item) => item.package);
   const index = await publisher.index();
   const bases = new Set<string>();
@@ -29,18 +31,7 @@ export async function removePackages(services: RepositoryServices, names: string
     const record = known.find((item) => item.base === base);
     packageNames.push(...Object.keys(record?.packages ?? {}));
   }
-  const removing = [...new Set(packageNames.flatMap((name) => [name, `${name}-debug`]))];
-  const result = await publisher.publish({ archives: [], remove: removing });
-  for (const base of bases) {
-    await state.database.transaction(async () => {
-      await state.queue.queueClear(base);
-      await state.patches.patchesRemove(base);
-      await state.logs.logsRemove(base);
-      await state.changes.changesRemove(base);
-      await state.packages.removePackage(base);
-      await state.events.eventInsert({ event: 'package-removed', objectId: base, message: 'removed from the repository', created: Math.floor(Date.now() / 1000), data: {} });
-    });
-    await fs.rm(paths.cacheFor(base), { recursive: true, force: true });
-  }
+  const removing = [...new Set(packageNames.flatMap((name) => [name, `${name}-debug`]))].filter((name) => index.has(name));
+  const result = await executePlan(services, { added: [], remove: removing, forget: [...bases], durations: {} });
   return result.removed.map((entry) => entry.name);
 }

@@ -1,12 +1,14 @@
 import type { RepositoryId } from '../../models/repository-id.js';
 import type { Configuration } from '../configuration/configuration.js';
 import { Database } from '../database/connection.js';
+import { ArchiveMetadataOperations } from '../database/operations/archive-metadata.js';
 import { BuildQueueOperations } from '../database/operations/build-queue.js';
 import { ChangesOperations } from '../database/operations/changes.js';
 import { EventOperations } from '../database/operations/events.js';
 import { LogOperations } from '../database/operations/logs.js';
 import { PackageOperations } from '../database/operations/packages.js';
 import { PatchOperations } from '../database/operations/patches.js';
+import { PublishJournalOperations } from '../database/operations/publish-journal.js';
 
 /** Everything the state database holds for one repository, over the process's single connection. */
 export class RepositoryState {
@@ -16,6 +18,8 @@ export class RepositoryState {
   readonly logs: LogOperations;
   readonly events: EventOperations;
   readonly changes: ChangesOperations;
+  readonly journal: PublishJournalOperations;
+  readonly archiveMetadata: ArchiveMetadataOperations;
 
   constructor(
     readonly database: Database,
@@ -27,6 +31,8 @@ export class RepositoryState {
     this.logs = new LogOperations(database, repositoryId);
     this.events = new EventOperations(database, repositoryId);
     this.changes = new ChangesOperations(database, repositoryId);
+    this.journal = new PublishJournalOperations(database, repositoryId);
+    this.archiveMetadata = new ArchiveMetadataOperations(database);
   }
 
   static async open(configuration: Configuration, repositoryId: RepositoryId): Promise<RepositoryState> {

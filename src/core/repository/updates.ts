@@ -4,6 +4,7 @@ import { vercmp } from '../alpm/vercmp.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { readOfficialPackages, readOfficialSettings } from '../alpm/remote/official.js';
+import { recoverPublish } from './publish.js';
 import { recordFromAur, recordFromOfficial, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
 
@@ -109,6 +110,8 @@ function vcsUpdates(services: RepositoryServices, known: PackageWithStatus[], no
  * that fails is logged and reported in `errors`; the other checks still count.
  */
 export async function collectUpdates(services: RepositoryServices, filter: readonly string[], flags: UpdateFlags): Promise<UpdateCheck> {
+  // a publish an interrupted run journaled is finished first: the checks then see the state it meant
+  await recoverPublish(services);
   const now = Math.floor(Date.now() / 1000);
   const known = await services.state.packages.listPackages();
   const current = await services.publisher.baseVersions();

@@ -7,8 +7,10 @@
  * 1. everything but the databases, with every remote file protected from deletion;
  * 2. everything, which now only sends the databases and deletes what the repository no longer has.
  * Both copy links as the files they point at (`--copy-links` is always added: the repository's packages are links
- * into `archive/`, which the mirror does not have). The default options also move files into place only at the end
- * of a run and delete only after that.
+ * into `archive/`, the databases links into the hidden generation directory `.db/`, which the mirror does not need)
+ * and leave out hidden names (that directory, temporary files), and keep modification times (`--times`: a newer
+ * database must look newer to pacman). The default options also move files into place only at the end of a run and
+ * delete only after that.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -51,7 +53,8 @@ async function rsync(settings: RsyncSettings, options: readonly string[], direct
   const [executable, ...arguments_] = settings.command;
   if (executable === undefined) throw new AhrimanError('rsync: command is empty');
   try {
-    await run(executable, [...arguments_, '--copy-links', ...options, directory, settings.remote]);
+    const hidden = `--exclude=/${path.basename(directory)}/.*`;
+    await run(executable, [...arguments_, '--copy-links', '--times', hidden, ...options, directory, settings.remote]);
   } catch (error) {
     if (!(error instanceof ProcessError)) throw error;
     const reason = error.stderr.trim().split('\n').slice(-3).join('; ') || error.message;

@@ -41,7 +41,7 @@ beforeAll(async () => {
   for (const compression of COMPRESSIONS) {
     await run('repo-add', ['-q', path.join(repository, `test-${compression}.db.tar.${compression}`), ...files]);
   }
-  packages = await Promise.all(files.map(readPackageArchive));
+  packages = await Promise.all(files.map((file) => readPackageArchive(file)));
 });
 afterAll(removeBuildDirectories);
 

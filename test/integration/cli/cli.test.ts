@@ -61,7 +61,7 @@ describe('service-setup', () => {
       expect(existsSync(path.join(sandbox.root, directory)), directory).toBe(true);
     }
     for (const link of ['demo.db', 'demo.files']) {
-      expect(readlinkSync(path.join(sandbox.root, 'repository/demo/x86_64', link))).toBe(`${link}.tar.gz`);
+      expect(readlinkSync(path.join(sandbox.root, 'repository/demo/x86_64', link))).toBe(`.db/current/${link}.tar.gz`);
     }
     expect(await readSyncDatabase(path.join(sandbox.root, 'repository/demo/x86_64/demo.db'))).toEqual([]);
     const overrides = path.join(sandbox.root, '.config/ahriman/ahriman.ini.d/00-setup-overrides-x86_64-demo.ini');

@@ -229,7 +229,7 @@ async function readDatabase(database: string): Promise<DatabaseEntry[]> {
 /** Copies a served repository, resolving its links, so a test can damage the copy. */
 export async function copyRepository(repository: string, target: string): Promise<void> {
   await fs.mkdir(target, { recursive: true });
-  for (const name of await fs.readdir(repository)) {
+  for (const name of (await fs.readdir(repository)).filter((item) => !item.startsWith('.'))) {
     await fs.copyFile(await fs.realpath(path.join(repository, name)), path.join(target, name));
   }
 }

@@ -3,7 +3,7 @@
  * the RepositoryPublisher; a configuration around it; and headless Chromium to look at the pages.
  */
 import { once } from 'node:events';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,6 @@ import type { RepositoryEntry } from '../../../src/core/alpm/repository-database
 import { Configuration } from '../../../src/core/configuration/configuration.js';
 import { run } from '../../../src/core/process.js';
 import { reportTrigger } from '../../../src/core/report/report-trigger.js';
-import { RepositoryPublisher } from '../../../src/core/repository/publisher.js';
 import { loadSigners } from '../../../src/core/repository/services.js';
 import { RepositoryState } from '../../../src/core/repository/state.js';
 import type { TriggerContext } from '../../../src/core/triggers/trigger.js';
@@ -20,6 +19,7 @@ import { RepositoryId } from '../../../src/models/repository-id.js';
 import type { Result } from '../../../src/models/result.js';
 import { testKey, type TestKey } from '../../support/keys.js';
 import { buildPackages, type PkgbuildSpec } from '../../support/makepkg.js';
+import { publishCopies } from '../../support/publish.js';
 
 export const REPOSITORY_ID = new RepositoryId('x86_64', 'demo');
 export const LINK_PATH = 'https://repo.example.org/demo/x86_64';
@@ -89,21 +89,9 @@ export async function publishedRepository(): Promise<Sandbox> {
   const sandbox = await emptySandbox();
   const configuration = await loadConfiguration(path.dirname(sandbox.root), configurationText(sandbox.root, sandbox.key, ''));
   const paths = configuration.repositoryPaths();
-  await mkdir(paths.packages, { recursive: true });
 
   const builds = await Promise.all(REPORT_PACKAGES.map((spec) => buildPackages(spec)));
-  const staged = await Promise.all(
-    builds
-      .flatMap((build) => build.archives)
-      .map(async (archive) => {
-        const target = path.join(paths.packages, path.basename(archive));
-        await copyFile(archive, target);
-        return target;
-      }),
-  );
-  const publisher = new RepositoryPublisher(paths, await loadSigners(configuration));
-  await publisher.publish({ archives: staged, remove: [] });
-  const entries = [...(await publisher.index()).values()];
+  const entries = await publishCopies(paths, await loadSigners(configuration), builds.flatMap((build) => build.archives));
   return { ...sandbox, entries, result: builtResult(entries) };
 }
 

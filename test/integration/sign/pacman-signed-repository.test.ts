@@ -64,10 +64,18 @@ function databaseFiles(directory: string): string[] {
   return [`${REPOSITORY}.db.tar.gz`, `${REPOSITORY}.files.tar.gz`].map((name) => path.join(directory, name));
 }
 
-/** repo-add (which embeds `%PGPSIG%` from the `.sig` beside each package), then signed databases and `.db.sig` links. */
+/**
+ * repo-add (which embeds `%PGPSIG%` from the `.sig` beside each package), then signed databases and `.db.sig` links.
+ * pacman compares database modification times in whole seconds, and repo-add leaves them at the time of writing:
+ * a database rewritten within the second of the one a client synced would look unchanged to it, so the new files
+ * are dated at least one second after the old ones (as our own publisher does).
+ */
 async function indexAndSign(directory: string, packages: readonly string[], databaseSigner: Signer = signer): Promise<void> {
+  const previous = await fs.stat(databaseFiles(directory)[0]!).then((stat) => Math.floor(stat.mtimeMs / 1000)).catch(() => 0);
   await run('repo-add', ['--quiet', databaseFiles(directory)[0]!, ...packages], { cwd: directory });
   await databaseSigner.signFiles(databaseFiles(directory));
+  const seconds = Math.max(Math.floor(Date.now() / 1000), previous + 1);
+  for (const file of databaseFiles(directory).flatMap((database) => [database, `${database}.sig`])) await fs.utimes(file, seconds, seconds);
   for (const kind of ['db', 'files']) {
     const link = path.join(directory, `${REPOSITORY}.${kind}.sig`);
     await fs.rm(link, { force: true });

@@ -11,7 +11,8 @@ import type { RepositoryEntry } from '../../../src/core/alpm/repository-database
 import { readSyncDatabase } from '../../../src/core/alpm/sync-database.js';
 import { archiveTrigger, pruneSnapshots, snapshotDirectory, writeSnapshot } from '../../../src/core/archive/archive-trigger.js';
 import { Configuration } from '../../../src/core/configuration/configuration.js';
-import { RepositoryPublisher } from '../../../src/core/repository/publisher.js';
+import { type PublishSigners, RepositoryPublisher } from '../../../src/core/repository/publisher.js';
+import { publishCopies } from '../../support/publish.js';
 import { loadSigners } from '../../../src/core/repository/services.js';
 import { RepositoryState } from '../../../src/core/repository/state.js';
 import type { TriggerContext } from '../../../src/core/triggers/trigger.js';
@@ -31,19 +32,16 @@ describe('archive snapshots', () => {
   let key: TestKey;
   let context: TriggerContext;
   let paths: RepositoryPaths;
-  let publisher: RepositoryPublisher;
+  let signers: PublishSigners;
   let archives: { old: string[]; upgrade: string[]; other: string[] };
   let servedBeforeUpgrade: RepositoryEntry[];
 
   /** Publishes copies of the archives, as an update would. */
   async function publish(files: string[]): Promise<void> {
-    await fs.mkdir(paths.packages, { recursive: true });
-    const staged = files.map((file) => path.join(paths.packages, path.basename(file)));
-    for (const [index, file] of files.entries()) await fs.copyFile(file, staged[index]!);
-    await publisher.publish({ archives: staged, remove: [] });
+    await publishCopies(paths, signers, files);
   }
 
-  const served = async () => [...(await publisher.index()).values()];
+  const served = async () => [...(await new RepositoryPublisher(paths).index()).values()];
   const listed = async (snapshot: string) => (await readSyncDatabase(path.join(snapshot, 'demo.db'))).map((entry) => `${entry.name} ${entry.version}`).sort();
 
   beforeAll(async () => {
@@ -55,7 +53,7 @@ describe('archive snapshots', () => {
     const configuration = Configuration.load(file, REPOSITORY);
     paths = configuration.repositoryPaths();
     context = { configuration, repositoryId: REPOSITORY, paths, state: await RepositoryState.open(configuration, REPOSITORY) };
-    publisher = new RepositoryPublisher(paths, await loadSigners(configuration));
+    signers = await loadSigners(configuration);
     const [old, upgrade, other] = await Promise.all([
       buildPackages({ pkgname: 'ahr-snap', pkgver: '1.0', package: install('ahr-snap') }),
       buildPackages({ pkgname: 'ahr-snap', pkgver: '1.1', package: install('ahr-snap') }),

@@ -70,6 +70,11 @@ describe('rsync upload', () => {
       await local.upload(rsyncSection(remote));
       const mirror = path.join(remote, ARCHITECTURE);
       await expectMirror(local, mirror);
+      // the hidden generation directory stays home; the databases keep their (whole second) modification times
+      expect((await fs.readdir(mirror)).filter((name) => name.startsWith('.'))).toEqual([]);
+      for (const name of [`${REPOSITORY}.db`, `${REPOSITORY}.files.sig`]) {
+        expect((await fs.stat(path.join(mirror, name))).mtimeMs, name).toBe((await fs.stat(path.join(local.paths.repository, name))).mtimeMs);
+      }
 
       pacman = await createPacmanRoot({ repositories: [{ name: REPOSITORY, server: `file://${remote}/$arch` }], keys: [(await testKey()).armoredPublic] });
       expect((await pacman.sync()).code).toBe(0);

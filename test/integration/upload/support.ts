@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Configuration } from '../../../src/core/configuration/configuration.js';
 import { configureLogging } from '../../../src/core/log/logger.js';
-import { RepositoryPublisher } from '../../../src/core/repository/publisher.js';
+import type { PublishSigners } from '../../../src/core/repository/publisher.js';
+import { publishCopies } from '../../support/publish.js';
 import { RepositoryState } from '../../../src/core/repository/state.js';
 import { Signer } from '../../../src/core/sign/signer.js';
 import { uploadTrigger } from '../../../src/core/upload/upload-trigger.js';
@@ -50,7 +51,7 @@ export class UploadFixture {
   private constructor(
     readonly root: string,
     readonly paths: RepositoryPaths,
-    private readonly publisher: RepositoryPublisher,
+    private readonly signers: PublishSigners,
   ) {}
 
   /** An empty repository tree in a new temp directory, publishing packages signed with the test key. */
@@ -61,24 +62,17 @@ export class UploadFixture {
     const sign = async (file: string): Promise<void> => {
       await signer.signFile(file);
     };
-    return new UploadFixture(root, paths, new RepositoryPublisher(paths, { packages: sign, repository: sign }));
+    return new UploadFixture(root, paths, { packages: sign, repository: sign });
   }
 
   /** Adds copies of the archives to the repository with the real publisher. */
   async publish(archives: readonly string[]): Promise<void> {
-    await fs.mkdir(this.paths.packages, { recursive: true });
-    const staged: string[] = [];
-    for (const archive of archives) {
-      const copy = path.join(this.paths.packages, path.basename(archive));
-      await fs.copyFile(archive, copy);
-      staged.push(copy);
-    }
-    await this.publisher.publish({ archives: staged, remove: [] });
+    await publishCopies(this.paths, this.signers, archives);
   }
 
-  /** Names in the repository directory, sorted. */
+  /** Names in the repository directory, sorted, without hidden ones (the database generations). */
   async names(): Promise<string[]> {
-    return (await fs.readdir(this.paths.repository)).sort();
+    return (await fs.readdir(this.paths.repository)).filter((name) => !name.startsWith('.')).sort();
   }
 
   /** The repository directory as a reader sees it: name -> link target (for links) and md5 of the content. */

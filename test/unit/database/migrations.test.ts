@@ -42,6 +42,7 @@ describe('migrations', () => {
     expect(shipped[0]?.name).toBe('0001_initial');
     expect(await schemaVersion(database)).toBe(shipped.length);
     expect(await tables(database)).toEqual([
+      'archive_metadata',
       'auditlog',
       'build_queue',
       'logs',
@@ -51,6 +52,7 @@ describe('migrations', () => {
       'package_statuses',
       'packages',
       'patches',
+      'publish_journal',
       'users',
     ]);
   });

@@ -1,0 +1,162 @@
+/**
+ * Intake of package archives (step 1 of a publish, and `package-add` of archives): every archive is read in full,
+ * once, before anything moves. Only a plain regular file is read: a symlink, FIFO, device or directory named like an
+ * archive is refused without being opened (`O_NOFOLLOW | O_NONBLOCK` and `fstat` guard the open itself against a
+ * swap). The archive must be a valid package whose `.PKGINFO` name, version and architecture are what its file name
+ * says, built for the repository's architecture or `any`, without entries that could land outside the install root;
+ * a signature beside it must be a small regular file.
+ */
+import { constants, type Dirent } from 'node:fs';
+import { createHash } from 'node:crypto';
+import fs, { type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { PackageMetadata } from '../../models/package-metadata.js';
+import { readPackageArchive } from '../alpm/package-archive.js';
+import { parsePackageFileName } from '../alpm/validation.js';
+import { InvalidInputError, errorMessage } from '../errors.js';
+
+/** A package archive file name as makepkg writes it (any compression). */
+export const PACKAGE_FILE = /\.pkg\.tar(\.[a-z0-9]+)?$/;
+/** Real detached signatures are a few hundred bytes. */
+const MAX_SIGNATURE_SIZE = 16 * 1024;
+const READ_CHUNK_SIZE = 256 * 1024;
+
+export interface InspectOptions {
+  /** The repository's architecture: the archive must be built for it or for `any`. */
+  architecture: string;
+  /** The file name the archive is published under (default: the base name of the file). */
+  fileName?: string;
+  /** What errors call the archive (default: the file), e.g. the URL it was downloaded from. */
+  label?: string;
+  /** Follow a symbolic link (an archive the user named on the command line); never for directory listings. */
+  follow?: boolean;
+  /** Also write the bytes as they are read to this file (staging a copy in the same pass). */
+  copyTo?: string;
+  /** Archives validated before: one of them is accepted after a read and a hash, without decompression. */
+  validated?: ValidatedArchives;
+}
+
+/** Metadata of archives validated before (by package-add), looked up by the sha256 of the bytes. */
+export class ValidatedArchives {
+  private readonly bySha256: Map<string, PackageMetadata>;
+  private readonly nameAndSize: Set<string>;
+
+  constructor(archives: readonly PackageMetadata[]) {
+    this.bySha256 = new Map(archives.map((metadata) => [metadata.sha256, metadata]));
+    this.nameAndSize = new Set(archives.map((metadata) => `${metadata.fileName}/${metadata.compressedSize}`));
+  }
+
+  /** Whether an archive of this name and size was validated: only then is hashing it first worth a read. */
+  worthHashing(fileName: string, size: number): boolean {
+    return this.nameAndSize.has(`${fileName}/${size}`);
+  }
+
+  get(sha256: string): PackageMetadata | undefined {
+    return this.bySha256.get(sha256);
+  }
+}
+
+/** Why a directory entry named like an archive is no candidate, or undefined for a plain regular file. */
+export function nonRegularReason(entry: Dirent): string | undefined {
+  if (entry.isFile()) return undefined;
+  if (entry.isSymbolicLink()) return 'a symbolic link, not a regular file';
+  if (entry.isDirectory()) return 'a directory, not a regular file';
+  if (entry.isFIFO()) return 'a FIFO, not a regular file';
+  return 'not a regular file';
+}
+
+async function openRegular(file: string, follow: boolean): Promise<{ handle: FileHandle; size: number }> {
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW);
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(file, flags);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new InvalidInputError(`${file}: a symbolic link, not a regular file`);
+    throw new InvalidInputError(`${file}: cannot open: ${errorMessage(error)}`);
+  }
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    throw new InvalidInputError(`${file}: not a regular file`);
+  }
+  return { handle, size: stat.size };
+}
+
+/**
+ * The `size` bytes of an open regular file from its start, in chunks of at most {@link READ_CHUNK_SIZE} (no bigger
+ * than what is left: most archives are small), each also written at the same offset of `copy`.
+ */
+async function* chunksOf(handle: FileHandle, size: number, copy: FileHandle | undefined): AsyncGenerator<Buffer> {
+  for (let position = 0; position < size; ) {
+    const length = Math.min(READ_CHUNK_SIZE, size - position);
+    const buffer = Buffer.allocUnsafe(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    if (bytesRead === 0) return;
+    const chunk = buffer.subarray(0, bytesRead);
+    if (copy) await copy.write(chunk, 0, bytesRead, position);
+    position += bytesRead;
+    yield chunk;
+  }
+}
+
+async function sha256Of(handle: FileHandle, size: number, copy: FileHandle | undefined): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of chunksOf(handle, size, copy)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** The `.PKGINFO` must say what the file name says, and the architecture must be the repository's or `any`. */
+function checkAgainstName(file: string, fileName: string, metadata: PackageMetadata, architecture: string): void {
+  const named = parsePackageFileName(fileName);
+  if (named.name !== metadata.name || named.version !== metadata.version || named.architecture !== metadata.architecture) {
+    throw new InvalidInputError(
+      `${file}: the file name says ${named.name} ${named.version} (${named.architecture}), its .PKGINFO says ${metadata.name} ${metadata.version} (${metadata.architecture})`,
+    );
+  }
+  if (metadata.architecture !== architecture && metadata.architecture !== 'any') {
+    throw new InvalidInputError(`${file}: built for ${metadata.architecture}, but the repository is for ${architecture}`);
+  }
+}
+
+/**
+ * A signature beside an archive must be a regular file of a sane size (it is read whole into the database). Returns
+ * whether there is one; `listed` (the names of the directory, when the caller has them) spares a failing lstat.
+ */
+export async function checkSignature(file: string, listed?: ReadonlySet<string>): Promise<boolean> {
+  if (listed && !listed.has(`${path.basename(file)}.sig`)) return false;
+  const stat = await fs.lstat(`${file}.sig`).catch(() => undefined);
+  if (!stat) return false;
+  if (!stat.isFile()) throw new InvalidInputError(`${file}.sig: not a regular file`);
+  if (stat.size > MAX_SIGNATURE_SIZE) throw new InvalidInputError(`${file}.sig: ${stat.size} bytes, too big for a signature`);
+  return true;
+}
+
+/**
+ * Reads and validates one archive (see the module comment). Throws an {@link InvalidInputError} whose message
+ * starts with the file and says what is wrong.
+ */
+export async function inspectArchive(file: string, options: InspectOptions): Promise<PackageMetadata> {
+  const fileName = options.fileName ?? path.basename(file);
+  const label = options.label ?? file;
+  try {
+    parsePackageFileName(fileName);
+  } catch (error) {
+    throw new InvalidInputError(`${label}: ${errorMessage(error)}`, { cause: error });
+  }
+  const { handle, size } = await openRegular(file, options.follow ?? false);
+  const copy = options.copyTo ? await fs.open(options.copyTo, 'wx', 0o644) : undefined;
+  try {
+    let metadata: PackageMetadata | undefined;
+    if (options.validated?.worthHashing(fileName, size)) {
+      const known = options.validated.get(await sha256Of(handle, size, copy));
+      if (known) metadata = { ...known, fileName };
+    }
+    metadata ??= { ...(await readPackageArchive(label, chunksOf(handle, size, copy))), fileName };
+    checkAgainstName(label, fileName, metadata, options.architecture);
+    return metadata;
+  } finally {
+    await handle.close();
+    await copy?.close();
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * One publish, "validate everything, then commit once" (always under the repository lock):
+ * 0. recover: an unfinished publish journal entry of this repository is finished first (steps 4-8 with its plan);
+ * 1. intake: every archive waiting in `packages/<repo>/<arch>/` is read in full and validated (intake.ts); a bad
+ *    one (and its signature) is moved aside to `rejected/` with one log line, the others go on;
+ * 2. plan: next index = served index - removals + accepted archives;
+ * 3. journal: the plan goes into `publish_journal` in one statement: from here on the intent survives any crash;
+ * 4. pool: each archive is hard-linked into `archive/packages/<l>/<base>/` (and signed there); a served file of the
+ *    same name with different content first leaves the database (an extra commit), so no listed file ever has a
+ *    checksum other than the listed one;
+ * 5. links: relative links in the served directory (extra links are harmless to pacman);
+ * 6. commit: a new database generation, switched to at one rename (repository-database.ts);
+ * 7. state: the plan is applied to the state database and the journal row deleted, in one transaction;
+ * 8. cleanup: staged files now served, links the database no longer lists, temporary files, cache directories of
+ *    forgotten bases. A staged file is thus deleted only after the commit that lists it.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { PackageMetadata } from '../../models/package-metadata.js';
+import type { PackageRecord } from '../../models/package-record.js';
+import type { RepositoryEntry } from '../alpm/repository-database.js';
+import { vercmp } from '../alpm/vercmp.js';
+import { defaultConcurrency, mapLimit } from '../concurrency.js';
+import { errorMessage } from '../errors.js';
+import { getLogger } from '../log/logger.js';
+import { PACKAGE_FILE, ValidatedArchives, checkSignature, inspectArchive, nonRegularReason } from './intake.js';
+import type { ServedIndex } from './publisher.js';
+import { descriptionFromEntry } from './records.js';
+import type { RepositoryServices } from './services.js';
+
+/** What publishing works with: the tree, the state database and the served repository. */
+export type PublishServices = Pick<RepositoryServices, 'paths' | 'state' | 'publisher'>;
+
+/** What one publish means to do, as the journal keeps it. */
+export interface PublishPlan {
+  /** Validated archives waiting in staging under their file names. */
+  added: PackageMetadata[];
+  /** Package names to drop from the database. */
+  remove: string[];
+  /** Package bases whose state goes with them (package-remove). */
+  forget: string[];
+  /** Build time in seconds of the bases built by this run, for their `package-updated` events. */
+  durations: Record<string, number>;
+}
+
+export interface PublishOutcome {
+  /** Entries of the archives this publish put into the database. */
+  added: RepositoryEntry[];
+  /** Entries the database no longer lists (removed, or replaced by another file of the same package). */
+  removed: RepositoryEntry[];
+  /** One line per archive set aside by the intake: file and reason. */
+  rejected: string[];
+}
+
+const logger = getLogger('publisher');
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** Records of the published packages, grouped by base, keeping the source of what state knew before. */
+function publishedRecords(entries: readonly RepositoryEntry[], previous: Map<string, PackageRecord>): PackageRecord[] {
+  const byBase = new Map<string, RepositoryEntry[]>();
+  for (const entry of entries) byBase.set(entry.base, [...(byBase.get(entry.base) ?? []), entry]);
+  return [...byBase].map(([base, items]) => {
+    const known = previous.get(base);
+    return {
+      base,
+      version: items[0]!.version,
+      remote: known?.remote ?? { source: 'archive', gitUrl: null, webUrl: null, path: null, branch: null },
+      packager: known?.packager ?? (items[0]!.packager || null),
+      packages: Object.fromEntries(items.map((entry) => [entry.name, descriptionFromEntry(entry)])),
+    };
+  });
+}
+
+/** Step 7: the state catches up with the committed database, and the journal row goes, in one transaction. */
+async function applyToState(services: PublishServices, plan: PublishPlan, added: readonly RepositoryEntry[]): Promise<void> {
+  const { state } = services;
+  const known = new Map((await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
+  const created = nowSeconds();
+  await state.database.transaction(async () => {
+    for (const record of publishedRecords(added, known)) {
+      await state.packages.upsertPackage(record);
+      await state.packages.updateStatus(record.base, 'success');
+      await state.queue.queueClear(record.base);
+      const duration = plan.durations[record.base] ?? 0;
+      await state.events.eventInsert({ event: 'package-updated', objectId: record.base, message: `updated to ${record.version}`, created, data: { version: record.version, duration } });
+    }
+    for (const base of plan.forget) {
+      await state.queue.queueClear(base);
+      await state.patches.patchesRemove(base);
+      await state.logs.logsRemove(base);
+      await state.changes.changesRemove(base);
+      await state.packages.removePackage(base);
+      await state.events.eventInsert({ event: 'package-removed', objectId: base, message: 'removed from the repository', created, data: {} });
+    }
+    await state.archiveMetadata.metadataRemove(plan.added.map((metadata) => metadata.sha256));
+    await state.journal.journalDelete();
+  });
+}
+
+/**
+ * Step 4's guard: served files that an incoming archive of the same name but different content is about to replace
+ * in the pool leave the database first. Returns the index after that commit.
+ */
+async function withdrawOverwritten(services: PublishServices, index: ServedIndex, incoming: readonly PackageMetadata[]): Promise<ServedIndex> {
+  const byFileName = new Map([...index.values()].map((entry) => [entry.fileName, entry]));
+  const withdrawn = new Set(
+    incoming.flatMap((metadata) => {
+      const listed = byFileName.get(metadata.fileName);
+      return listed && listed.sha256 !== metadata.sha256 ? [listed.name] : [];
+    }),
+  );
+  if (withdrawn.size === 0) return index;
+  logger.info(`unlisting ${[...withdrawn].join(', ')} while rebuilt files of the same name replace theirs`);
+  await services.publisher.commit([...index.values()].filter((entry) => !withdrawn.has(entry.name)));
+  return services.publisher.index();
+}
+
+/** Steps 4-8 of a journaled plan; repeating them after a crash at any point completes exactly this plan. */
+async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<PublishOutcome> {
+  const { publisher } = services;
+  const concurrency = defaultConcurrency();
+  const before = await publisher.index();
+  const index = await withdrawOverwritten(services, before, plan.added);
+  await fs.mkdir(services.paths.repository, { recursive: true });
+  const pooled = await mapLimit(plan.added, concurrency, (metadata) => publisher.pool(metadata));
+  const lost = plan.added.filter((_, position) => pooled[position] === undefined);
+  for (const metadata of lost) logger.error(`${metadata.fileName} is neither staged nor pooled any more: not published`);
+  const added = pooled.filter((entry): entry is RepositoryEntry => entry !== undefined);
+  await mapLimit(added, concurrency, (entry) => publisher.link(entry));
+
+  const next = new Map(index);
+  for (const name of plan.remove) next.delete(name);
+  for (const entry of added) next.set(entry.name, entry);
+  await publisher.commit([...next.values()]);
+  await applyToState(services, plan, added);
+  await publisher.cleanup(next, plan.added, [], [...added.map((entry) => entry.base)]);
+  await Promise.all(plan.forget.map((base) => fs.rm(services.paths.cacheFor(base), { recursive: true, force: true })));
+
+  const removed = [...before.values()].filter((entry) => next.get(entry.name)?.fileName !== entry.fileName);
+  return { added, removed, rejected: [] };
+}
+
+/** Step 3 then steps 4-8. */
+export async function executePlan(services: PublishServices, plan: PublishPlan): Promise<PublishOutcome> {
+  await services.state.journal.journalInsert(plan);
+  return applyPlan(services, plan);
+}
+
+/** Step 0: finishes the publish an interrupted run journaled, if any. */
+export async function recoverPublish(services: PublishServices): Promise<PublishOutcome | undefined> {
+  const plan = await services.state.journal.journalGet<PublishPlan>();
+  if (!plan) return undefined;
+  logger.info(`finishing the publish an interrupted run started: ${plan.added.length} archive(s) to add, ${plan.remove.length} package(s) to remove`);
+  return applyPlan(services, plan);
+}
+
+/** Moves a rejected archive (and its signature) out of staging into `rejected/`, where nothing scans it. */
+async function setAside(staging: string, name: string): Promise<void> {
+  const rejected = path.join(staging, 'rejected');
+  await fs.mkdir(rejected, { recursive: true });
+  for (const file of [name, `${name}.sig`]) {
+    await fs.rename(path.join(staging, file), path.join(rejected, file)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+}
+
+/** Step 1: the staged archives that pass validation; the others are set aside, each named with its reason. */
+async function intake(services: PublishServices): Promise<{ accepted: PackageMetadata[]; rejected: string[] }> {
+  const staging = services.paths.packages;
+  const entries = await fs.readdir(staging, { withFileTypes: true }).catch(() => []);
+  const names = new Set(entries.map((entry) => entry.name));
+  const listing = entries.filter((entry) => !entry.name.startsWith('.') && PACKAGE_FILE.test(entry.name));
+  const rejected: string[] = [];
+  const validated = new ValidatedArchives(listing.length > 0 ? await services.state.archiveMetadata.metadataList() : []);
+  const checked = await mapLimit(listing, defaultConcurrency(), async (entry) => {
+    const file = path.join(staging, entry.name);
+    try {
+      const reason = nonRegularReason(entry);
+      if (reason) return `${file}: ${reason}`;
+      await checkSignature(file, names);
+      return await inspectArchive(file, { architecture: services.paths.repositoryId.architecture, validated });
+    } catch (error) {
+      return errorMessage(error);
+    }
+  });
+  const accepted: PackageMetadata[] = [];
+  for (const [position, outcome] of checked.entries()) {
+    if (typeof outcome !== 'string') {
+      accepted.push(outcome);
+      continue;
+    }
+    await setAside(staging, listing[position]!.name);
+    logger.error(`rejected ${outcome}`);
+    rejected.push(outcome);
+  }
+  return { accepted, rejected };
+}
+
+/**
+ * Step 2 for staged archives: the newest archive of each package name, unless the database serves that very file
+ * already; the others only need their staged copies deleted.
+ */
+function planArchives(index: ServedIndex, accepted: readonly PackageMetadata[]): { added: PackageMetadata[]; discarded: string[] } {
+  const newest = new Map<string, PackageMetadata>();
+  for (const metadata of accepted) {
+    const other = newest.get(metadata.name);
+    if (!other || vercmp(metadata.version, other.version) > 0) newest.set(metadata.name, metadata);
+  }
+  const added = [...newest.values()].filter((metadata) => {
+    const served = index.get(metadata.name);
+    return !(served?.fileName === metadata.fileName && served.sha256 === metadata.sha256);
+  });
+  const discarded = accepted.filter((metadata) => !added.includes(metadata)).map((metadata) => metadata.fileName);
+  return { added, discarded };
+}
+
+/**
+ * Publishes every archive waiting in staging (steps 0-8), recording `durations` in the events of built bases. Runs
+ * whenever something is staged or journaled, whether or not anything was built.
+ */
+export async function publishStaged(services: PublishServices, durations: Record<string, number> = {}): Promise<PublishOutcome> {
+  const recovered = await recoverPublish(services);
+  const { accepted, rejected } = await intake(services);
+  const index = await services.publisher.index();
+  const { added, discarded } = planArchives(index, accepted);
+  for (const name of discarded) logger.info(`${name} is already served or superseded by a newer staged archive`);
+  let outcome: PublishOutcome = { added: [], removed: [], rejected };
+  if (added.length > 0) outcome = { ...(await executePlan(services, { added, remove: [], forget: [], durations })), rejected };
+  else await services.publisher.initialize();
+  await services.publisher.cleanup(await services.publisher.index(), [], discarded, []);
+  if (!recovered) return outcome;
+  return { added: [...recovered.added, ...outcome.added], removed: [...recovered.removed, ...outcome.removed], rejected };
+}

@@ -47,7 +47,7 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
       const { candidates: queued } = await application.updates(added.queued, { aur: false, local: false, manual: true, vcs: false });
       const candidates = queued.filter((candidate) => added.queued.includes(candidate.record.base));
       return application.update(candidates, args);
-    });
+    }, { publisher: application.services.publisher });
     return Math.max(reportResult(run.result, args.json), run.exitCode, rejected);
   },
 };

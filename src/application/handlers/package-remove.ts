@@ -14,7 +14,7 @@ export const packageRemove: RepositoryHandler<{ package: string[] }> = {
     argv.positional('package', { type: 'string', array: true, describe: 'package bases or names' }) as unknown as Argv<{ package: string[] }>,
   async run(context, args) {
     const application = await Application.load(context);
-    const run = await runWithTriggers(context, async () => ({ ...emptyResult(), removed: await removePackages(application.services, args.package) }));
+    const run = await runWithTriggers(context, async () => ({ ...emptyResult(), removed: await removePackages(application.services, args.package) }), { publisher: application.services.publisher });
     for (const name of run.result.removed) print(`removed ${name}`);
     return run.exitCode;
   },

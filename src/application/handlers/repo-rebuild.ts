@@ -42,7 +42,9 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
       return 0;
     }
     const candidates = selected.map(({ package: record }) => ({ record, currentVersion: record.version, reason: 'rebuild' }));
-    const run = await runWithTriggers(context, () => application.update(candidates, { dependencies: false, increment: args.increment }));
+    const run = await runWithTriggers(context, () => application.update(candidates, { dependencies: false, increment: args.increment }), {
+      publisher: application.services.publisher,
+    });
     return Math.max(reportResult(run.result, args.json), run.exitCode);
   },
 };

@@ -21,7 +21,7 @@ export const repoSign: RepositoryHandler<{ package: string[] }> = {
       const signed = await application.services.publisher.resign(args.package);
       print(`signed ${signed.length} package(s) and the repository database`);
       return emptyResult();
-    });
+    }, { publisher: application.services.publisher });
     return run.exitCode;
   },
 };

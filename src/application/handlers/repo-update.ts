@@ -57,7 +57,7 @@ async function run(context: Parameters<RepositoryHandler['run']>[0], args: Updat
     else if (errors.length === 0) print('everything is up to date');
     return errors.length > 0 || (args.exitCode && candidates.length > 0) ? 1 : 0;
   }
-  const run = await runWithTriggers(context, () => application.updateAll(args.package, args));
+  const run = await runWithTriggers(context, () => application.updateAll(args.package, args), { publisher: application.services.publisher });
   return Math.max(reportResult(run.result, args.json), run.exitCode);
 }
 

@@ -5,7 +5,7 @@ import { runWithTriggers } from '../triggers.js';
 
 /** Runs triggers as after an update that changed nothing: they see every package the repository serves. */
 async function runOnDemand(context: RepositoryContext, triggers?: readonly string[]): Promise<number> {
-  return (await runWithTriggers(context, async () => emptyResult(), triggers)).exitCode;
+  return (await runWithTriggers(context, async () => emptyResult(), { triggers })).exitCode;
 }
 
 export const repoTriggers: RepositoryHandler<{ trigger: string[] }> = {

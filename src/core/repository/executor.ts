@@ -11,7 +11,7 @@ import { LogWriter } from '../database/operations/log-writer.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { type TreeNode, resolveLevels } from '../tree.js';
-import { publishStaged } from './publish.js';
+import { publishStaged, recoverPublish } from './publish.js';
 import { recordDependencies, recordProvides } from './records.js';
 import type { RepositoryServices } from './services.js';
 
@@ -79,6 +79,8 @@ export async function buildAndPublish(
   options: BuildOptions,
 ): Promise<Result> {
   const { state } = services;
+  // builds write into staging: a publish an interrupted run journaled must be finished before they do
+  await recoverPublish(services);
   const result = emptyResult();
   const known = new Map((await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
   const served = await services.publisher.baseVersions();

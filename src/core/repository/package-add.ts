@@ -20,6 +20,7 @@ import { fetchWithRetries } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
 import { readAurSettings } from './build-settings.js';
 import { checkSignature, inspectArchive, nonRegularReason } from './intake.js';
+import { recoverPublish } from './publish.js';
 import { recordFromAur, recordFromOfficial, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
 import type { RepositoryState } from './state.js';
@@ -208,6 +209,8 @@ export async function addPackages(services: RepositoryServices, targets: string[
   }
 
   const result: AddResult = { queued: [], archives: [], rejected: [] };
+  // staging a file a journaled publish still lists would change what that publish puts into the pool
+  if (planned.some((item) => ['archive', 'directory', 'remote'].includes(item.source))) await recoverPublish(services);
   await fs.mkdir(services.paths.packages, { recursive: true });
   const validated: PackageMetadata[] = [];
   const stageOne = async (stage: () => Promise<string>): Promise<void> => {

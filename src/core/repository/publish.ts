@@ -124,7 +124,7 @@ async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<
   await fs.mkdir(services.paths.repository, { recursive: true });
   const pooled = await mapLimit(plan.added, concurrency, (metadata) => publisher.pool(metadata));
   const lost = plan.added.filter((_, position) => pooled[position] === undefined);
-  for (const metadata of lost) logger.error(`${metadata.fileName} is neither staged nor pooled any more: not published`);
+  for (const metadata of lost) logger.error(`${metadata.fileName}: the staged file is gone or no longer the one planned; not published by this plan`);
   const added = pooled.filter((entry): entry is RepositoryEntry => entry !== undefined);
   await mapLimit(added, concurrency, (entry) => publisher.link(entry));
 

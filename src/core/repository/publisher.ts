@@ -113,7 +113,8 @@ export class RepositoryPublisher {
   /**
    * Step 4 for one archive: puts the staged archive into the pool under a temporary name (a hard link: the staged
    * file stays), signs it there when package signing is on, then renames the signature and the archive into place.
-   * Returns the entry to list, or undefined when neither the staged file nor its pooled copy exists any more.
+   * Returns the entry to list, or undefined when neither the staged file nor its pooled copy exists any more (or the
+   * staged file is no longer the planned one).
    */
   async pool(metadata: PackageMetadata): Promise<RepositoryEntry | undefined> {
     const stored = this.pooled(metadata);
@@ -124,6 +125,8 @@ export class RepositoryPublisher {
       const temporary = temporarySibling(stored);
       try {
         await linkOrCopy(staged, temporary);
+        // a staged file replaced since the plan was made is not what the plan lists: it waits for the next intake
+        if ((await fs.stat(temporary)).size !== metadata.compressedSize) return undefined;
         if (this.signers.packages) await this.signers.packages(temporary);
         else if (existsSync(`${staged}.sig`)) await linkOrCopy(`${staged}.sig`, `${temporary}.sig`);
         if (existsSync(`${temporary}.sig`)) await fs.rename(`${temporary}.sig`, `${stored}.sig`);

@@ -280,6 +280,22 @@ describe('a publish interrupted after its journal entry', () => {
     await expectCompleted(next);
   });
 
+  it('a staged file replaced after the journal entry is not pooled under the planned checksum: the next intake takes it', async () => {
+    const crashed = await makeServices();
+    await journaled(crashed);
+    const replaced = await craftArchive(directory, { pkgname: 'ahr-one', version: '1.0-1', payload: 4096 }, 'replacement.pkg.tar.zst');
+    await fs.copyFile(replaced, path.join(crashed.paths.packages, 'ahr-one-1.0-1-any.pkg.tar.zst'));
+
+    const next = await makeServices({}, crashed.paths.root);
+    await recoverPublish(next);
+    expect(await listed(next)).toEqual(['ahr-two 2.0-1']);
+    expect(readdirSync(next.paths.packages)).toEqual(['ahr-one-1.0-1-any.pkg.tar.zst']);
+    await publishStaged(next);
+    expect(await listed(next)).toEqual(['ahr-one 1.0-1', 'ahr-two 2.0-1']);
+    await expectServedFilesMatch(next);
+    await fs.rm(replaced);
+  });
+
   it('between the commit and the state update: the state catches up, nothing is published twice', async () => {
     const crashed = await makeServices();
     const plan = await journaled(crashed);

@@ -11,12 +11,6 @@ export interface TriggeredRun {
   exitCode: ExitCode;
 }
 
-/**
- * Runs a repository-changing step inside the trigger lifecycle, once per run: onStart of every trigger (those named,
- * else `[build] triggers`), the step, onResult with the step's Result and every package the repository serves
- * afterwards, then onStop in reverse order, also when the step throws (the error then goes on to the command).
- * The triggers and their configuration are checked first: a problem there stops the command before the step.
- */
 export interface TriggerRunOptions {
   /** The triggers to run (default: `[build] triggers`). */
   triggers?: readonly string[];
@@ -24,6 +18,12 @@ export interface TriggerRunOptions {
   publisher?: RepositoryPublisher;
 }
 
+/**
+ * Runs a repository-changing step inside the trigger lifecycle, once per run: onStart of every trigger (those named,
+ * else `[build] triggers`), the step, onResult with the step's Result and every package the repository serves
+ * afterwards, then onStop in reverse order, also when the step throws (the error then goes on to the command).
+ * The triggers and their configuration are checked first: a problem there stops the command before the step.
+ */
 export async function runWithTriggers(context: RepositoryContext, step: () => Promise<Result>, options: TriggerRunOptions = {}): Promise<TriggeredRun> {
   const { configuration, repositoryId, paths } = context;
   const triggers = options.triggers ?? configuredTriggers(configuration);

@@ -189,37 +189,20 @@ static mode_t mode_argument(int flags, va_list arguments) {
   return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(arguments, int) : 0;
 }
 
-int open(const char *path, int flags, ...) {
-  va_list arguments;
-  va_start(arguments, flags);
-  mode_t mode = mode_argument(flags, arguments);
-  va_end(arguments);
-  return track(REAL(open)(path, flags, mode), path);
-}
+/* open and openat in their plain and 64-bit forms: the mode argument only exists with O_CREAT or O_TMPFILE. */
+#define OPEN_WRAPPER(name, parameters, arguments)                   \
+  int name parameters {                                             \
+    va_list rest;                                                   \
+    va_start(rest, flags);                                          \
+    mode_t mode = mode_argument(flags, rest);                       \
+    va_end(rest);                                                   \
+    return track(REAL(name) arguments, path);                       \
+  }
 
-int open64(const char *path, int flags, ...) {
-  va_list arguments;
-  va_start(arguments, flags);
-  mode_t mode = mode_argument(flags, arguments);
-  va_end(arguments);
-  return track(REAL(open64)(path, flags, mode), path);
-}
-
-int openat(int dir, const char *path, int flags, ...) {
-  va_list arguments;
-  va_start(arguments, flags);
-  mode_t mode = mode_argument(flags, arguments);
-  va_end(arguments);
-  return track(REAL(openat)(dir, path, flags, mode), path);
-}
-
-int openat64(int dir, const char *path, int flags, ...) {
-  va_list arguments;
-  va_start(arguments, flags);
-  mode_t mode = mode_argument(flags, arguments);
-  va_end(arguments);
-  return track(REAL(openat64)(dir, path, flags, mode), path);
-}
+OPEN_WRAPPER(open, (const char *path, int flags, ...), (path, flags, mode))
+OPEN_WRAPPER(open64, (const char *path, int flags, ...), (path, flags, mode))
+OPEN_WRAPPER(openat, (int dir, const char *path, int flags, ...), (dir, path, flags, mode))
+OPEN_WRAPPER(openat64, (int dir, const char *path, int flags, ...), (dir, path, flags, mode))
 
 int close(int fd) {
   if (fd >= 0 && fd < MAX_TRACKED_FD) journal_fd[fd] = 0;
@@ -255,23 +238,19 @@ ssize_t pwrite64(int fd, const void *buffer, size_t count, off_t offset) {
 }
 
 /* SQLite takes and drops its locks with fcntl between transactions: the next journal write starts a new step. */
-int fcntl(int fd, int command, ...) {
-  va_list arguments;
-  va_start(arguments, command);
-  void *argument = va_arg(arguments, void *);
-  va_end(arguments);
-  if (command == F_SETLK || command == F_SETLKW || command == F_OFD_SETLK || command == F_OFD_SETLKW) end_journal_run();
-  return REAL(fcntl)(fd, command, argument);
-}
+#define FCNTL_WRAPPER(name)                                                                              \
+  int name(int fd, int command, ...) {                                                                   \
+    va_list rest;                                                                                        \
+    va_start(rest, command);                                                                             \
+    void *argument = va_arg(rest, void *);                                                               \
+    va_end(rest);                                                                                        \
+    if (command == F_SETLK || command == F_SETLKW || command == F_OFD_SETLK || command == F_OFD_SETLKW) \
+      end_journal_run();                                                                                 \
+    return REAL(name)(fd, command, argument);                                                            \
+  }
 
-int fcntl64(int fd, int command, ...) {
-  va_list arguments;
-  va_start(arguments, command);
-  void *argument = va_arg(arguments, void *);
-  va_end(arguments);
-  if (command == F_SETLK || command == F_SETLKW || command == F_OFD_SETLK || command == F_OFD_SETLKW) end_journal_run();
-  return REAL(fcntl64)(fd, command, argument);
-}
+FCNTL_WRAPPER(fcntl)
+FCNTL_WRAPPER(fcntl64)
 
 int fsync(int fd) {
   if (fd >= 0 && fd < MAX_TRACKED_FD && journal_fd[fd]) end_journal_run();

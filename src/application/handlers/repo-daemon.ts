@@ -8,21 +8,11 @@ import { cliChildArguments } from '../../core/cli-child.js';
 import { recordDependencies, recordProvides } from '../../core/repository/records.js';
 import { partition } from '../../core/tree.js';
 import { READ_ONLY, type RepositoryContext, type RepositoryHandler } from '../handler.js';
+import { UPDATE_SWITCHES, updateSwitchOptions } from './repo-update.js';
 
 const logger = getLogger('repo-daemon');
-const UPDATE_FLAGS = ['aur', 'local', 'manual', 'vcs', 'dependencies', 'increment'] as const;
 
-interface DaemonArguments {
-  interval: number;
-  partitions: boolean;
-  aur: boolean;
-  local: boolean;
-  manual: boolean;
-  vcs: boolean;
-  dependencies: boolean;
-  increment: boolean;
-  refresh: number;
-}
+type DaemonArguments = { interval: number; partitions: boolean; refresh: number; username?: string } & Record<(typeof UPDATE_SWITCHES)[number], boolean>;
 
 /** The finest independent groups of the known bases (connected components of the dependency graph). */
 async function independentGroups(context: RepositoryContext): Promise<string[][]> {
@@ -41,8 +31,9 @@ async function independentGroups(context: RepositoryContext): Promise<string[][]
 async function update(context: RepositoryContext, args: DaemonArguments & { configuration: string; waitTimeout: number }, bases: string[]): Promise<void> {
   const argv = cliChildArguments(args.configuration, context.repositoryId, Math.max(args.waitTimeout, 0), [
     'repo-update',
-    ...UPDATE_FLAGS.map((flag) => (args[flag] ? `--${flag}` : `--no-${flag}`)),
+    ...UPDATE_SWITCHES.map((flag) => (args[flag] ? `--${flag}` : `--no-${flag}`)),
     ...Array.from({ length: args.refresh }, () => '--refresh'),
+    ...(args.username === undefined ? [] : ['--username', args.username]),
     ...bases,
   ]);
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -56,16 +47,9 @@ export const repoDaemon: RepositoryHandler<DaemonArguments> = {
   description: 'update the repository periodically: each tick one independent group of packages (--partitions) or all of them',
   mode: { ...READ_ONLY, unsafe: false },
   options: (argv: Argv) =>
-    argv
+    updateSwitchOptions(argv, false)
       .option('interval', { alias: 'i', type: 'number', default: 12 * 60 * 60, describe: 'seconds between full cycles' })
-      .option('partitions', { type: 'boolean', default: true, describe: 'update one independent group per tick, spreading a cycle over the interval' })
-      .option('aur', { type: 'boolean', default: true, describe: 'check the AUR for newer versions' })
-      .option('local', { type: 'boolean', default: true, describe: 'check local PKGBUILDs for newer versions' })
-      .option('manual', { type: 'boolean', default: true, describe: 'build what is in the build queue' })
-      .option('vcs', { type: 'boolean', default: true, describe: 'rebuild VCS packages older than [build] vcs_allowed_age' })
-      .option('dependencies', { type: 'boolean', default: true, describe: 'add missing dependencies from the AUR' })
-      .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel when the version is already in the repository' })
-      .option('refresh', { alias: 'y', type: 'count', describe: 'download the sync databases first' }) as unknown as Argv<DaemonArguments>,
+      .option('partitions', { type: 'boolean', default: true, describe: 'update one independent group per tick, spreading a cycle over the interval' }) as unknown as Argv<DaemonArguments>,
   async run(context, args) {
     if (!(args.interval > 0)) throw new InvalidInputError(`--interval must be a positive number of seconds, got ${args.interval}`);
     const stop = new AbortController();

@@ -21,9 +21,12 @@ interface UpdateArguments {
   json: boolean;
 }
 
-function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments> {
+/** The switches of an update, which repo-daemon passes on to each of its repo-update runs. */
+export const UPDATE_SWITCHES = ['aur', 'local', 'manual', 'vcs', 'changes', 'dependencies', 'increment', 'dry-run'] as const;
+
+/** The options of an update shared by repo-update, repo-check and repo-daemon (`-u`, the switches, `-y`). */
+export function updateSwitchOptions(argv: Argv, dryRunDefault: boolean): Argv {
   return usernameOption(argv)
-    .positional('package', { type: 'string', array: true, default: [], describe: 'only these packages (bases or names)' })
     .option('aur', { type: 'boolean', default: true, describe: 'check the AUR for newer versions' })
     .option('local', { type: 'boolean', default: true, describe: 'check local PKGBUILDs for newer versions' })
     .option('manual', { type: 'boolean', default: !dryRunDefault, describe: 'build what is in the build queue' })
@@ -32,8 +35,13 @@ function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments
     .option('dependencies', { type: 'boolean', default: true, describe: 'add missing dependencies from the AUR' })
     .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel when the version is already in the repository' })
     .option('dry-run', { type: 'boolean', default: dryRunDefault, describe: 'only print what would be built' })
+    .option('refresh', { alias: 'y', type: 'count', describe: 'download the sync databases of [alpm] repositories first (-yy: even if unchanged)' });
+}
+
+function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments> {
+  return updateSwitchOptions(argv, dryRunDefault)
+    .positional('package', { type: 'string', array: true, default: [], describe: 'only these packages (bases or names)' })
     .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'with --dry-run: exit 1 when something is outdated' })
-    .option('refresh', { alias: 'y', type: 'count', describe: 'download the sync databases of [alpm] repositories first (-yy: even if unchanged)' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<UpdateArguments>;
 }
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { validatePackageName } from '../../core/alpm/validation.js';
@@ -56,7 +57,10 @@ export const packageCopy: RepositoryHandler<CopyArguments> = {
     const { state } = application.services;
     // the same database holds every repository: the source's records are read over this connection
     const sourceState = new RepositoryState(state.database, sourceId);
-    const files = served.filter((entry) => args.package.includes(entry.base)).map((entry) => path.join(sourcePaths.repository, entry.fileName));
+    // the served names are links into the archive pool; the intake takes only regular files, so copy the pool's
+    const files = await Promise.all(
+      served.filter((entry) => args.package.includes(entry.base)).map((entry) => fs.realpath(path.join(sourcePaths.repository, entry.fileName))),
+    );
     await addPackages(application.services, files, { source: 'archive', patches: [] });
     for (const base of args.package) {
       const [known] = await sourceState.packages.listPackages(base);

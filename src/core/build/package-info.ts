@@ -113,10 +113,12 @@ async function readCachedSrcinfo(file: string): Promise<Srcinfo | undefined> {
  * Runs `makepkg --printsrcinfo` as the build user in a scratch copy of the directory's files (makepkg needs to
  * write where it runs, and checks that the install and changelog files exist), so the original may belong to anyone.
  */
-/** makepkg's `==> ERROR:` lines as one line (all of its output when it printed none). */
+/** makepkg's `==> ERROR:` lines and what bash itself said (a syntax error), as one line; its progress lines left out. */
 function makepkgErrors(output: string): string {
   const lines = output.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
-  const errors = lines.filter((line) => line.startsWith(MAKEPKG_ERROR)).map((line) => line.slice(MAKEPKG_ERROR.length).trim().replace(/\.$/, ''));
+  const errors = lines
+    .filter((line) => line.startsWith(MAKEPKG_ERROR) || !/^(==>|->)/.test(line))
+    .map((line) => (line.startsWith(MAKEPKG_ERROR) ? line.slice(MAKEPKG_ERROR.length).trim().replace(/\.$/, '') : line));
   return [...new Set(errors.length > 0 ? errors : lines)].join('; ');
 }
 

@@ -31,7 +31,7 @@ describe('parity commands on a real repository', () => {
     await service.publishToAur(ROLL('1.0'));
     await service.publishToAur(GONE);
     const added = await service.expectCli(['package-add', '--json', 'ahr-roll', 'ahr-gone', await service.localPackage(LOCAL)]);
-    expect(JSON.parse(added.stdout)).toEqual({ queued: ['ahr-local', 'ahr-roll', 'ahr-gone'], staged: [] });
+    expect(JSON.parse(added.stdout)).toEqual({ queued: ['ahr-local', 'ahr-roll', 'ahr-gone'], staged: [], rejected: [] });
     await service.expectCli(['repo-update']);
   }, 300_000);
 

@@ -34,12 +34,14 @@ describe('rss report', () => {
   beforeAll(async () => {
     sandbox = await publishedRepository();
     feedFile = path.join(sandbox.output, 'rss.xml');
-    // the audit log of earlier runs: the oldest update falls out of the feed, a removed package has no entry
+    // later runs, after the publish that recorded its own updates: the oldest falls out of the feed, a removed
+    // package has no entry
     const context = await triggerContext(sandbox, '');
     try {
       const updates = ['ahr-report-lib', 'ahr-report-tools', 'ahr-report-gone', 'ahr-report-split'];
+      const later = Math.floor(Date.now() / 1000) + 60;
       for (const [index, base] of updates.entries()) {
-        await context.state.events.eventInsert({ event: 'package-updated', objectId: base, message: null, created: 1_700_000_000 + index, data: {} });
+        await context.state.events.eventInsert({ event: 'package-updated', objectId: base, message: null, created: later + index, data: {} });
       }
     } finally {
       await context.close();

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 
 demo="$PWD/demo"
 root="$demo/root"
+port="${AHRIMAN_DEMO_PORT:-8080}"
+# a dashboard left running by an earlier demo goes with its tree
+if [ -f "$demo/web.pid" ]; then kill "$(cat "$demo/web.pid")" 2>/dev/null || true; fi
 rm -rf "$demo"
 mkdir -p "$demo"
 chmod 755 "$demo"
@@ -36,6 +39,15 @@ driver = sandbox
 target = package repository
 key = $fingerprint
 key_file = $demo/signing-key.asc
+
+[web]
+host = 127.0.0.1
+port = $port
+
+[auth]
+# everybody may look; changes need the demo user (user-add below)
+target = configuration
+allow_read_only = yes
 INI
 
 ahriman() { node dist/main.js -c "$demo/ahriman.ini" "$@"; }
@@ -44,6 +56,7 @@ ahriman -a x86_64 -r demo package-add examples/pkgbuilds/*
 # The examples need nothing from the AUR: skip its checks so the demo also works offline.
 ahriman -a x86_64 -r demo repo-update --no-aur --no-dependencies
 ahriman -a x86_64 -r demo package-status
+ahriman user-add demo -p demo -R full
 
 # A user of the repository: pacman with SigLevel = Required and the demo key in its keyring.
 client="$demo/client"
@@ -76,3 +89,18 @@ To use it from pacman, add to /etc/pacman.conf (and pacman-key --add / --lsign-k
 SigLevel = Required
 Server = file://$root/repository/demo/x86_64
 DONE
+
+# The dashboard of the demo repository, left running for a person to open.
+nohup node dist/main.js -c "$demo/ahriman.ini" web > "$demo/web.log" 2>&1 &
+echo $! > "$demo/web.pid"
+for _ in $(seq 1 60); do
+  if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$port/api/v1/info"; then
+    break
+  fi
+  sleep 0.5
+done
+cat <<WEB
+
+Dashboard: http://127.0.0.1:$port/ (log in as demo / demo to add, update or remove packages)
+It runs in the background (log: $demo/web.log); stop it with: kill \$(cat $demo/web.pid)
+WEB

@@ -3,6 +3,7 @@ import path from 'node:path';
 import sqlite3 from 'sqlite3';
 import { DatabaseError, errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
+import { type RetryPolicy, withRetries } from '../retry.js';
 import { applyMigrations } from './migrations.js';
 
 /** A value SQLite stores as is. Booleans, arrays and objects are converted by the operations that use them. */
@@ -29,6 +30,16 @@ export interface OpenOptions {
  * short (one batch of log lines, one package), so this only trips when something is really stuck.
  */
 const BUSY_TIMEOUT_MS = 10_000;
+/**
+ * Processes that open the same new database at once race to switch it to WAL (an exclusive lock SQLite takes without
+ * calling the busy handler) and to migrate it: the loser can get SQLITE_BUSY at once. It tries again, for about as
+ * long as the busy timeout would have waited; the migration is one transaction, so a retry starts clean.
+ */
+const OPEN_RETRIES: RetryPolicy = { maxRetries: 8, backoffSeconds: 0.05 };
+
+function isBusy(error: unknown): boolean {
+  return error instanceof DatabaseError && (error.cause as { code?: unknown } | undefined)?.code === 'SQLITE_BUSY';
+}
 
 /** Marks code running inside a transaction of one connection; `active` turns false once it ends. */
 interface TransactionScope {
@@ -80,7 +91,7 @@ export class Database {
     const database = await pending;
     if (options.migrate ?? true) {
       try {
-        await applyMigrations(database, options.migrationsDirectory);
+        await withRetries(OPEN_RETRIES, { what: `migrating ${key}`, retryable: isBusy }, () => applyMigrations(database, options.migrationsDirectory));
       } catch (error) {
         await database.close();
         throw error;
@@ -104,9 +115,8 @@ export class Database {
     try {
       // The busy timeout comes first: switching to WAL itself needs a lock another process may hold.
       await database.exec('configure the connection', `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      const mode = await database.get<{ journal_mode: string }>(
-        'enable write-ahead logging',
-        'PRAGMA journal_mode = WAL',
+      const mode = await withRetries(OPEN_RETRIES, { what: `database ${databasePath}`, retryable: isBusy }, () =>
+        database.get<{ journal_mode: string }>('enable write-ahead logging', 'PRAGMA journal_mode = WAL'),
       );
       if (mode?.journal_mode !== 'wal') {
         logger.warning(

@@ -26,6 +26,7 @@ import type { ServedRepository, WebApp, WebContext } from './context.js';
 import { registerDashboard } from './dashboard.js';
 import { HttpError } from './errors.js';
 import { metricsPlugin } from './metrics.js';
+import { registerOAuth } from './oauth.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { infoRoutes } from './routes/info.js';
@@ -127,6 +128,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', maxAge: settings.auth.maxAge },
   });
   await app.register(formbody);
+  if (settings.auth.oauth) await registerOAuth(app, settings.auth.oauth, settings.address);
   // names are kept as sent, so that a path in one is refused instead of silently cut to its last part
   await app.register(multipart, { preservePath: true, limits: { fileSize: settings.maxBodySize, files: 2, fields: 4 } });
   await app.register(swagger, {

@@ -141,6 +141,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
   if (settings.staticPath) {
     await fs.access(settings.staticPath);
     await app.register(fastifyStatic, { root: settings.staticPath, prefix: '/static/', maxAge: '365d', immutable: true });
+    app.get('/favicon.ico', { config: { permission: 'unauthorized' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/static/favicon.ico', 302));
   }
   app.addHook('onRequest', authorize(web));
 

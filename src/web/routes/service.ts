@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { readAurSettings } from '../../core/repository/build-settings.js';
 import { AurClient } from '../../core/alpm/remote/aur.js';
-import { isValidPackageName } from '../../core/alpm/validation.js';
+import { isValidFullVersion, isValidPackageName } from '../../core/alpm/validation.js';
+import { DEFAULT_KEY_SERVER, fetchKey, isKeyId, isKeyServer } from '../../core/sign/key-import.js';
 import { type ServedRepository, type WebApp, type WebContext, selectRepository } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { reloadConfiguration } from '../reload.js';
@@ -24,6 +25,14 @@ const updateBody = z.object({
   increment: z.boolean().default(true),
   refresh: z.boolean().default(false),
 });
+
+const keyId = z.string().refine(isKeyId, 'expected a key id (8 or 16 hex digits) or a fingerprint (40)');
+const keyServer = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine(isKeyServer, 'not a key server host or http(s) URL')
+  .default(DEFAULT_KEY_SERVER);
 
 const flag = (name: string, value: boolean): string => (value ? `--${name}` : `--no-${name}`);
 
@@ -87,6 +96,47 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
       schema: { querystring: repositoryQuery, body: z.object({ packages: z.array(packageName).min(1) }), response: processResponse },
     },
     async (request) => spawn(selectRepository(web, request.query), ['package-remove', ...request.body.packages]),
+  );
+
+  app.post(
+    '/api/v1/service/rollback',
+    {
+      config: { permission: 'full' },
+      schema: {
+        querystring: repositoryQuery,
+        body: z.object({
+          package: packageName,
+          version: z.string().refine(isValidFullVersion, 'not a full version [epoch:]pkgver-pkgrel'),
+          hold: z.boolean().default(true),
+        }),
+        response: processResponse,
+      },
+    },
+    async (request) => {
+      const { package: base, version, hold } = request.body;
+      return spawn(selectRepository(web, request.query), ['package-rollback', base, version, flag('hold', hold)]);
+    },
+  );
+
+  app.get(
+    '/api/v1/service/pgp',
+    {
+      config: { permission: 'reporter' },
+      schema: { querystring: z.object({ key: keyId, server: keyServer }), response: { 200: z.object({ key: z.string() }), ...errorResponses } },
+    },
+    async (request) => {
+      const { policy } = readAurSettings(web.repositories[0]!.configuration);
+      return { key: await fetchKey(request.query.server, request.query.key, policy) };
+    },
+  );
+
+  app.post(
+    '/api/v1/service/pgp',
+    {
+      config: { permission: 'full' },
+      schema: { querystring: repositoryQuery, body: z.object({ key: keyId, server: keyServer }), response: processResponse },
+    },
+    async (request) => spawn(selectRepository(web, request.query), ['service-key-import', `--key-server=${request.body.server}`, request.body.key]),
   );
 
   app.get(

@@ -69,7 +69,7 @@ export async function oauthLogin(
   reply: FastifyReply,
 ): Promise<string | FastifyReply> {
   const client = app.oauth;
-  if (!client) throw new HttpError(405, 'login by redirect needs [auth] target = oauth');
+  if (!client) throw new HttpError(503, 'OAuth was configured after the web service started: restart it to log in this way');
   if (request.query.error !== undefined) throw new HttpError(401, `the OAuth provider refused the login: ${request.query.error}`);
   if (request.query.code === undefined) return reply.redirect(await client.generateAuthorizationUri(request, reply), 302);
   let accessToken: string;

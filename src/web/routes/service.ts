@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { readAurSettings } from '../../core/repository/build-settings.js';
 import { AurClient } from '../../core/alpm/remote/aur.js';
@@ -12,13 +13,18 @@ const packageName = z.string().refine(isValidPackageName, 'not a valid package n
 const processResponse = { 200: z.object({ process_id: z.string() }), ...errorResponses };
 const patchBody = z.object({ key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a PKGBUILD variable name'), value: z.string() });
 
+/** Whose packager id signs the builds: this user of the users table, else the one logged in (as the reference). */
+const packager = z.string().min(1).max(255).optional();
+
 const addBody = z.object({
   packages: z.array(packageName).min(1),
+  packager,
   patches: z.array(patchBody).default([]),
   increment: z.boolean().default(true),
   refresh: z.boolean().default(false),
 });
 const updateBody = z.object({
+  packager,
   aur: z.boolean().default(true),
   local: z.boolean().default(true),
   manual: z.boolean().default(true),
@@ -49,17 +55,22 @@ function addCommand(body: z.infer<typeof addBody>, now: boolean): string[] {
 
 export function serviceRoutes(app: WebApp, web: WebContext): void {
   const spawn = (repository: ServedRepository, command: string[]) => ({ process_id: web.spawner.spawn(repository.id, command).id });
+  /** For the commands that build or publish: `--username`, the body's packager or else the logged-in user. */
+  const asUser = (request: FastifyRequest, body: { packager?: string | undefined }, command: string[]): string[] => {
+    const username = body.packager ?? request.username;
+    return username === null ? command : [...command, `--username=${username}`];
+  };
 
   app.post(
     '/api/v1/service/add',
     { config: { permission: 'full' }, schema: { querystring: repositoryQuery, body: addBody, response: processResponse } },
-    async (request) => spawn(selectRepository(web, request.query), addCommand(request.body, true)),
+    async (request) => spawn(selectRepository(web, request.query), asUser(request, request.body, addCommand(request.body, true))),
   );
 
   app.post(
     '/api/v1/service/request',
     { config: { permission: 'reporter' }, schema: { querystring: repositoryQuery, body: addBody, response: processResponse } },
-    async (request) => spawn(selectRepository(web, request.query), addCommand(request.body, false)),
+    async (request) => spawn(selectRepository(web, request.query), asUser(request, request.body, addCommand(request.body, false))),
   );
 
   app.post(
@@ -68,7 +79,7 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
     async (request) => {
       const { aur, local, manual, increment, refresh } = request.body;
       const command = ['repo-update', flag('aur', aur), flag('local', local), flag('manual', manual), flag('increment', increment), ...(refresh ? ['--refresh'] : [])];
-      return spawn(selectRepository(web, request.query), command);
+      return spawn(selectRepository(web, request.query), asUser(request, request.body, command));
     },
   );
 
@@ -78,14 +89,14 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
       config: { permission: 'full' },
       schema: {
         querystring: repositoryQuery,
-        body: z.object({ packages: z.array(packageName).min(1), increment: z.boolean().default(true) }),
+        body: z.object({ packages: z.array(packageName).min(1), increment: z.boolean().default(true), packager }),
         response: processResponse,
       },
     },
     async (request) => {
       // the reference rebuilds what depends on the first name only
       const command = ['repo-rebuild', '--depends-on', request.body.packages[0]!, flag('increment', request.body.increment)];
-      return spawn(selectRepository(web, request.query), command);
+      return spawn(selectRepository(web, request.query), asUser(request, request.body, command));
     },
   );
 
@@ -108,13 +119,14 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
           package: packageName,
           version: z.string().refine(isValidFullVersion, 'not a full version [epoch:]pkgver-pkgrel'),
           hold: z.boolean().default(true),
+          packager,
         }),
         response: processResponse,
       },
     },
     async (request) => {
       const { package: base, version, hold } = request.body;
-      return spawn(selectRepository(web, request.query), ['package-rollback', base, version, flag('hold', hold)]);
+      return spawn(selectRepository(web, request.query), asUser(request, request.body, ['package-rollback', base, version, flag('hold', hold)]));
     },
   );
 

@@ -78,6 +78,16 @@ describe('service actions', () => {
     expect(test.server.web.settings.waitTimeout).toBe(7);
   });
 
+  it('run as the packager the body names, else as the user logged in (--username)', async () => {
+    const named = await start('request', { packages: ['fresh'], packager: 'someone-else' });
+    const own = await start('update', { aur: false, local: false, manual: false });
+    expect(await finishedProcess(test.url, cookie, named)).toMatchObject({ status: 'success', command: ['package-add', 'fresh', '--username=someone-else'] });
+    expect(await finishedProcess(test.url, cookie, own)).toMatchObject({
+      status: 'success',
+      command: ['repo-update', '--no-aur', '--no-local', '--no-manual', '--increment', '--username=full'],
+    });
+  });
+
   it('answers 404 for an unknown process', async () => {
     const response = await fetch(`${test.url}/api/v1/service/process/00000000-0000-4000-8000-000000000000`, { headers: { cookie } });
     expect(response.status).toBe(404);

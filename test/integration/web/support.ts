@@ -106,6 +106,7 @@ export interface ProcessStatus {
   is_alive: boolean;
   status: string;
   exit_code: number | null;
+  command: string[];
   output: string[];
 }
 

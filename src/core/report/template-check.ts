@@ -52,9 +52,18 @@ function sampleContext(configuration: Configuration): RenderingContext {
   };
 }
 
+/** The type of a section: its `type`, else its name; unreadable (the section check reports why) counts as none. */
+function sectionType(configuration: Configuration, section: string): string | undefined {
+  try {
+    return configuration.get(section, 'type') ?? section.split(':')[0];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Report sections of a templated type: `[html]`, `[html:aur]`, or `[mine]` with `type = html`. */
 function templatedSections(configuration: Configuration): string[] {
-  return configuration.sections().filter((section) => TEMPLATED_TYPES.has(configuration.get(section, 'type') ?? section.split(':')[0]!));
+  return configuration.sections().filter((section) => TEMPLATED_TYPES.has(sectionType(configuration, section) ?? ''));
 }
 
 /** One error per named template that cannot be rendered, naming the option that names it. */

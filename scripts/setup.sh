@@ -23,9 +23,14 @@ if [ -f /etc/arch-release ]; then
   packages=(base-devel devtools bubblewrap fakeroot rsync git libarchive zstd xz gnupg nodejs npm openssh)
   if $tests; then packages+=(python chromium); fi
   as_root pacman -Sy --needed --noconfirm "${packages[@]}"
+  # the devtools driver's build command (the default [build] devtools_wrapper) and the sudoers rule that lets the
+  # ahriman user run it as root
+  as_root install -Dm755 packaging/bin/ahriman-archbuild /usr/bin/ahriman-archbuild
+  as_root install -Dm440 packaging/sudoers.d/ahriman /etc/sudoers.d/ahriman
 elif [ -f /etc/debian_version ]; then
   packages=(pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd xz-utils gnupg build-essential openssh-client)
   if $tests; then packages+=(python3 openssh-server chromium); fi
+  if $tests; then packages+=(sudo); fi # visudo checks the shipped sudoers rule
   missing=()
   for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

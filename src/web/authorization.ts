@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { accessPermits } from '../models/user.js';
+import { accessPermits, type UserAccess } from '../models/user.js';
 import type { WebContext } from './context.js';
 import { HttpError } from './errors.js';
 import { effectiveRequirement } from './settings.js';
@@ -14,6 +14,8 @@ export function isUnixSocketRequest(request: FastifyRequest): boolean {
 
 /** The session key under which the logged-in user name is kept. */
 export const SESSION_USER = 'username';
+/** The role of a system user (pam) the users table does not know, fixed at login. */
+export const SESSION_ACCESS = 'access';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -35,6 +37,13 @@ function checkSameOrigin(request: FastifyRequest, web: WebContext): void {
   }
 }
 
+/** The logged-in user: from the users table, else (pam) the system user with the role given at login. */
+async function sessionUser(web: WebContext, username: string, access: UserAccess | undefined): Promise<{ username: string; access: UserAccess } | undefined> {
+  const user = await web.users.userGet(username);
+  if (user) return user;
+  return web.settings.auth.provider === 'pam' && access !== undefined ? { username, access } : undefined;
+}
+
 /**
  * Checks each request against the role its route needs (reference §6.3): requests over the unix socket are trusted,
  * `unauthorized` routes are open, `allow_read_only` opens the `read` ones, and everything else needs a logged-in
@@ -47,7 +56,7 @@ export function authorize(web: WebContext) {
     const username = request.session.get(SESSION_USER) as string | undefined;
     const permission = request.routeOptions.config.permission ?? 'full';
     const required = effectiveRequirement(web.settings, typeof permission === 'function' ? permission(request) : permission);
-    const user = username === undefined ? undefined : await web.users.userGet(username);
+    const user = username === undefined ? undefined : await sessionUser(web, username, request.session.get(SESSION_ACCESS));
     request.username = user?.username ?? null;
     if (required === 'unauthorized') return;
     if (!user) throw new HttpError(401, 'log in first (POST /api/v1/login)');

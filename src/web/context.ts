@@ -20,6 +20,7 @@ export type Permission = UserAccess | ((request: FastifyRequest) => UserAccess);
 declare module '@fastify/secure-session' {
   interface SessionData {
     username: string;
+    access: UserAccess;
   }
 }
 

@@ -2,7 +2,7 @@
  * The dashboard: its bundled assets (content-hashed names, so cached for a year and never revalidated) under
  * /assets/, and the index page naming them (never cached, so a new build is picked up at once).
  */
-import fastifyStatic from '@fastify/static';
+import fastifyStatic, { type FastifyStaticOptions } from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -66,6 +66,16 @@ function indexPage(manifest: Manifest): string {
   ].join('\n');
 }
 
+/** Static files open to everyone: @fastify/static takes no per-route config, so its routes are marked in a context of their own. */
+export async function serveOpenStatic(app: FastifyInstance, options: FastifyStaticOptions): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, permission: 'unauthorized' };
+    });
+    await scope.register(fastifyStatic, options);
+  });
+}
+
 /**
  * Serves the dashboard on `app`: `/` and `/index.html`, and the bundle under /assets/, all open to everyone (the page
  * asks the API for what the visitor may see). Without a built bundle the API still runs and the index page says what
@@ -83,22 +93,16 @@ export async function registerDashboard(app: FastifyInstance, directory = defaul
     return;
   }
   const page = indexPage(manifest);
-  await app.register(async (assets) => {
-    // @fastify/static takes no per-route config: mark its routes open here, in its own encapsulated context
-    assets.addHook('onRoute', (route) => {
-      route.config = { ...route.config, permission: 'unauthorized' };
-    });
-    await assets.register(fastifyStatic, {
-      root: directory,
-      prefix: ASSETS_PREFIX,
-      // the file names change with their content: a cached copy is never stale
-      immutable: true,
-      maxAge: '365d',
-      index: false,
-      // a second @fastify/static instance (the [web] static_path one) must not decorate the reply again
-      decorateReply: false,
-      allowedPath: (pathName) => HASHED_NAME.test(path.basename(pathName)),
-    });
+  await serveOpenStatic(app, {
+    root: directory,
+    prefix: ASSETS_PREFIX,
+    // the file names change with their content: a cached copy is never stale
+    immutable: true,
+    maxAge: '365d',
+    index: false,
+    // a second @fastify/static instance (the [web] static_path one) must not decorate the reply again
+    decorateReply: false,
+    allowedPath: (pathName) => HASHED_NAME.test(path.basename(pathName)),
   });
   for (const url of INDEX_URLS) {
     app.get(url, { config: { permission: 'unauthorized' } }, (_request, reply) =>

@@ -7,7 +7,6 @@ import etag from '@fastify/etag';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import secureSession from '@fastify/secure-session';
-import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
@@ -23,9 +22,10 @@ import { authorize, unixSocketConnections } from './authorization.js';
 import { EventBus } from './bus.js';
 import { CachedStatusClient } from './cached-client.js';
 import type { ServedRepository, WebApp, WebContext } from './context.js';
-import { registerDashboard } from './dashboard.js';
+import { registerDashboard, serveOpenStatic } from './dashboard.js';
 import { HttpError } from './errors.js';
 import { metricsPlugin } from './metrics.js';
+import { registerOAuth } from './oauth.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { infoRoutes } from './routes/info.js';
@@ -127,6 +127,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', maxAge: settings.auth.maxAge },
   });
   await app.register(formbody);
+  if (settings.auth.oauth) await registerOAuth(app, settings.auth.oauth, settings.address);
   // names are kept as sent, so that a path in one is refused instead of silently cut to its last part
   await app.register(multipart, { preservePath: true, limits: { fileSize: settings.maxBodySize, files: 2, fields: 4 } });
   await app.register(swagger, {
@@ -138,7 +139,8 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
   app.get('/api-docs/swagger.json', { config: { permission: 'unauthorized' }, schema: { hide: true } }, async () => app.swagger());
   if (settings.staticPath) {
     await fs.access(settings.staticPath);
-    await app.register(fastifyStatic, { root: settings.staticPath, prefix: '/static/', maxAge: '365d', immutable: true });
+    await serveOpenStatic(app, { root: settings.staticPath, prefix: '/static/', maxAge: '365d', immutable: true });
+    app.get('/favicon.ico', { config: { permission: 'unauthorized' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/static/favicon.ico', 302));
   }
   app.addHook('onRequest', authorize(web));
 

@@ -1,4 +1,6 @@
+import { type OAuthEndpoints, OAUTH_PROVIDERS } from '../core/auth/oauth-providers.js';
 import type { Configuration } from '../core/configuration/configuration.js';
+import { ConfigurationError } from '../core/errors.js';
 import type { UserAccess } from '../models/user.js';
 
 export const AUTH_PROVIDERS = ['disabled', 'configuration', 'oauth', 'pam'] as const;
@@ -29,7 +31,15 @@ export interface WebSettings {
     salt: string;
     permitRootLogin: boolean;
     fullAccessGroup: string | undefined;
+    oauth: OAuthSettings | undefined;
   };
+}
+
+export interface OAuthSettings {
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  endpoints: OAuthEndpoints;
 }
 
 /** The reference's default for a body is aiohttp's 1 MiB; uploads of packages need `max_body_size`. */
@@ -40,6 +50,7 @@ const PROVIDER_ALIASES: Record<string, AuthProvider> = { mapping: 'configuration
 
 export function readWebSettings(configuration: Configuration): WebSettings {
   const target = configuration.getString('auth', 'target', 'disabled');
+  const provider = PROVIDER_ALIASES[target] ?? (target as AuthProvider);
   return {
     host: configuration.getString('web', 'host', '127.0.0.1'),
     port: configuration.getInt('web', 'port', undefined),
@@ -61,13 +72,35 @@ export function readWebSettings(configuration: Configuration): WebSettings {
     },
     maxQueueSize: configuration.getInt('web', 'max_queue_size', 0) || DEFAULT_QUEUE_SIZE,
     auth: {
-      provider: PROVIDER_ALIASES[target] ?? (target as AuthProvider),
+      provider,
       allowReadOnly: configuration.getBool('auth', 'allow_read_only', true),
       cookieSecretKey: configuration.getString('auth', 'cookie_secret_key', undefined),
       maxAge: configuration.getInt('auth', 'max_age', 604800),
       salt: configuration.getString('auth', 'salt', ''),
       permitRootLogin: configuration.getBool('auth', 'permit_root_login', false),
       fullAccessGroup: configuration.getString('auth', 'full_access_group', undefined),
+      oauth: provider === 'oauth' ? readOAuthSettings(configuration) : undefined,
+    },
+  };
+}
+
+/** The OAuth2 client: the endpoints of `oauth_provider`, each replaced by its `oauth_*_url` when that is set. */
+function readOAuthSettings(configuration: Configuration): OAuthSettings {
+  const provider = configuration.getString('auth', 'oauth_provider', undefined);
+  const known = provider === undefined ? undefined : OAUTH_PROVIDERS[provider];
+  const endpoint = (key: string, fallback: string | undefined): string => {
+    const value = configuration.getString('auth', key, fallback);
+    if (value === undefined) throw new ConfigurationError(`[auth] ${key} is needed: oauth_provider ${provider ?? '(unset)'} is not a known provider`);
+    return value;
+  };
+  return {
+    clientId: configuration.getString('auth', 'client_id'),
+    clientSecret: configuration.getString('auth', 'client_secret'),
+    scopes: configuration.getList('auth', 'oauth_scopes', []),
+    endpoints: {
+      authorizeUrl: endpoint('oauth_authorize_url', known?.authorizeUrl),
+      tokenUrl: endpoint('oauth_token_url', known?.tokenUrl),
+      userinfoUrl: endpoint('oauth_userinfo_url', known?.userinfoUrl),
     },
   };
 }

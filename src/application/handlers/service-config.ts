@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { validateConfiguration } from '../../core/configuration/validator.js';
+import { checkTemplates } from '../../core/report/template-check.js';
 import { triggerSchemas } from '../../core/triggers/loader.js';
 import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
 
@@ -63,7 +64,7 @@ export const serviceConfigValidate: RepositoryHandler<ValidateArguments> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ValidateArguments>,
   async run({ configuration }, args) {
     const triggers = await triggerSchemas(configuration);
-    const issues = [...triggers.issues, ...validateConfiguration(configuration, triggers.schemas)];
+    const issues = [...triggers.issues, ...validateConfiguration(configuration, triggers.schemas), ...(await checkTemplates(configuration))];
     if (args.json) printJson(issues);
     else {
       for (const issue of issues) {

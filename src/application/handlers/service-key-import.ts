@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { readAurSettings } from '../../core/repository/build-settings.js';
-import { fetchKey, importKey } from '../../core/sign/key-import.js';
+import { DEFAULT_KEY_SERVER, fetchKey, importKey } from '../../core/sign/key-import.js';
 import { READ_ONLY, type RepositoryHandler, print } from '../handler.js';
 
 interface KeyImportArguments {
@@ -18,7 +18,7 @@ export const serviceKeyImport: RepositoryHandler<KeyImportArguments> = {
       .positional('key', { type: 'string', demandOption: true, describe: 'key id or fingerprint' })
       .option('key-server', {
         type: 'string',
-        default: 'keyserver.ubuntu.com',
+        default: DEFAULT_KEY_SERVER,
         describe: 'key server host (HTTPS), or its URL',
       }) as unknown as Argv<KeyImportArguments>,
   async run(context, args) {

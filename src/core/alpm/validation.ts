@@ -188,6 +188,11 @@ export function validateEpoch(epoch: string): string {
   return check('epoch', epoch, epochProblem);
 }
 
+/** Whether `version` is a full package version (see {@link validateFullVersion}). */
+export function isValidFullVersion(version: string): boolean {
+  return fullVersionProblem(version) === undefined;
+}
+
 /**
  * A full package version `[epoch:]pkgver-pkgrel`. Unlike a dependency's version constraint, a package's version must
  * have a pkgrel.

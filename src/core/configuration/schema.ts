@@ -8,6 +8,7 @@
  */
 import net from 'node:net';
 import { z } from 'zod';
+import { OAUTH_ENDPOINT_KEYS, OAUTH_PROVIDERS } from '../auth/oauth-providers.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
 import { parseBoolean, parseInteger, parseNumber, splitWords } from './ini.js';
@@ -288,10 +289,27 @@ const web = z.object({
 
 const AUTH_TARGETS = ['disabled', 'configuration', 'mapping', 'oauth', 'oauth2', 'pam'] as const;
 const AUTH_REQUIREMENTS: Partial<Record<(typeof AUTH_TARGETS)[number], readonly string[]>> = {
-  oauth: ['client_id', 'client_secret', 'oauth_provider', 'oauth_scopes'],
-  oauth2: ['client_id', 'client_secret', 'oauth_provider', 'oauth_scopes'],
+  oauth: ['client_id', 'client_secret', 'oauth_scopes'],
+  oauth2: ['client_id', 'client_secret', 'oauth_scopes'],
   pam: ['full_access_group'],
 };
+
+/** An OAuth provider is either one of the known names or given by its three endpoints. */
+function checkOAuthProvider(section: Record<string, unknown>, context: z.RefinementCtx): void {
+  const provider = section.oauth_provider as string | undefined;
+  const missing = OAUTH_ENDPOINT_KEYS.filter((key) => section[key] === undefined);
+  if (provider !== undefined && !(provider in OAUTH_PROVIDERS) && missing.length > 0) {
+    context.addIssue({
+      code: 'custom',
+      path: ['oauth_provider'],
+      message: `unknown provider ${provider}: use one of ${Object.keys(OAUTH_PROVIDERS).join(', ')}, or set ${missing.join(', ')}`,
+    });
+  }
+  if (provider === undefined && missing.length > 0) {
+    const message = `required when target is oauth, unless ${OAUTH_ENDPOINT_KEYS.join(', ')} are all set`;
+    context.issues.push({ code: 'custom', path: ['oauth_provider'], message, params: MISSING_OPTION, input: section });
+  }
+}
 
 const auth = z
   .object({
@@ -301,9 +319,12 @@ const auth = z
     cookie_secret_key: option.string().min(32, 'expected at least 32 characters').max(64, 'expected at most 64 characters').optional(),
     full_access_group: option.string().optional(),
     max_age: option.integer({ min: 0 }).default(604800),
+    oauth_authorize_url: option.url(HTTP).optional(),
     oauth_icon: option.string().optional(),
     oauth_provider: option.string().optional(),
     oauth_scopes: option.string().optional(),
+    oauth_token_url: option.url(HTTP).optional(),
+    oauth_userinfo_url: option.url(HTTP).optional(),
     permit_root_login: option.boolean().default(false),
     salt: option.string().optional(),
     target: option.oneOf(AUTH_TARGETS).default('disabled'),
@@ -314,6 +335,7 @@ const auth = z
         context.issues.push({ code: 'custom', path: [key], message: `required when target is ${section.target}`, params: MISSING_OPTION, input: section });
       }
     }
+    if (section.target === 'oauth' || section.target === 'oauth2') checkOAuthProvider(section, context);
   });
 
 const targets = () => z.object({ target: option.list().default([]) });

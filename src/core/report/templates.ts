@@ -88,7 +88,9 @@ export class TemplateRenderer {
       return this.eta.render(name, data);
     } catch (error) {
       if (error instanceof ReportError) throw error;
-      throw new ReportError(`template '${name}' failed to render: ${errorMessage(error)}`, { cause: error });
+      // nunjucks puts the file and the problem on lines of their own: one line reads better in logs and listings
+      const reason = errorMessage(error).replace(/\s*\n\s*/g, ' ');
+      throw new ReportError(`template '${name}' failed to render: ${reason}`, { cause: error });
     }
   }
 }

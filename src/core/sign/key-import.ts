@@ -3,13 +3,29 @@ import { type HttpPolicy, fetchWithRetries } from '../http/client.js';
 import { run } from '../process.js';
 
 const KEY_ID = /^(0x)?([0-9a-fA-F]{8}|[0-9a-fA-F]{16}|[0-9a-fA-F]{40})$/;
+/** Where keys are looked up when no server is named, as in the reference. */
+export const DEFAULT_KEY_SERVER = 'keyserver.ubuntu.com';
 const ARMOR_HEADER = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
+
+/** Whether `key` is a key id (8 or 16 hex digits) or a fingerprint (40), with or without `0x`. */
+export function isKeyId(key: string): boolean {
+  return KEY_ID.test(key);
+}
+
+function keyServerBase(server: string): string {
+  return server.includes('://') ? server : `https://${server}`;
+}
+
+/** Whether `server` is a key server host, or an http(s) URL of one. */
+export function isKeyServer(server: string): boolean {
+  const base = keyServerBase(server);
+  return !server.startsWith('-') && URL.canParse(base) && ['http:', 'https:'].includes(new URL(base).protocol);
+}
 
 /** `keyserver.ubuntu.com` means `https://keyserver.ubuntu.com`; a full URL (http for a local server) is used as given. */
 export function keyServerUrl(server: string): string {
-  const base = server.includes('://') ? server : `https://${server}`;
-  if (!URL.canParse(base)) throw new InvalidInputError(`invalid key server ${JSON.stringify(server)}`);
-  return base.replace(/\/+$/, '');
+  if (!isKeyServer(server)) throw new InvalidInputError(`invalid key server ${JSON.stringify(server)}`);
+  return keyServerBase(server).replace(/\/+$/, '');
 }
 
 /** Fetches the armored public key `key` (a key id or fingerprint) from the HKP server. */

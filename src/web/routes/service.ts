@@ -1,7 +1,9 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { readAurSettings } from '../../core/repository/build-settings.js';
 import { AurClient } from '../../core/alpm/remote/aur.js';
-import { isValidPackageName } from '../../core/alpm/validation.js';
+import { isValidFullVersion, isValidPackageName } from '../../core/alpm/validation.js';
+import { DEFAULT_KEY_SERVER, fetchKey, isKeyId, isKeyServer } from '../../core/sign/key-import.js';
 import { type ServedRepository, type WebApp, type WebContext, selectRepository } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { reloadConfiguration } from '../reload.js';
@@ -11,19 +13,32 @@ const packageName = z.string().refine(isValidPackageName, 'not a valid package n
 const processResponse = { 200: z.object({ process_id: z.string() }), ...errorResponses };
 const patchBody = z.object({ key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a PKGBUILD variable name'), value: z.string() });
 
+/** Whose packager id signs the builds: this user of the users table, else the one logged in (as the reference). */
+const packager = z.string().min(1).max(255).optional();
+
 const addBody = z.object({
   packages: z.array(packageName).min(1),
+  packager,
   patches: z.array(patchBody).default([]),
   increment: z.boolean().default(true),
   refresh: z.boolean().default(false),
 });
 const updateBody = z.object({
+  packager,
   aur: z.boolean().default(true),
   local: z.boolean().default(true),
   manual: z.boolean().default(true),
   increment: z.boolean().default(true),
   refresh: z.boolean().default(false),
 });
+
+const keyId = z.string().refine(isKeyId, 'expected a key id (8 or 16 hex digits) or a fingerprint (40)');
+const keyServer = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine(isKeyServer, 'not a key server host or http(s) URL')
+  .default(DEFAULT_KEY_SERVER);
 
 const flag = (name: string, value: boolean): string => (value ? `--${name}` : `--no-${name}`);
 
@@ -40,17 +55,22 @@ function addCommand(body: z.infer<typeof addBody>, now: boolean): string[] {
 
 export function serviceRoutes(app: WebApp, web: WebContext): void {
   const spawn = (repository: ServedRepository, command: string[]) => ({ process_id: web.spawner.spawn(repository.id, command).id });
+  /** For the commands that build or publish: `--username`, the body's packager or else the logged-in user. */
+  const asUser = (request: FastifyRequest, body: { packager?: string | undefined }, command: string[]): string[] => {
+    const username = body.packager ?? request.username;
+    return username === null ? command : [...command, `--username=${username}`];
+  };
 
   app.post(
     '/api/v1/service/add',
     { config: { permission: 'full' }, schema: { querystring: repositoryQuery, body: addBody, response: processResponse } },
-    async (request) => spawn(selectRepository(web, request.query), addCommand(request.body, true)),
+    async (request) => spawn(selectRepository(web, request.query), asUser(request, request.body, addCommand(request.body, true))),
   );
 
   app.post(
     '/api/v1/service/request',
     { config: { permission: 'reporter' }, schema: { querystring: repositoryQuery, body: addBody, response: processResponse } },
-    async (request) => spawn(selectRepository(web, request.query), addCommand(request.body, false)),
+    async (request) => spawn(selectRepository(web, request.query), asUser(request, request.body, addCommand(request.body, false))),
   );
 
   app.post(
@@ -59,7 +79,7 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
     async (request) => {
       const { aur, local, manual, increment, refresh } = request.body;
       const command = ['repo-update', flag('aur', aur), flag('local', local), flag('manual', manual), flag('increment', increment), ...(refresh ? ['--refresh'] : [])];
-      return spawn(selectRepository(web, request.query), command);
+      return spawn(selectRepository(web, request.query), asUser(request, request.body, command));
     },
   );
 
@@ -69,14 +89,14 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
       config: { permission: 'full' },
       schema: {
         querystring: repositoryQuery,
-        body: z.object({ packages: z.array(packageName).min(1), increment: z.boolean().default(true) }),
+        body: z.object({ packages: z.array(packageName).min(1), increment: z.boolean().default(true), packager }),
         response: processResponse,
       },
     },
     async (request) => {
       // the reference rebuilds what depends on the first name only
       const command = ['repo-rebuild', '--depends-on', request.body.packages[0]!, flag('increment', request.body.increment)];
-      return spawn(selectRepository(web, request.query), command);
+      return spawn(selectRepository(web, request.query), asUser(request, request.body, command));
     },
   );
 
@@ -87,6 +107,48 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
       schema: { querystring: repositoryQuery, body: z.object({ packages: z.array(packageName).min(1) }), response: processResponse },
     },
     async (request) => spawn(selectRepository(web, request.query), ['package-remove', ...request.body.packages]),
+  );
+
+  app.post(
+    '/api/v1/service/rollback',
+    {
+      config: { permission: 'full' },
+      schema: {
+        querystring: repositoryQuery,
+        body: z.object({
+          package: packageName,
+          version: z.string().refine(isValidFullVersion, 'not a full version [epoch:]pkgver-pkgrel'),
+          hold: z.boolean().default(true),
+          packager,
+        }),
+        response: processResponse,
+      },
+    },
+    async (request) => {
+      const { package: base, version, hold } = request.body;
+      return spawn(selectRepository(web, request.query), asUser(request, request.body, ['package-rollback', base, version, flag('hold', hold)]));
+    },
+  );
+
+  app.get(
+    '/api/v1/service/pgp',
+    {
+      config: { permission: 'reporter' },
+      schema: { querystring: z.object({ key: keyId, server: keyServer }), response: { 200: z.object({ key: z.string() }), ...errorResponses } },
+    },
+    async (request) => {
+      const { policy } = readAurSettings(web.repositories[0]!.configuration);
+      return { key: await fetchKey(request.query.server, request.query.key, policy) };
+    },
+  );
+
+  app.post(
+    '/api/v1/service/pgp',
+    {
+      config: { permission: 'full' },
+      schema: { querystring: repositoryQuery, body: z.object({ key: keyId, server: keyServer }), response: processResponse },
+    },
+    async (request) => spawn(selectRepository(web, request.query), ['service-key-import', `--key-server=${request.body.server}`, request.body.key]),
   );
 
   app.get(

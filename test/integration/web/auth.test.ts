@@ -55,6 +55,12 @@ describe('login', () => {
     await expect(login(test.url, 'nobody', 'x')).rejects.toThrow(/answered 401/);
   });
 
+  it('answers 405 to a login by redirect when the provider takes passwords', async () => {
+    const response = await fetch(`${test.url}/api/v1/login`, { redirect: 'manual' });
+    expect(response.status).toBe(405);
+    expect(((await response.json()) as { error: string }).error).toMatch(/needs \[auth\] target = oauth/);
+  });
+
   it('ends sessions after max_age, whatever the client keeps', async () => {
     const cookie = await login(test.url, 'reporter');
     expect((await fetch(`${test.url}/api/v1/packages/alpha/changes`, { headers: { cookie } })).status).toBe(200);

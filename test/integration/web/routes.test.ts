@@ -81,7 +81,7 @@ describe('web API payloads', () => {
       const templated = route.url.split('?')[0]!.replace('/alpha', '/{package}');
       expect(Object.keys(spec.paths)).toContain(templated);
     }
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/events/stream', '/api/v1/service/add', '/api/v1/service/process/{process_id}', '/api/v1/login']));
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/events/stream', '/api/v1/service/add', '/api/v1/service/rollback', '/api/v1/service/pgp', '/api/v1/service/process/{process_id}', '/api/v1/login']));
   });
 
   it('answers packages, status and logs in the reference format', async () => {

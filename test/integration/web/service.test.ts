@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { RepositoryLock, lockPath } from '../../../src/application/lock.js';
 import { ahriman } from '../../support/cli.js';
 import { FakeAur } from '../../support/fake-aur.js';
-import { login, REPOSITORY, startTestServer, type TestServer } from './support.js';
+import { finishedProcess, login, processStatus as processStatusOf, type ProcessStatus, REPOSITORY, startAction, startTestServer, type TestServer } from './support.js';
 
 let aur: FakeAur;
 let test: TestServer;
@@ -20,26 +20,8 @@ afterAll(async () => {
   await aur.stop();
 });
 
-interface ProcessStatus {
-  is_alive: boolean;
-  status: string;
-  exit_code: number | null;
-  output: string[];
-}
-
-async function start(action: string, body: unknown): Promise<string> {
-  const response = await fetch(`${test.url}/api/v1/service/${action}`, {
-    method: 'POST',
-    headers: { cookie, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, await response.clone().text()).toBe(200);
-  return ((await response.json()) as { process_id: string }).process_id;
-}
-
-async function processStatus(id: string): Promise<ProcessStatus> {
-  return (await (await fetch(`${test.url}/api/v1/service/process/${id}`, { headers: { cookie } })).json()) as ProcessStatus;
-}
+const start = (action: string, body: unknown): Promise<string> => startAction(test.url, cookie, action, body);
+const processStatus = (id: string): Promise<ProcessStatus> => processStatusOf(test.url, cookie, id);
 
 /** A timer-style run holding the repository lock. */
 async function holdLock(): Promise<RepositoryLock> {
@@ -67,8 +49,7 @@ describe('service actions', () => {
     released = true;
     await lock.releaseLock();
     for (const id of [request, update]) {
-      await vi.waitFor(async () => expect((await processStatus(id)).is_alive).toBe(false), { timeout: 60_000, interval: 100 });
-      const finished = await processStatus(id);
+      const finished = await finishedProcess(test.url, cookie, id);
       expect(finished, finished.output.join('\n')).toMatchObject({ status: 'success', exit_code: 0 });
     }
     const queued = await test.server.web.repositories[0]!.state.queue.queueList();
@@ -82,8 +63,7 @@ describe('service actions', () => {
     const lock = await holdLock();
     try {
       const update = await start('update', { aur: false, local: false, manual: false });
-      await vi.waitFor(async () => expect((await processStatus(update)).is_alive).toBe(false), { timeout: 60_000, interval: 100 });
-      const finished = await processStatus(update);
+      const finished = await finishedProcess(test.url, cookie, update);
       expect(finished).toMatchObject({ status: 'failed', exit_code: 1 });
       expect(finished.output.join('\n')).toMatch(/repository is locked by .*ahriman repo-update \(timer\)/);
     } finally {
@@ -96,6 +76,16 @@ describe('service actions', () => {
     const result = await ahriman(['-c', test.configurationPath, 'web-reload']);
     expect(result.code, result.stderr).toBe(0);
     expect(test.server.web.settings.waitTimeout).toBe(7);
+  });
+
+  it('run as the packager the body names, else as the user logged in (--username)', async () => {
+    const named = await start('request', { packages: ['fresh'], packager: 'someone-else' });
+    const own = await start('update', { aur: false, local: false, manual: false });
+    expect(await finishedProcess(test.url, cookie, named)).toMatchObject({ status: 'success', command: ['package-add', 'fresh', '--username=someone-else'] });
+    expect(await finishedProcess(test.url, cookie, own)).toMatchObject({
+      status: 'success',
+      command: ['repo-update', '--no-aur', '--no-local', '--no-manual', '--increment', '--username=full'],
+    });
   });
 
   it('answers 404 for an unknown process', async () => {

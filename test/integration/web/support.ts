@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect, vi } from 'vitest';
 import { hashPassword } from '../../../src/core/auth/passwords.js';
 import { Configuration } from '../../../src/core/configuration/configuration.js';
 import { UserOperations } from '../../../src/core/database/operations/users.js';
@@ -99,4 +100,33 @@ export function socketRequest(socket: string, method: string, url: string, body?
     request.on('error', reject);
     request.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+export interface ProcessStatus {
+  is_alive: boolean;
+  status: string;
+  exit_code: number | null;
+  command: string[];
+  output: string[];
+}
+
+/** Starts a service action (`service/<action>`) and returns its process id. */
+export async function startAction(url: string, cookie: string, action: string, body: unknown, query = ''): Promise<string> {
+  const response = await fetch(`${url}/api/v1/service/${action}${query}`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 200) throw new Error(`service/${action} answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { process_id: string }).process_id;
+}
+
+export async function processStatus(url: string, cookie: string, id: string): Promise<ProcessStatus> {
+  return (await (await fetch(`${url}/api/v1/service/process/${id}`, { headers: { cookie } })).json()) as ProcessStatus;
+}
+
+/** Polls the process until it has exited (bounded), and returns its final state. */
+export async function finishedProcess(url: string, cookie: string, id: string, timeout = 120_000): Promise<ProcessStatus> {
+  await vi.waitFor(async () => expect((await processStatus(url, cookie, id)).is_alive).toBe(false), { timeout, interval: 100 });
+  return processStatus(url, cookie, id);
 }

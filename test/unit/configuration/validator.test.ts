@@ -166,9 +166,29 @@ describe('validateConfiguration', () => {
       { section: 'repository', key: 'root', severity: 'error', message: 'missing required option' },
       { section: 'sign', key: 'key', severity: 'error', message: 'missing: key or key_file is required when target enables signing' },
       { section: 'auth', key: 'client_secret', severity: 'error', message: 'missing: required when target is oauth' },
-      { section: 'auth', key: 'oauth_provider', severity: 'error', message: 'missing: required when target is oauth' },
+      {
+        section: 'auth',
+        key: 'oauth_provider',
+        severity: 'error',
+        message: 'missing: required when target is oauth, unless oauth_authorize_url, oauth_token_url, oauth_userinfo_url are all set',
+      },
       { section: 'auth', key: 'oauth_scopes', severity: 'error', message: 'missing: required when target is oauth' },
       { section: 'worker', key: 'address', severity: 'error', message: 'missing required option' },
+    ]);
+  });
+
+  it('takes a known OAuth provider, or any provider given by its three endpoints', () => {
+    const oauth = (lines: string) => load(`[auth]\ntarget = oauth\nclient_id = id\nclient_secret = secret\noauth_scopes = email\n${lines}`);
+    expect(errors(validateConfiguration(oauth('oauth_provider = GithubClient\n'))).filter((entry) => entry.section === 'auth')).toEqual([]);
+    const endpoints = 'oauth_authorize_url = https://sso.example/a\noauth_token_url = https://sso.example/t\noauth_userinfo_url = https://sso.example/u\n';
+    expect(errors(validateConfiguration(oauth(endpoints))).filter((entry) => entry.section === 'auth')).toEqual([]);
+    expect(errors(validateConfiguration(oauth('oauth_provider = MySpaceClient\noauth_token_url = https://sso.example/t\n'))).filter((entry) => entry.section === 'auth')).toEqual([
+      {
+        section: 'auth',
+        key: 'oauth_provider',
+        severity: 'error',
+        message: 'unknown provider MySpaceClient: use one of GoogleClient, GithubClient, GitlabClient, DiscordClient, YandexClient, or set oauth_authorize_url, oauth_userinfo_url',
+      },
     ]);
   });
 

@@ -92,7 +92,8 @@ export class DevtoolsRunner implements MakepkgRunner {
     }
     if ((await findExecutable(command)) === undefined) {
       const option = this.options.buildCommand?.length ? 'build_command' : 'devtools_wrapper';
-      throw new ConfigurationError(`[build] ${option} '${command}' is not an executable in PATH`);
+      const hint = command === DEFAULT_WRAPPER[0] ? ' (scripts/setup.sh installs packaging/bin/ahriman-archbuild there, with its sudoers rule)' : '';
+      throw new ConfigurationError(`[build] ${option} '${command}' is not an executable in PATH${hint}`);
     }
     await workspace.run(command, args);
   }

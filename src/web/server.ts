@@ -28,6 +28,7 @@ import { HttpError } from './errors.js';
 import { metricsPlugin } from './metrics.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
+import { historyRoutes } from './routes/history.js';
 import { infoRoutes } from './routes/info.js';
 import { packageRoutes } from './routes/packages.js';
 import { serviceRoutes } from './routes/service.js';
@@ -147,7 +148,10 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
   eventRoutes(app, web);
   serviceRoutes(app, web);
   uploadRoutes(app, web);
-  if (!settings.serviceOnly) packageRoutes(app, web);
+  if (!settings.serviceOnly) {
+    packageRoutes(app, web);
+    historyRoutes(app, web);
+  }
   await registerDashboard(app);
   return { app, web };
 }

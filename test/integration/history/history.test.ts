@@ -2,7 +2,7 @@
  * The content history over 50 runs of real publishes (crafted archives through the real publish transaction; some
  * runs remove packages as package-remove does): the content at each run and date, diffs between runs, and each
  * package's versions match what the runs did, and the history ends at what the repository serves. Then the
- * repo-history command (the built CLI) over the same database, and its charts as SVG and PNG.
+ * repo-history command (the built CLI) and the web API over the same database, and its charts as SVG and PNG.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -19,6 +19,7 @@ import type { RepositoryPaths } from '../../../src/models/repository-paths.js';
 import { ahriman, makeSandbox, type Sandbox } from '../../support/cli.js';
 import { craftArchive } from '../../support/crafted-archives.js';
 import { publishCopies, publishRemoval } from '../../support/publish.js';
+import { startServer } from '../../../src/web/server.js';
 
 const REPOSITORY = new RepositoryId('x86_64', 'demo');
 const NAMES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
@@ -54,7 +55,7 @@ describe('content history', () => {
   const cli = (args: string[]) => ahriman(['-c', sandbox.configuration, '-a', REPOSITORY.architecture, '-r', REPOSITORY.name, ...args]);
 
   beforeAll(async () => {
-    sandbox = makeSandbox();
+    sandbox = makeSandbox('[web]\nhost = 127.0.0.1\nport = 0\n');
     paths = Configuration.load(sandbox.configuration, REPOSITORY).repositoryPaths();
     const archives = path.join(sandbox.directory, 'archives');
     const random = generator(20261206);
@@ -199,5 +200,35 @@ describe('content history', () => {
     expect([image.width, image.height]).toEqual([width, height]);
     // drawn, not blank: some pixels are dark
     expect(image.data.some((value, offset) => offset % 4 === 0 && value < 100)).toBe(true);
+  });
+
+  it('the web API answers the same, and names a bad point in a 400', async () => {
+    const server = await startServer({ configurationPath: sandbox.configuration, repositories: [REPOSITORY], version: 'test' });
+    try {
+      const get = async (url: string) => {
+        const response = await fetch(`http://${server.address}${url}`);
+        return { status: response.status, body: (await response.json()) as unknown };
+      };
+      const [a, b] = [runs[12]!, runs[33]!];
+      const at = encodeURIComponent(new Date(b.created).toISOString());
+      const [list, versions, content, diff, bad, unknown] = await Promise.all([
+        get('/api/v1/history?limit=2'),
+        get('/api/v1/history/packages/beta'),
+        get(`/api/v1/history/content?at=${at}`),
+        get(`/api/v1/history/diff?from=run:${a.id}&to=run:${b.id}`),
+        get('/api/v1/history/content?at=soon'),
+        get('/api/v1/history/diff?from=snapshot:nosuch&to=run:1'),
+      ]);
+      expect(list).toEqual({ status: 200, body: (await state.history.historyRuns(2)) });
+      expect(versions).toEqual({ status: 200, body: await state.history.historyPackage('beta') });
+      expect(content).toEqual({ status: 200, body: await historyAt(state, { kind: 'date', time: b.created }) });
+      expect(diff).toEqual({ status: 200, body: await historyBetween(state, { kind: 'run', id: a.id }, { kind: 'run', id: b.id }) });
+      expect(bad).toEqual({ status: 400, body: { error: expect.stringContaining('at "soon": expected an ISO date') } });
+      expect(unknown).toEqual({ status: 400, body: { error: `no snapshot nosuch in the history of ${REPOSITORY.id}` } });
+      const spec = (await (await fetch(`http://${server.address}/api-docs/swagger.json`)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/history', '/api/v1/history/packages/{package}', '/api/v1/history/content', '/api/v1/history/diff']));
+    } finally {
+      await server.close();
+    }
   });
 });

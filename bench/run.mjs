@@ -15,6 +15,7 @@ import { run } from '../dist/core/process.js';
 const QUICK_ARGUMENTS = {
   'archive-read.mjs': ['200'],
   'aur-check.mjs': ['200', '50'],
+  'history.mjs': ['10000', '500'],
   'log-writer.mjs': ['2000'],
   'operations.mjs': ['100,300', '3'],
   'publish.mjs': ['20,50'],

@@ -28,6 +28,7 @@ import { metricsPlugin } from './metrics.js';
 import { registerOAuth } from './oauth.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
+import { historyRoutes } from './routes/history.js';
 import { infoRoutes } from './routes/info.js';
 import { packageRoutes } from './routes/packages.js';
 import { serviceRoutes } from './routes/service.js';
@@ -149,7 +150,10 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
   eventRoutes(app, web);
   serviceRoutes(app, web);
   uploadRoutes(app, web);
-  if (!settings.serviceOnly) packageRoutes(app, web);
+  if (!settings.serviceOnly) {
+    packageRoutes(app, web);
+    historyRoutes(app, web);
+  }
   await registerDashboard(app);
   return { app, web };
 }

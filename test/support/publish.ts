@@ -2,24 +2,34 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { RepositoryEntry } from '../../src/core/alpm/repository-database.js';
 import { Database } from '../../src/core/database/connection.js';
-import { publishStaged } from '../../src/core/repository/publish.js';
+import { type PublishServices, executePlan, publishStaged } from '../../src/core/repository/publish.js';
 import { type PublishSigners, RepositoryPublisher } from '../../src/core/repository/publisher.js';
 import { RepositoryState } from '../../src/core/repository/state.js';
 import type { RepositoryPaths } from '../../src/models/repository-paths.js';
 
-/**
- * Stages copies of the archives and publishes them with the real publish transaction (state in the tree's
- * `ahriman.db`), as a run of repo-update would. Returns what the repository serves afterwards.
- */
-export async function publishCopies(paths: RepositoryPaths, signers: PublishSigners, archives: readonly string[]): Promise<RepositoryEntry[]> {
-  await fs.mkdir(paths.packages, { recursive: true });
-  for (const archive of archives) await fs.copyFile(archive, path.join(paths.packages, path.basename(archive)));
+/** Runs `publish` with the real publish services (state in the tree's `ahriman.db`); returns what is served after. */
+async function withPublishServices(paths: RepositoryPaths, signers: PublishSigners, publish: (services: PublishServices) => Promise<unknown>): Promise<RepositoryEntry[]> {
   const database = await Database.open(paths.database);
   try {
     const services = { paths, state: new RepositoryState(database, paths.repositoryId), publisher: new RepositoryPublisher(paths, signers) };
-    await publishStaged(services);
+    await publish(services);
     return [...(await services.publisher.index()).values()];
   } finally {
     await database.close();
   }
+}
+
+/**
+ * Stages copies of the archives and publishes them with the real publish transaction, as a run of repo-update
+ * would. Returns what the repository serves afterwards.
+ */
+export async function publishCopies(paths: RepositoryPaths, signers: PublishSigners, archives: readonly string[]): Promise<RepositoryEntry[]> {
+  await fs.mkdir(paths.packages, { recursive: true });
+  for (const archive of archives) await fs.copyFile(archive, path.join(paths.packages, path.basename(archive)));
+  return withPublishServices(paths, signers, (services) => publishStaged(services));
+}
+
+/** Removes packages (and forgets their bases) with the real publish transaction, as package-remove would. */
+export function publishRemoval(paths: RepositoryPaths, signers: PublishSigners, names: readonly string[], bases: readonly string[]): Promise<RepositoryEntry[]> {
+  return withPublishServices(paths, signers, (services) => executePlan(services, { added: [], remove: [...names], forget: [...bases], durations: {} }));
 }

@@ -1,10 +1,10 @@
-import fs from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { validatePackageName } from '../../core/alpm/validation.js';
-import { barChartSvg } from '../../core/chart.js';
+import { barChart, chartFormat, writeChart } from '../../core/chart.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { type Summary, eventStatistics } from '../../core/statistics.js';
 import { EVENT_TYPES, type EventType } from '../../models/event.js';
+import { ISO_DATE_EXAMPLE, parseIsoDate } from '../../models/iso-date.js';
 import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
 import { formatEntry } from '../printer.js';
 
@@ -22,8 +22,8 @@ interface StatisticsArguments {
 /** An ISO date or date-time (UTC unless it says otherwise) as unix seconds. */
 function unixTime(option: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const parsed = Date.parse(/^\d{4}-\d\d-\d\d$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(parsed)) throw new InvalidInputError(`--${option} ${JSON.stringify(value)}: expected an ISO date such as 2024-05-01 or 2024-05-01T12:00:00Z`);
+  const parsed = parseIsoDate(value);
+  if (parsed === undefined) throw new InvalidInputError(`--${option} ${JSON.stringify(value)}: expected ${ISO_DATE_EXAMPLE}`);
   return Math.floor(parsed / 1000);
 }
 
@@ -45,7 +45,7 @@ export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
   options: (argv: Argv) =>
     argv
       .positional('package', { type: 'string', describe: 'only this package base' })
-      .option('chart', { type: 'string', describe: 'also write an SVG bar chart of the events per package to this file' })
+      .option('chart', { type: 'string', describe: 'also write a bar chart of the events per package to this file (*.svg or *.png)' })
       .option('event', { alias: 'e', choices: EVENT_TYPES, default: 'package-updated' as EventType, describe: 'event to count' })
       .option('from-date', { type: 'string', describe: 'only events from this ISO date on' })
       .option('to-date', { type: 'string', describe: 'only events before this ISO date' })
@@ -54,7 +54,7 @@ export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<StatisticsArguments>,
   async run(context, args) {
     if (args.package !== undefined) validatePackageName(args.package, 'package base');
-    if (args.chart !== undefined && !args.chart.endsWith('.svg')) throw new InvalidInputError(`--chart ${args.chart}: charts are written as SVG (name the file *.svg)`);
+    if (args.chart !== undefined) chartFormat('--chart', args.chart);
     const state = await context.state();
     const events = await state.events.eventList({
       event: args.event,
@@ -72,7 +72,7 @@ export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
     }
     if (args.chart !== undefined) {
       const points = statistics.objects.map((item) => ({ label: item.objectId, value: item.events }));
-      await fs.writeFile(args.chart, await barChartSvg(`${args.event} per package`, { label: 'package', value: 'events' }, points));
+      await writeChart('--chart', args.chart, barChart(`${args.event} per package`, { label: 'package', value: 'events' }, points));
     }
   },
 };

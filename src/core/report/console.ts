@@ -3,20 +3,13 @@ import { z } from 'zod';
 import { option } from '../configuration/schema.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import type { Result } from '../../models/result.js';
+import { padTable } from '../text-table.js';
 import { defineReportType } from './report.js';
 
 export const consoleSchema = z.object({
   /** ✔/✘ marks; `no` prints [x]/[ ] for terminals without UTF-8. */
   use_utf: option.boolean().default(true),
 });
-
-function padTable(rows: readonly string[][]): string[] {
-  const widths = rows.reduce<number[]>(
-    (current, row) => row.map((cell, index) => Math.max(current[index] ?? 0, cell.length)),
-    [],
-  );
-  return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  ').trimEnd());
-}
 
 /** One line per built, failed and removed package under a summary line. */
 export function formatConsoleReport(repositoryId: RepositoryId, result: Result, useUtf: boolean): string {

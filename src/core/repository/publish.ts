@@ -24,6 +24,7 @@ import { isPackageFileName } from '../alpm/validation.js';
 import { defaultConcurrency, mapLimit } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
+import { recordHistory } from './history.js';
 import { ValidatedArchives, checkSignature, inspectArchive, nonRegularReason } from './intake.js';
 import type { ServedIndex } from './publisher.js';
 import { descriptionFromEntry } from './records.js';
@@ -72,8 +73,11 @@ function publishedRecords(entries: readonly RepositoryEntry[], previous: Map<str
   });
 }
 
-/** Step 7: the state catches up with the committed database, and the journal row goes, in one transaction. */
-async function applyToState(services: PublishServices, plan: PublishPlan, added: readonly RepositoryEntry[]): Promise<void> {
+/**
+ * Step 7: the state (and the content history) catches up with the committed database, which lists `listed`, and the
+ * journal row goes, in one transaction.
+ */
+async function applyToState(services: PublishServices, plan: PublishPlan, added: readonly RepositoryEntry[], listed: Iterable<RepositoryEntry>): Promise<void> {
   const { state } = services;
   const known = new Map((await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
   const created = nowSeconds();
@@ -94,6 +98,7 @@ async function applyToState(services: PublishServices, plan: PublishPlan, added:
       await state.events.eventInsert({ event: 'package-removed', objectId: base, message: 'removed from the repository', created, data: {} });
     }
     await state.archiveMetadata.metadataRemove(plan.added.map((metadata) => metadata.sha256));
+    await recordHistory(state, listed);
     await state.journal.journalDelete();
   });
 }
@@ -133,7 +138,7 @@ async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<
   for (const name of plan.remove) next.delete(name);
   for (const entry of added) next.set(entry.name, entry);
   await publisher.commit([...next.values()]);
-  await applyToState(services, plan, added);
+  await applyToState(services, plan, added, next.values());
   await publisher.cleanup(next, plan.added, [], [...added.map((entry) => entry.base)]);
   await Promise.all(plan.forget.map((base) => fs.rm(services.paths.cacheFor(base), { recursive: true, force: true })));
 

@@ -5,6 +5,7 @@ import { ArchiveMetadataOperations } from '../database/operations/archive-metada
 import { BuildQueueOperations } from '../database/operations/build-queue.js';
 import { ChangesOperations } from '../database/operations/changes.js';
 import { EventOperations } from '../database/operations/events.js';
+import { HistoryOperations } from '../database/operations/history.js';
 import { LogOperations } from '../database/operations/logs.js';
 import { PackageOperations } from '../database/operations/packages.js';
 import { PatchOperations } from '../database/operations/patches.js';
@@ -20,6 +21,7 @@ export class RepositoryState {
   readonly changes: ChangesOperations;
   readonly journal: PublishJournalOperations;
   readonly archiveMetadata: ArchiveMetadataOperations;
+  readonly history: HistoryOperations;
 
   constructor(
     readonly database: Database,
@@ -33,6 +35,7 @@ export class RepositoryState {
     this.changes = new ChangesOperations(database, repositoryId);
     this.journal = new PublishJournalOperations(database, repositoryId);
     this.archiveMetadata = new ArchiveMetadataOperations(database);
+    this.history = new HistoryOperations(database, repositoryId);
   }
 
   static async open(configuration: Configuration, repositoryId: RepositoryId): Promise<RepositoryState> {

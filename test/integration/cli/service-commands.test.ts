@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../../src/core/database/connection.js';
 import { run } from '../../../src/core/process.js';
@@ -121,6 +122,17 @@ describe('service and helper commands', () => {
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('alpha');
     expect(svg).toContain('beta');
+  });
+
+  it('repo-statistics --chart writes a PNG when the file is named *.png, and refuses other names', async () => {
+    const chart = path.join(sandbox.directory, 'updates.png');
+    const [png, gif] = await Promise.all([cli(['repo-statistics', '--chart', chart]), cli(['repo-statistics', '--chart', path.join(sandbox.directory, 'updates.gif')])]);
+    expect(png.code, png.stderr).toBe(0);
+    const image = PNG.sync.read(await fs.readFile(chart));
+    // 3 packages: the plot is at least the 200 pixels wide the chart asks for, plus axes and title
+    expect(image.width).toBeGreaterThan(200);
+    expect(image.height).toBeGreaterThan(240);
+    expect([gif.code, gif.stderr]).toEqual([1, expect.stringContaining('charts are written as SVG or PNG (name the file *.svg or *.png)')]);
   });
 
   it('repo-status-update sets the service status, and repo-tree prints levels in the reference layout', async () => {

@@ -8,7 +8,8 @@
  *   (b) every listed file is present with its listed sha256;
  *   (c) `.db` and `.files` list the same entries;
  *   (d) the state database (its package bases and statuses) agrees with the served database, unless an unfinished
- *       publish journal entry explains the difference.
+ *       publish journal entry explains the difference;
+ *   (e) the content history ends at what is served, with the same exception.
  * After the next run (the interrupted command again, then repo-update), the outcome equals the one of the
  * uninterrupted command exactly.
  */
@@ -53,6 +54,8 @@ export interface Outcome {
   served: ServedEntry[];
   /** base -> "version status" in the state database. */
   state: Record<string, string>;
+  /** The content history, one line per recorded run: "+name version" and "-name version", sorted. */
+  history: string[];
 }
 
 /** Writes one archive laid out as makepkg does (`.PKGINFO` first, then the files), with bsdtar. */
@@ -263,6 +266,18 @@ export class Repository {
     return Object.fromEntries(rows.map((row) => [String(row.base), `${String(row.version)} ${String(row.status)}`]));
   }
 
+  /** The runs of the content history, oldest first, and the packages (name version sha256) it ends at. */
+  async history(): Promise<{ runs: string[]; listed: string[] }> {
+    const database = path.join(this.root, 'ahriman.db');
+    const [changes, listed] = await Promise.all([
+      stateRows(database, "SELECT run, CASE change WHEN 'added' THEN '+' ELSE '-' END || package || ' ' || version AS line FROM history_changes ORDER BY run, line"),
+      stateRows(database, "SELECT c.package || ' ' || c.version || ' ' || c.checksum AS line FROM history_latest l JOIN history_changes c ON c.id = l.change WHERE c.change = 'added' ORDER BY c.package"),
+    ]);
+    const runs = new Map<unknown, string[]>();
+    for (const row of changes) runs.set(row.run, [...(runs.get(row.run) ?? []), String(row.line)]);
+    return { runs: [...runs.values()].map((lines) => lines.join(' ')), listed: listed.map((row) => String(row.line)).sort() };
+  }
+
   /** True when the state database holds an unfinished publish journal entry (a table of the publish design). */
   async hasPublishJournal(): Promise<boolean> {
     const tables = await stateRows(path.join(this.root, 'ahriman.db'), "SELECT name FROM sqlite_master WHERE name = 'publish_journal'");
@@ -292,10 +307,16 @@ export class Repository {
         .filter(([, value]) => value.endsWith(' success'))
         .map(([base, value]) => [base, value.split(' ')[0]]),
     );
-    if (JSON.stringify(servedBases) !== JSON.stringify(sortedRecord(stateBases)) && !(await this.hasPublishJournal())) {
+    const history = await this.history();
+    const servedListing = served.map((entry) => `${entry.name} ${entry.version} ${entry.sha256}`).sort();
+    const journaled = await this.hasPublishJournal();
+    if (JSON.stringify(servedBases) !== JSON.stringify(sortedRecord(stateBases)) && !journaled) {
       problems.push(`state ${JSON.stringify(stateBases)} disagrees with served ${JSON.stringify(servedBases)}`);
     }
-    return { outcome: { served, state }, problems };
+    if (JSON.stringify(history.listed) !== JSON.stringify(servedListing) && !journaled) {
+      problems.push(`the history ends at [${history.listed.join(', ')}], served [${servedListing.join(', ')}]`);
+    }
+    return { outcome: { served, state, history: history.runs }, problems };
   }
 
   async cleanup(): Promise<void> {
@@ -373,6 +394,9 @@ export async function rerunAndCompare(
   }
   if (JSON.stringify(outcome.state) !== JSON.stringify(expected.state)) {
     differences.push(`state ${JSON.stringify(outcome.state)}, expected ${JSON.stringify(expected.state)}`);
+  }
+  if (JSON.stringify(outcome.history) !== JSON.stringify(expected.history)) {
+    differences.push(`history runs ${JSON.stringify(outcome.history)}, expected ${JSON.stringify(expected.history)}`);
   }
   const staged = (await fs.readdir(repository.staging).catch(() => [])).filter((name) => name.includes('.pkg.tar'));
   if (staged.length > 0) differences.push(`still staged: ${staged.join(', ')}`);

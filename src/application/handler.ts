@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Configuration } from '../core/configuration/configuration.js';
+import type { OutputSink } from '../core/output.js';
 import type { RepositoryId } from '../models/repository-id.js';
 import type { RepositoryPaths } from '../models/repository-paths.js';
 import type { RepositoryState } from '../core/repository/state.js';
@@ -49,6 +50,8 @@ export interface RepositoryContext {
   state(): Promise<RepositoryState>;
   /** Statuses, holds and audit events of this repository; every change of them goes through it. */
   status(): Promise<StatusService>;
+  /** Where the command prints its output (through the printers of printer.ts): stdout from the CLI. */
+  output: OutputSink;
 }
 
 export interface SystemContext {
@@ -56,6 +59,8 @@ export interface SystemContext {
   configuration(): Configuration;
   /** The command line itself, for the help commands (given by the CLI, so handlers never import it). */
   cli: CommandLine;
+  /** Where the command prints its output (through the printers of printer.ts): stdout from the CLI. */
+  output: OutputSink;
 }
 
 /** What the help commands need to know about the command line they are part of. */
@@ -68,15 +73,6 @@ export interface CommandLine {
   run(words: string[]): Promise<number>;
   /** Prints the usage of the CLI, or of one command when `words` are `[command, '--help']`. */
   printHelp(words: string[]): Promise<void>;
-}
-
-/** Prints command output on stdout: text for people, or JSON with --json. */
-export function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** A command's result: the process exit code (0 success, 1 failure). */

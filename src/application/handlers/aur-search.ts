@@ -3,8 +3,9 @@ import { type AurPackage, AurClient } from '../../core/alpm/remote/aur.js';
 import { readOfficialPackages, readOfficialSettings } from '../../core/alpm/remote/official.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { readAurSettings } from '../../core/repository/build-settings.js';
-import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatEntry } from '../printer.js';
+import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
+import { formatEntry } from '../../core/format/table.js';
 
 /** A search result: from the AUR, or from one of the official sync databases. */
 interface Found {
@@ -104,14 +105,14 @@ export const aurSearch: RepositoryHandler<SearchArguments> = {
     const settings = readAurSettings(context.configuration);
     const [official, aur] = await Promise.all([searchOfficial(context, terms), searchAur(new AurClient(settings.url, settings.policy), terms)]);
     const found = [...official, ...aur].sort(compare(args.sortBy));
-    if (args.json) printJson(found);
+    if (args.json) printJson(context.output, found);
     else {
       for (const item of found) {
         const properties: Array<[string, string]> = [['Repository', item.repository], ['Description', item.description]];
         if (args.info) {
           properties.push(['Package base', item.packageBase], ['Upstream URL', item.url ?? ''], ['Licenses', item.licenses.join(' ')], ['Depends', item.depends.join(' ')]);
         }
-        print(formatEntry(`${item.name} ${item.version}`, properties));
+        print(context.output, formatEntry(`${item.name} ${item.version}`, properties));
       }
     }
     return args.exitCode && found.length === 0 ? 1 : 0;

@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { InvalidInputError } from '../../core/errors.js';
 import { type CommandLineArguments, commandLinePositional, commandLineWords, commandWord } from '../arguments.js';
-import { SYSTEM_WIDE, type SystemHandler, commandNames, print, printJson } from '../handler.js';
+import { SYSTEM_WIDE, type SystemHandler, commandNames } from '../handler.js';
+import { print, printJson } from '../printer.js';
 import { installedVersions } from '../version.js';
 
 export const help: SystemHandler<{ command?: string }> = {
@@ -23,10 +24,10 @@ export const helpVersion: SystemHandler = {
   description: 'print the versions of ahriman, node and the installed dependencies',
   mode: SYSTEM_WIDE,
   options: (argv: Argv) => argv.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-  async run(_context, args) {
+  async run(context, args) {
     const versions = installedVersions();
-    if (args.json) printJson(versions);
-    else print(Object.entries(versions).map(([name, version]) => `${name} ${version}`).join('\n'));
+    if (args.json) printJson(context.output, versions);
+    else print(context.output, Object.entries(versions).map(([name, version]) => `${name} ${version}`).join('\n'));
   },
 };
 
@@ -44,7 +45,7 @@ export const helpCommandsUnsafe: SystemHandler<CommandLineArguments> = {
     const unsafe = (await context.cli.handlers()).filter((handler) => handler.mode.unsafe).flatMap(commandNames).sort();
     const words = commandLineWords(args);
     if (words.length === 0) {
-      print(unsafe.join('\n'));
+      print(context.output, unsafe.join('\n'));
       return 0;
     }
     const command = commandWord(words);

@@ -4,10 +4,10 @@ import { addPackages } from '../../core/repository/package-add.js';
 import { PACKAGE_SOURCES, type PackageSource } from '../../models/package-source.js';
 import { Application } from '../application.js';
 import { asList } from '../arguments.js';
-import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { print, printJson, printResult, resultExitCode } from '../printer.js';
 import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
-import { printResult, resultExitCode } from './repo-update.js';
 
 interface AddArguments {
   package: string[];
@@ -47,12 +47,12 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
     const added = await addPackages(application.services, args.package, { source: args.source, patches });
     const summary = { queued: added.queued, staged: added.archives, rejected: added.rejected };
     if (!args.json) {
-      for (const base of added.queued) print(`queued ${base}`);
-      for (const archive of added.archives) print(`staged ${archive}`);
+      for (const base of added.queued) print(context.output, `queued ${base}`);
+      for (const archive of added.archives) print(context.output, `staged ${archive}`);
     }
     const rejected = added.rejected.length > 0 ? 1 : 0;
     if (!args.now) {
-      if (args.json) printJson(summary);
+      if (args.json) printJson(context.output, summary);
       return rejected;
     }
     const packager = await packagerOf(application.services.state, args.username);
@@ -66,8 +66,8 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
       },
       { publisher: application.services.publisher },
     );
-    if (args.json) printJson({ ...summary, result: run.result });
-    else printResult(run.result);
+    if (args.json) printJson(context.output, { ...summary, result: run.result });
+    else printResult(context.output, run.result);
     const empty = args.exitCode && run.result.success.length === 0 ? 1 : 0;
     return Math.max(resultExitCode(run.result), run.exitCode, empty, rejected);
   },

@@ -4,12 +4,12 @@ import { InvalidInputError } from '../../core/errors.js';
 import { addPackages } from '../../core/repository/package-add.js';
 import { archivedVersions } from '../../core/repository/archives.js';
 import { Application } from '../application.js';
-import { MUTATING, READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { print, printJson, reportResult } from '../printer.js';
 import { packagerOf, usernameOption } from '../packager.js';
-import { formatEntry } from '../printer.js';
+import { formatEntry } from '../../core/format/table.js';
 import { runWithTriggers } from '../triggers.js';
 import { setHeld } from './package-hold.js';
-import { reportResult } from './repo-update.js';
 
 interface ArchivesArguments {
   package: string;
@@ -30,12 +30,12 @@ export const packageArchives: RepositoryHandler<ArchivesArguments> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ArchivesArguments>,
   async run(context, args) {
     const versions = await archivedVersions(context.paths, args.package);
-    if (args.json) printJson(versions);
+    if (args.json) printJson(context.output, versions);
     else {
       for (const { version, files } of versions) {
         const properties: Array<[string, string]> = [['Version', version]];
         if (args.info) properties.push(['Files', files.map((file) => path.basename(file)).join(' ')]);
-        print(formatEntry(args.package, properties));
+        print(context.output, formatEntry(args.package, properties));
       }
     }
     return args.exitCode && versions.length === 0 ? 1 : 0;
@@ -76,7 +76,7 @@ export const packageRollback: RepositoryHandler<RollbackArguments> = {
     await addPackages(application.services, wanted.files, { source: 'archive', patches: [] });
     const packager = await packagerOf(application.services.state, args.username);
     const run = await runWithTriggers(context, () => application.update([], { dependencies: false, increment: false, packager }));
-    const code = Math.max(reportResult(run.result, args.json), run.exitCode);
+    const code = Math.max(reportResult(context.output, run.result, args.json), run.exitCode);
     if (code === 0 && args.hold) await setHeld(context, [args.package], true);
     return code;
   },

@@ -2,7 +2,8 @@ import type { Argv } from 'yargs';
 import { validatePackageName } from '../../core/alpm/validation.js';
 import { getLogger } from '../../core/log/logger.js';
 import type { Changes } from '../../models/changes.js';
-import { MUTATING, READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
 
 const logger = getLogger('package-changes');
 
@@ -27,8 +28,8 @@ function showHandler(name: string, description: string, field: 'changes' | 'pkgb
       validatePackageName(args.package, 'package base');
       const stored = await (await context.state()).changes.changesGet(args.package);
       const value = stored[field];
-      if (args.json) printJson({ [field]: value, lastCommitSha: stored.lastCommitSha });
-      else if (value) print(value);
+      if (args.json) printJson(context.output, { [field]: value, lastCommitSha: stored.lastCommitSha });
+      else if (value) print(context.output, value);
       return args.exitCode && !value ? 1 : 0;
     },
   };

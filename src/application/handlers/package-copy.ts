@@ -14,8 +14,8 @@ import { RepositoryId } from '../../models/repository-id.js';
 import { RepositoryPaths } from '../../models/repository-paths.js';
 import { Application } from '../application.js';
 import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { reportResult } from '../printer.js';
 import { runWithTriggers } from '../triggers.js';
-import { reportResult } from './repo-update.js';
 
 const logger = getLogger('package-copy');
 
@@ -69,7 +69,7 @@ export const packageCopy: RepositoryHandler<CopyArguments> = {
       if (changes.lastCommitSha !== null) await state.changes.changesInsert(base, changes);
     }
     const run = await runWithTriggers(context, () => application.update([], { dependencies: false, increment: false }));
-    const code = Math.max(reportResult(run.result, args.json), run.exitCode);
+    const code = Math.max(reportResult(context.output, run.result, args.json), run.exitCode);
     if (code === 0 && args.remove) {
       // not removePackages: the sources in cache/ and the patches are shared with this repository, which keeps them
       const signers = await loadSigners(Configuration.load(context.configuration.path, sourceId));

@@ -1,8 +1,9 @@
 import type { Argv } from 'yargs';
 import { validateFullVersion } from '../../core/alpm/validation.js';
 import { InvalidInputError } from '../../core/errors.js';
-import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatUnixTime } from './package-status.js';
+import { formatTimestamp } from '../../core/format/date.js';
+import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
 
 interface LogsArguments {
   package: string;
@@ -44,7 +45,7 @@ export const packageLogs: RepositoryHandler<LogsArguments> = {
       limit: args.limit,
     });
 
-    if (args.json) printJson(lines);
-    else print(lines.map((line) => `[${formatUnixTime(line.created)}] ${line.message}`).join('\n'));
+    if (args.json) printJson(context.output, lines);
+    else print(context.output, lines.map((line) => `[${formatTimestamp(line.created)}] ${line.message}`).join('\n'));
   },
 };

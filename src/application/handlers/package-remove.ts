@@ -2,7 +2,8 @@ import type { Argv } from 'yargs';
 import { removePackages } from '../../core/repository/package-remove.js';
 import { emptyResult } from '../../models/result.js';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 import { runWithTriggers } from '../triggers.js';
 
 export const packageRemove: RepositoryHandler<{ package: string[] }> = {
@@ -15,7 +16,7 @@ export const packageRemove: RepositoryHandler<{ package: string[] }> = {
   async run(context, args) {
     const application = await Application.load(context);
     const run = await runWithTriggers(context, async () => ({ ...emptyResult(), removed: await removePackages(application.services, args.package) }), { publisher: application.services.publisher });
-    for (const name of run.result.removed) print(`removed ${name}`);
+    for (const name of run.result.removed) print(context.output, `removed ${name}`);
     return run.exitCode;
   },
 };

@@ -1,20 +1,17 @@
 import type { Argv } from 'yargs';
 import type { PackageWithStatus } from '../../core/database/operations/packages.js';
+import { formatTimestamp } from '../../core/format/date.js';
 import { getLogger } from '../../core/log/logger.js';
 import { BUILD_STATUS_VALUES, type BuildStatus, type BuildStatusValue } from '../../models/build-status.js';
-import { MUTATING, READ_ONLY, type RepositoryContext, type RepositoryHandler, print, printJson } from '../handler.js';
-import { type Property, formatEntry } from '../printer.js';
+import { MUTATING, READ_ONLY, type RepositoryContext, type RepositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
+import { type Property, formatEntry } from '../../core/format/table.js';
 
 const logger = getLogger('package-status');
 
-/** A unix time (seconds) as `YYYY-MM-DD HH:MM:SS` in UTC, the form the logs use. */
-export function formatUnixTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19);
-}
-
 /** `status (YYYY-MM-DD HH:MM:SS)`, as the reference prints a build status. */
 function formatStatus(status: Pick<BuildStatus, 'status' | 'timestamp'>): string {
-  return `${status.status} (${formatUnixTime(status.timestamp)})`;
+  return `${status.status} (${formatTimestamp(status.timestamp)})`;
 }
 
 /** The values of one list field over all packages of a base, each once, sorted. */
@@ -66,11 +63,11 @@ export const packageStatus: RepositoryHandler<StatusArguments> = {
     const service = args.ahriman ? await status.serviceStatus() : undefined;
 
     if (args.json) {
-      printJson(service ? { service, packages } : packages);
+      printJson(context.output, service ? { service, packages } : packages);
     } else {
       const blocks = packages.map((entry) => describePackage(entry, args.info));
       if (service) blocks.unshift(formatStatus(service));
-      if (blocks.length > 0) print(blocks.join('\n'));
+      if (blocks.length > 0) print(context.output, blocks.join('\n'));
     }
     // as the reference: -e fails when the repository (or the selection) is empty, not when the -s filter leaves nothing
     return args.exitCode && selected.length === 0 ? 1 : 0;

@@ -17,8 +17,9 @@ import { SourceLoader } from '../../core/repository/source-loader.js';
 import type { RepositoryState } from '../../core/repository/state.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import { asList } from '../arguments.js';
-import { MUTATING, READ_ONLY, type CommandMode, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatEntry } from '../printer.js';
+import { MUTATING, READ_ONLY, type CommandMode, type RepositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
+import { formatEntry } from '../../core/format/table.js';
 
 const logger = getLogger('patches');
 
@@ -116,8 +117,8 @@ export const patchList: RepositoryHandler<PatchListArguments> = {
     const patches = (await patchesOf(state, args.package)).filter(
       (patch) => args.variable === undefined || (patch.key !== null && args.variable.includes(patch.key)),
     );
-    if (args.json) printJson(patches);
-    else if (patches.length > 0) print(formatEntry(args.package, patches.map((patch) => [patch.key ?? FULL_DIFF_TITLE, patch.value])));
+    if (args.json) printJson(context.output, patches);
+    else if (patches.length > 0) print(context.output, formatEntry(args.package, patches.map((patch) => [patch.key ?? FULL_DIFF_TITLE, patch.value])));
     return args.exitCode && patches.length === 0 ? 1 : 0;
   },
 };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { SYSTEM_WIDE, type SystemHandler, print } from '../handler.js';
+import { SYSTEM_WIDE, type SystemHandler } from '../handler.js';
+import { print } from '../printer.js';
 
 export const repoBackup: SystemHandler<{ path: string }> = {
   name: 'repo-backup <path>',
@@ -8,7 +9,7 @@ export const repoBackup: SystemHandler<{ path: string }> = {
   mode: SYSTEM_WIDE,
   options: (argv: Argv) =>
     argv.positional('path', { type: 'string', demandOption: true, describe: 'archive to write' }) as unknown as Argv<{ path: string }>,
-  async run({ configuration }, args) {
+  async run({ configuration, output }, args) {
     const { ownerHome, writeBackup } = await import('../../core/backup/backup.js');
     const loaded = configuration();
     const root = loaded.getPath('repository', 'root');
@@ -21,7 +22,7 @@ export const repoBackup: SystemHandler<{ path: string }> = {
       },
       path.resolve(args.path),
     );
-    print(`backup of ${entries.map((entry) => `/${entry}`).join(', ')} written to ${args.path}`);
+    print(output, `backup of ${entries.map((entry) => `/${entry}`).join(', ')} written to ${args.path}`);
   },
 };
 
@@ -38,9 +39,9 @@ export const repoRestore: SystemHandler<RestoreArguments> = {
     argv
       .positional('path', { type: 'string', demandOption: true, describe: 'archive written by repo-backup' })
       .option('output', { alias: 'o', type: 'string', default: '/', describe: 'directory to extract into' }) as unknown as Argv<RestoreArguments>,
-  async run(_context, args) {
+  async run({ output }, args) {
     const { restoreBackup } = await import('../../core/backup/backup.js');
     const count = await restoreBackup(path.resolve(args.path), args.output);
-    print(`restored ${count} entries from ${args.path} into ${args.output}`);
+    print(output, `restored ${count} entries from ${args.path} into ${args.output}`);
   },
 };

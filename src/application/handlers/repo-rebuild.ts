@@ -4,10 +4,10 @@ import { recordDependencies } from '../../core/repository/records.js';
 import type { RepositoryServices } from '../../core/repository/services.js';
 import { asList } from '../arguments.js';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { print, printJson, reportResult } from '../printer.js';
 import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
-import { reportResult } from './repo-update.js';
 import { BUILD_STATUS_VALUES, type BuildStatusValue } from '../../models/build-status.js';
 
 interface RebuildArguments {
@@ -62,8 +62,8 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
     const empty = args.exitCode && selected.length === 0 ? 1 : 0;
     if (args.dryRun) {
       const listed = selected.map(({ package: record }) => ({ base: record.base, version: record.version }));
-      if (args.json) printJson(listed);
-      else print(listed.map((item) => `${item.base} ${item.version}`).join('\n') || 'nothing to rebuild');
+      if (args.json) printJson(context.output, listed);
+      else print(context.output, listed.map((item) => `${item.base} ${item.version}`).join('\n') || 'nothing to rebuild');
       return empty;
     }
     const packager = await packagerOf(application.services.state, args.username);
@@ -71,6 +71,6 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
     const run = await runWithTriggers(context, () => application.update(candidates, { dependencies: false, increment: args.increment, packager }), {
       publisher: application.services.publisher,
     });
-    return Math.max(reportResult(run.result, args.json), run.exitCode, empty);
+    return Math.max(reportResult(context.output, run.result, args.json), run.exitCode, empty);
   },
 };

@@ -4,9 +4,9 @@ import { removePackages } from '../../core/repository/package-remove.js';
 import { executePlan } from '../../core/repository/publish.js';
 import { unknownPackages } from '../../core/repository/unknown.js';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { print, printJson, reportResult } from '../printer.js';
 import { runWithTriggers } from '../triggers.js';
-import { reportResult } from './repo-update.js';
 
 interface RemoveUnknownArguments {
   dryRun: boolean;
@@ -31,8 +31,8 @@ export const repoRemoveUnknown: RepositoryHandler<RemoveUnknownArguments> = {
     const { services } = application;
     const unknown = await unknownPackages(services, await services.state.packages.listPackages());
     if (args.dryRun) {
-      if (args.json) printJson(unknown);
-      else for (const item of unknown) print(item.gone ? item.base : `${item.base}: ${item.names.join(' ')}`);
+      if (args.json) printJson(context.output, unknown);
+      else for (const item of unknown) print(context.output, item.gone ? item.base : `${item.base}: ${item.names.join(' ')}`);
       return 0;
     }
     const run = await runWithTriggers(context, async () => {
@@ -42,6 +42,6 @@ export const repoRemoveUnknown: RepositoryHandler<RemoveUnknownArguments> = {
       if (names.length > 0) removed.push(...(await executePlan(services, { added: [], remove: names, forget: [], durations: {} })).removed.map((entry) => entry.name));
       return { ...emptyResult(), removed };
     });
-    return Math.max(reportResult(run.result, args.json), run.exitCode);
+    return Math.max(reportResult(context.output, run.result, args.json), run.exitCode);
   },
 };

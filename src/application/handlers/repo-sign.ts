@@ -2,7 +2,8 @@ import type { Argv } from 'yargs';
 import { ConfigurationError } from '../../core/errors.js';
 import { emptyResult } from '../../models/result.js';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 import { runWithTriggers } from '../triggers.js';
 
 export const repoSign: RepositoryHandler<{ package: string[] }> = {
@@ -19,7 +20,7 @@ export const repoSign: RepositoryHandler<{ package: string[] }> = {
     const application = await Application.load(context);
     const run = await runWithTriggers(context, async () => {
       const signed = await application.services.publisher.resign(args.package);
-      print(`signed ${signed.length} package(s) and the repository database`);
+      print(context.output, `signed ${signed.length} package(s) and the repository database`);
       return emptyResult();
     }, { publisher: application.services.publisher });
     return run.exitCode;

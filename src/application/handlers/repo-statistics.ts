@@ -5,8 +5,9 @@ import { barChartSvg } from '../../core/chart.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { type Summary, eventStatistics } from '../../core/statistics.js';
 import { EVENT_TYPES, type EventType } from '../../models/event.js';
-import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatEntry } from '../printer.js';
+import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
+import { formatEntry } from '../../core/format/table.js';
 
 interface StatisticsArguments {
   package?: string;
@@ -65,10 +66,10 @@ export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
       offset: args.offset,
     });
     const statistics = eventStatistics(events);
-    if (args.json) printJson({ event: args.event, ...statistics });
+    if (args.json) printJson(context.output, { event: args.event, ...statistics });
     else {
-      print(formatEntry(`${args.event}: ${statistics.events} events`, formatSummary(statistics.durations)));
-      for (const item of statistics.objects) print(formatEntry(item.objectId, [['Events', String(item.events)], ...formatSummary(item.durations)]));
+      print(context.output, formatEntry(`${args.event}: ${statistics.events} events`, formatSummary(statistics.durations)));
+      for (const item of statistics.objects) print(context.output, formatEntry(item.objectId, [['Events', String(item.events)], ...formatSummary(item.durations)]));
     }
     if (args.chart !== undefined) {
       const points = statistics.objects.map((item) => ({ label: item.objectId, value: item.events }));

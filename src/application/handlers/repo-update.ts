@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
-import type { Result } from '../../models/result.js';
-import { Application, describeCandidate } from '../application.js';
-import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+import { Application } from '../application.js';
+import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { describeCandidate, print, printJson, reportResult } from '../printer.js';
 import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
 
@@ -45,42 +45,21 @@ function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments
     .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<UpdateArguments>;
 }
 
-/** The outcome of a run as text, one line per package. */
-export function printResult(result: Result): void {
-  for (const item of result.success) print(`built ${item.base} ${item.version} in ${item.duration.toFixed(1)} s`);
-  for (const item of result.failed) print(`failed ${item.base}${item.version ? ` ${item.version}` : ''}: ${item.reason}`);
-  for (const name of result.removed) print(`removed ${name}`);
-  for (const error of result.errors) print(`error: ${error}`);
-  if (result.success.length + result.failed.length + result.removed.length + result.errors.length === 0) print('nothing to do');
-}
-
-/** 1 when any package failed or any check could not be made. */
-export function resultExitCode(result: Result): number {
-  return result.failed.length > 0 || result.errors.length > 0 ? 1 : 0;
-}
-
-/** Prints the outcome of a run (JSON with --json); exit code 1 when any package failed. */
-export function reportResult(result: Result, json: boolean): number {
-  if (json) printJson(result);
-  else printResult(result);
-  return resultExitCode(result);
-}
-
 async function run(context: Parameters<RepositoryHandler['run']>[0], args: UpdateArguments): Promise<number> {
   const application = await Application.load(context);
   await application.refresh(args.refresh);
   if (args.dryRun) {
     const { candidates, errors } = await application.updates(args.package, args);
     if (args.changes) await application.storeChanges(candidates);
-    if (args.json) printJson(candidates.map((item) => ({ base: item.record.base, current: item.currentVersion ?? null, version: item.record.version, reason: item.reason })));
-    else if (candidates.length > 0) print(candidates.map(describeCandidate).join('\n'));
+    if (args.json) printJson(context.output, candidates.map((item) => ({ base: item.record.base, current: item.currentVersion ?? null, version: item.record.version, reason: item.reason })));
+    else if (candidates.length > 0) print(context.output, candidates.map(describeCandidate).join('\n'));
     // "up to date" only when every check could be made; the failed ones are logged as errors
-    else if (errors.length === 0) print('everything is up to date');
+    else if (errors.length === 0) print(context.output, 'everything is up to date');
     return errors.length > 0 || (args.exitCode && candidates.length > 0) ? 1 : 0;
   }
   const packager = await packagerOf(application.services.state, args.username);
   const run = await runWithTriggers(context, () => application.updateAll(args.package, { ...args, packager }), { publisher: application.services.publisher });
-  return Math.max(reportResult(run.result, args.json), run.exitCode);
+  return Math.max(reportResult(context.output, run.result, args.json), run.exitCode);
 }
 
 export const repoUpdate: RepositoryHandler<UpdateArguments> = {

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { MUTATING, type RepositoryHandler, print } from '../handler.js';
+import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 
 interface CleanArguments {
   cache: boolean;
@@ -47,6 +48,6 @@ export const serviceClean: RepositoryHandler<CleanArguments> = {
       await state.queue.queueClear();
       removed.push(`${queued.length} queued package bases`);
     }
-    print(removed.length > 0 ? `removed ${removed.join(', ')}` : 'nothing selected: pass --cache, --chroot, --manual, --packages or --pacman');
+    print(context.output, removed.length > 0 ? `removed ${removed.join(', ')}` : 'nothing selected: pass --cache, --chroot, --manual, --packages or --pacman');
   },
 };

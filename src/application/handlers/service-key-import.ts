@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import { readAurSettings } from '../../core/repository/build-settings.js';
 import { fetchKey, importKey } from '../../core/sign/key-import.js';
-import { READ_ONLY, type RepositoryHandler, print } from '../handler.js';
+import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 
 interface KeyImportArguments {
   key: string;
@@ -24,6 +25,6 @@ export const serviceKeyImport: RepositoryHandler<KeyImportArguments> = {
   async run(context, args) {
     // the HTTP timeouts and retries of [aur] apply: both are remote services the command depends on
     const armored = await fetchKey(args.keyServer, String(args.key), readAurSettings(context.configuration).policy);
-    print(await importKey(armored));
+    print(context.output, await importKey(armored));
   },
 };

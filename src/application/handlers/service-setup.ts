@@ -11,7 +11,8 @@ import { getLogger } from '../../core/log/logger.js';
 import { RepositoryPublisher } from '../../core/repository/publisher.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import { asList } from '../arguments.js';
-import { MUTATING, type RepositoryContext, type RepositoryHandler, print } from '../handler.js';
+import { MUTATING, type RepositoryContext, type RepositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 
 interface SetupArguments {
   packager: string;
@@ -133,7 +134,7 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
       overrides,
       formatIni(setupOverrides(args, repositoryId, context.configuration.getList('alpm', 'repositories', DEFAULT_REPOSITORIES)), `written by ahriman service-setup for ${repositoryId.id}`),
     );
-    print(`configuration overrides: ${overrides}`);
+    print(context.output, `configuration overrides: ${overrides}`);
     const includes = context.configuration.getPathList('settings', 'include', [] as string[]);
     if (!includes.includes(paths.configurationDirectory)) {
       logger.warning(`${paths.configurationDirectory} is not in [settings] include of ${context.configuration.path}: the overrides are not read`);
@@ -144,12 +145,12 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
       await fs.mkdir(directory, { recursive: true });
       const target = path.join(directory, `${repositoryId.name}-${repositoryId.architecture}.conf`);
       await writeFileAtomic(target, devtoolsConfiguration(await fs.readFile(args.fromConfiguration, 'utf8'), args, context));
-      print(`devtools pacman configuration: ${target}`);
+      print(context.output, `devtools pacman configuration: ${target}`);
     } else {
       logger.info(`${args.fromConfiguration} not found (devtools not installed): no chroot pacman configuration written`);
     }
 
     await new RepositoryPublisher(paths).initialize();
-    print(`repository: ${paths.repository}`);
+    print(context.output, `repository: ${paths.repository}`);
   },
 };

@@ -3,7 +3,8 @@ import vm from 'node:vm';
 import { inspect } from 'node:util';
 import type { Argv } from 'yargs';
 import { Application } from '../application.js';
-import { READ_ONLY, type RepositoryContext, type RepositoryHandler, print } from '../handler.js';
+import { READ_ONLY, type RepositoryContext, type RepositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 
 interface ShellArguments {
   code?: string;
@@ -35,7 +36,7 @@ export const serviceShell: RepositoryHandler<ShellArguments> = {
     const globals = await shellContext(context);
     if (args.code !== undefined) {
       const result: unknown = await vm.runInNewContext(`(async () => (${args.code}))()`, { ...globals, console });
-      if (result !== undefined) print(typeof result === 'string' ? result : inspect(result, { depth: 4 }));
+      if (result !== undefined) print(context.output, typeof result === 'string' ? result : inspect(result, { depth: 4 }));
       return 0;
     }
     const server = repl.start({ prompt: `ahriman ${context.repositoryId.id}> ` });

@@ -6,7 +6,8 @@ import { UserOperations } from '../../core/database/operations/users.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { getLogger } from '../../core/log/logger.js';
 import { USER_ACCESS_LEVELS, type UserAccess } from '../../models/user.js';
-import { SYSTEM_WIDE, type SystemHandler, print, printJson } from '../handler.js';
+import { SYSTEM_WIDE, type SystemHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
 
 const logger = getLogger('users');
 
@@ -78,13 +79,13 @@ export const userList: SystemHandler<UserListArguments> = {
       .option('role', { alias: 'R', choices: USER_ACCESS_LEVELS, describe: 'only users with this access' })
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when no user is printed' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<UserListArguments>,
-  async run({ configuration }, args) {
+  async run({ configuration, output }, args) {
     const users = await withUsers(configuration(), (operations) =>
       operations.userList({ ...(args.username ? { username: args.username } : {}), ...(args.role ? { access: args.role } : {}) }),
     );
     const shown = users.map(({ password, ...user }) => ({ ...user, hasPassword: password !== '' }));
-    if (args.json) printJson(shown);
-    else if (shown.length > 0) print(shown.map((user) => `${user.username} (${user.access})${user.packagerId ? ` ${user.packagerId}` : ''}`).join('\n'));
+    if (args.json) printJson(output, shown);
+    else if (shown.length > 0) print(output, shown.map((user) => `${user.username} (${user.access})${user.packagerId ? ` ${user.packagerId}` : ''}`).join('\n'));
     return args.exitCode && users.length === 0 ? 1 : 0;
   },
 };

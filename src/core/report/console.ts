@@ -1,6 +1,8 @@
-/** The `console` report: what the run did, as a table on standard output. */
+/** The `console` report: what the run did, as a table on the command's output. */
 import { z } from 'zod';
 import { option } from '../configuration/schema.js';
+import { formatTable } from '../format/table.js';
+import { STDOUT } from '../output.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import type { Result } from '../../models/result.js';
 import { defineReportType } from './report.js';
@@ -9,14 +11,6 @@ export const consoleSchema = z.object({
   /** ✔/✘ marks; `no` prints [x]/[ ] for terminals without UTF-8. */
   use_utf: option.boolean().default(true),
 });
-
-function padTable(rows: readonly string[][]): string[] {
-  const widths = rows.reduce<number[]>(
-    (current, row) => row.map((cell, index) => Math.max(current[index] ?? 0, cell.length)),
-    [],
-  );
-  return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  ').trimEnd());
-}
 
 /** One line per built, failed and removed package under a summary line. */
 export function formatConsoleReport(repositoryId: RepositoryId, result: Result, useUtf: boolean): string {
@@ -27,9 +21,9 @@ export function formatConsoleReport(repositoryId: RepositoryId, result: Result, 
     ...result.failed.map((item) => [failed, item.base, item.version, `failed: ${item.reason.split('\n', 1)[0]}`]),
     ...result.removed.map((name) => ['-', name, '', 'removed']),
   ];
-  return [summary, ...padTable(rows).map((line) => `  ${line}`)].join('\n') + '\n';
+  return [summary, ...formatTable(rows).map((line) => `  ${line}`)].join('\n') + '\n';
 }
 
 export const consoleReport = defineReportType(consoleSchema, async (options, environment, result) => {
-  process.stdout.write(formatConsoleReport(environment.repositoryId, result, options.use_utf));
+  (environment.output ?? STDOUT).write(formatConsoleReport(environment.repositoryId, result, options.use_utf));
 });

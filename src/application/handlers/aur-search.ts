@@ -3,7 +3,7 @@ import { type AurPackage, AurClient } from '../../core/alpm/remote/aur.js';
 import { readOfficialPackages, readOfficialSettings } from '../../core/alpm/remote/official.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { readAurSettings } from '../../core/repository/build-settings.js';
-import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { READ_ONLY, type RepositoryContext, repositoryHandler } from '../handler.js';
 import { print, printJson } from '../printer.js';
 import { formatEntry } from '../../core/format/table.js';
 
@@ -28,14 +28,6 @@ type SortField = (typeof SORT_FIELDS)[number];
 /** The AUR and the reference ignore search terms shorter than this. */
 const MIN_TERM_LENGTH = 3;
 
-interface SearchArguments {
-  search: string[];
-  exitCode: boolean;
-  info: boolean;
-  sortBy: SortField;
-  json: boolean;
-}
-
 function fromAur(item: AurPackage): Found {
   return {
     name: item.name,
@@ -59,7 +51,7 @@ async function searchAur(client: AurClient, terms: readonly string[]): Promise<F
   return [...first.values()].filter((item) => rest.every((other) => other.has(item.name))).map(fromAur);
 }
 
-async function searchOfficial(context: Parameters<RepositoryHandler['run']>[0], terms: readonly string[]): Promise<Found[]> {
+async function searchOfficial(context: RepositoryContext, terms: readonly string[]): Promise<Found[]> {
   const packages = await readOfficialPackages(readOfficialSettings(context.configuration, context.paths));
   const matches = (text: string): boolean => terms.every((term) => text.includes(term.toLowerCase()));
   return [...(packages?.values() ?? [])]
@@ -87,7 +79,7 @@ function compare(field: SortField): (left: Found, right: Found) => number {
   };
 }
 
-export const aurSearch: RepositoryHandler<SearchArguments> = {
+export const aurSearch = repositoryHandler({
   name: 'aur-search <search..>',
   aliases: ['search'],
   description: 'search the AUR and the official sync databases for packages matching every term',
@@ -98,7 +90,7 @@ export const aurSearch: RepositoryHandler<SearchArguments> = {
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when nothing is found' })
       .option('info', { type: 'boolean', default: false, describe: 'print more details of each package' })
       .option('sort-by', { choices: SORT_FIELDS, default: 'name' as SortField, describe: 'field to sort the results by' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<SearchArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     const terms = args.search.map(String).filter((term) => term.length >= MIN_TERM_LENGTH);
     if (terms.length === 0) throw new InvalidInputError(`every search term is shorter than ${MIN_TERM_LENGTH} characters: nothing to search for`);
@@ -117,4 +109,4 @@ export const aurSearch: RepositoryHandler<SearchArguments> = {
     }
     return args.exitCode && found.length === 0 ? 1 : 0;
   },
-};
+});

@@ -4,7 +4,7 @@ import { recordDependencies } from '../../core/repository/records.js';
 import type { RepositoryServices } from '../../core/repository/services.js';
 import { asList } from '../arguments.js';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { MUTATING, repositoryHandler } from '../handler.js';
 import { print, printJson, reportResult } from '../printer.js';
 import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
@@ -38,7 +38,7 @@ async function selectBases(services: RepositoryServices, args: RebuildArguments)
 }
 
 /** Rebuilds every package of the repository, or those depending on the given packages, or those with a status. */
-export const repoRebuild: RepositoryHandler<RebuildArguments> = {
+export const repoRebuild = repositoryHandler({
   name: 'repo-rebuild',
   aliases: ['rebuild'],
   description: 'rebuild all packages, or those that depend on the given ones',
@@ -55,7 +55,7 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
       .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel (a rebuild of the same version needs a new release)' })
       .option('status', { alias: 's', choices: BUILD_STATUS_VALUES, describe: 'only packages with this status' })
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when there is nothing to rebuild' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<RebuildArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     const application = await Application.load(context);
     const selected = await selectBases(application.services, args);
@@ -73,4 +73,4 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
     });
     return Math.max(reportResult(context.output, run.result, args.json), run.exitCode, empty);
   },
-};
+});

@@ -4,20 +4,15 @@ import { removePackages } from '../../core/repository/package-remove.js';
 import { executePlan } from '../../core/repository/publish.js';
 import { unknownPackages } from '../../core/repository/unknown.js';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { MUTATING, repositoryHandler } from '../handler.js';
 import { print, printJson, reportResult } from '../printer.js';
 import { runWithTriggers } from '../triggers.js';
-
-interface RemoveUnknownArguments {
-  dryRun: boolean;
-  json: boolean;
-}
 
 /**
  * Removes what vanished from its source: whole bases gone from the AUR (with their state, as package-remove does),
  * and single package names a PKGBUILD no longer produces (only their files leave the repository).
  */
-export const repoRemoveUnknown: RepositoryHandler<RemoveUnknownArguments> = {
+export const repoRemoveUnknown = repositoryHandler({
   name: 'repo-remove-unknown',
   aliases: ['remove-unknown'],
   description: 'remove packages that vanished from the AUR, or that their local PKGBUILD no longer builds',
@@ -25,7 +20,7 @@ export const repoRemoveUnknown: RepositoryHandler<RemoveUnknownArguments> = {
   options: (argv: Argv) =>
     argv
       .option('dry-run', { type: 'boolean', default: false, describe: 'only print what would be removed' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<RemoveUnknownArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     const application = await Application.load(context);
     const { services } = application;
@@ -44,4 +39,4 @@ export const repoRemoveUnknown: RepositoryHandler<RemoveUnknownArguments> = {
     });
     return Math.max(reportResult(context.output, run.result, args.json), run.exitCode);
   },
-};
+});

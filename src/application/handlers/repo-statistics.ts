@@ -5,20 +5,9 @@ import { barChartSvg } from '../../core/chart.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { type Summary, eventStatistics } from '../../core/statistics.js';
 import { EVENT_TYPES, type EventType } from '../../models/event.js';
-import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { READ_ONLY, repositoryHandler } from '../handler.js';
 import { print, printJson } from '../printer.js';
 import { formatEntry } from '../../core/format/table.js';
-
-interface StatisticsArguments {
-  package?: string;
-  chart?: string;
-  event: EventType;
-  fromDate?: string;
-  toDate?: string;
-  limit: number;
-  offset: number;
-  json: boolean;
-}
 
 /** An ISO date or date-time (UTC unless it says otherwise) as unix seconds. */
 function unixTime(option: string, value: string | undefined): number | undefined {
@@ -39,7 +28,7 @@ function formatSummary(summary: Summary | undefined): Array<[string, string]> {
   ];
 }
 
-export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
+export const repoStatistics = repositoryHandler({
   name: 'repo-statistics [package]',
   description: 'event statistics: how often each package was updated (or another event) and how long its builds took',
   mode: READ_ONLY,
@@ -52,7 +41,7 @@ export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
       .option('to-date', { type: 'string', describe: 'only events before this ISO date' })
       .option('limit', { type: 'number', default: -1, describe: 'at most this many (newest) events; -1: all' })
       .option('offset', { type: 'number', default: 0, describe: 'skip this many of the newest events' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<StatisticsArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     if (args.package !== undefined) validatePackageName(args.package, 'package base');
     if (args.chart !== undefined && !args.chart.endsWith('.svg')) throw new InvalidInputError(`--chart ${args.chart}: charts are written as SVG (name the file *.svg)`);
@@ -76,4 +65,4 @@ export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
       await fs.writeFile(args.chart, await barChartSvg(`${args.event} per package`, { label: 'package', value: 'events' }, points));
     }
   },
-};
+});

@@ -2,23 +2,18 @@ import type { Argv } from 'yargs';
 import { InvalidInputError } from '../../core/errors.js';
 import { recordDependencies, recordProvides } from '../../core/repository/records.js';
 import { partition, resolveLevels } from '../../core/tree.js';
-import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { READ_ONLY, repositoryHandler } from '../handler.js';
 import { print, printJson } from '../printer.js';
 import { formatEntry } from '../../core/format/table.js';
 
-interface TreeArguments {
-  partitions: number;
-  json: boolean;
-}
-
-export const repoTree: RepositoryHandler<TreeArguments> = {
+export const repoTree = repositoryHandler({
   name: 'repo-tree',
   description: 'print the build order of the repository packages, or N independent partitions',
   mode: READ_ONLY,
   options: (argv: Argv) =>
     argv
       .option('partitions', { alias: 'p', type: 'number', default: 1, describe: 'split into this many independent groups' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<TreeArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     if (!Number.isInteger(args.partitions) || args.partitions < 1) throw new InvalidInputError(`--partitions must be a positive integer, got ${args.partitions}`);
     const state = await context.state();
@@ -45,4 +40,4 @@ export const repoTree: RepositoryHandler<TreeArguments> = {
       print(context.output, '');
     });
   },
-};
+});

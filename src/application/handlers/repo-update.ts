@@ -1,31 +1,15 @@
 import type { Argv } from 'yargs';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { type ArgumentsOf, MUTATING, type RepositoryContext, repositoryHandler } from '../handler.js';
 import { describeCandidate, print, printJson, reportResult } from '../printer.js';
 import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
-
-interface UpdateArguments {
-  package: string[];
-  aur: boolean;
-  local: boolean;
-  manual: boolean;
-  vcs: boolean;
-  dependencies: boolean;
-  increment: boolean;
-  dryRun: boolean;
-  exitCode: boolean;
-  refresh: number;
-  username?: string;
-  changes: boolean;
-  json: boolean;
-}
 
 /** The switches of an update, which repo-daemon passes on to each of its repo-update runs. */
 export const UPDATE_SWITCHES = ['aur', 'local', 'manual', 'vcs', 'changes', 'dependencies', 'increment', 'dry-run'] as const;
 
 /** The options of an update shared by repo-update, repo-check and repo-daemon (`-u`, the switches, `-y`). */
-export function updateSwitchOptions(argv: Argv, dryRunDefault: boolean): Argv {
+export function updateSwitchOptions<T>(argv: Argv<T>, dryRunDefault: boolean) {
   return usernameOption(argv)
     .option('aur', { type: 'boolean', default: true, describe: 'check the AUR for newer versions' })
     .option('local', { type: 'boolean', default: true, describe: 'check local PKGBUILDs for newer versions' })
@@ -38,14 +22,14 @@ export function updateSwitchOptions(argv: Argv, dryRunDefault: boolean): Argv {
     .option('refresh', { alias: 'y', type: 'count', describe: 'download the sync databases of [alpm] repositories first (-yy: even if unchanged)' });
 }
 
-function updateOptions(argv: Argv, dryRunDefault: boolean): Argv<UpdateArguments> {
+function updateOptions(argv: Argv, dryRunDefault: boolean) {
   return updateSwitchOptions(argv, dryRunDefault)
     .positional('package', { type: 'string', array: true, default: [], describe: 'only these packages (bases or names)' })
     .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'with --dry-run: exit 1 when something is outdated' })
-    .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<UpdateArguments>;
+    .option('json', { type: 'boolean', default: false, describe: 'print JSON' });
 }
 
-async function run(context: Parameters<RepositoryHandler['run']>[0], args: UpdateArguments): Promise<number> {
+async function run(context: RepositoryContext, args: ArgumentsOf<typeof updateOptions>): Promise<number> {
   const application = await Application.load(context);
   await application.refresh(args.refresh);
   if (args.dryRun) {
@@ -62,20 +46,20 @@ async function run(context: Parameters<RepositoryHandler['run']>[0], args: Updat
   return Math.max(reportResult(context.output, run.result, args.json), run.exitCode);
 }
 
-export const repoUpdate: RepositoryHandler<UpdateArguments> = {
+export const repoUpdate = repositoryHandler({
   name: 'repo-update [package..]',
   aliases: ['update'],
   description: 'check for updates, build them with their dependencies and publish the repository',
   mode: MUTATING,
   options: (argv) => updateOptions(argv, false),
   run,
-};
+});
 
-export const repoCheck: RepositoryHandler<UpdateArguments> = {
+export const repoCheck = repositoryHandler({
   name: 'repo-check [package..]',
   aliases: ['check'],
   description: 'print what repo-update would build, without building (repo-update --dry-run --no-manual)',
   mode: MUTATING,
   options: (argv) => updateOptions(argv, true),
   run,
-};
+});

@@ -1,18 +1,10 @@
 import type { Argv } from 'yargs';
 import { validateConfiguration } from '../../core/configuration/validator.js';
 import { triggerSchemas } from '../../core/triggers/loader.js';
-import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { READ_ONLY, repositoryHandler } from '../handler.js';
 import { print, printJson } from '../printer.js';
 
-interface ConfigArguments {
-  section?: string;
-  key?: string;
-  info: boolean;
-  secure: boolean;
-  json: boolean;
-}
-
-export const serviceConfig: RepositoryHandler<ConfigArguments> = {
+export const serviceConfig = repositoryHandler({
   name: 'service-config [section] [key]',
   aliases: ['config', 'repo-config'],
   description: 'print the effective configuration of a repository (secrets hidden)',
@@ -23,7 +15,7 @@ export const serviceConfig: RepositoryHandler<ConfigArguments> = {
       .positional('key', { type: 'string', describe: 'only this option' })
       .option('info', { type: 'boolean', default: true, describe: 'list the files the configuration was read from' })
       .option('secure', { type: 'boolean', default: true, describe: 'hide passwords, keys and tokens' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ConfigArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run({ configuration, output }, args) {
     const dump = configuration.dump(args.secure);
     // an absent section or option prints nothing and succeeds, as in the reference (scripts test for empty output)
@@ -46,14 +38,9 @@ export const serviceConfig: RepositoryHandler<ConfigArguments> = {
     }
     print(output, lines.join('\n').trimStart());
   },
-};
+});
 
-interface ValidateArguments {
-  exitCode: boolean;
-  json: boolean;
-}
-
-export const serviceConfigValidate: RepositoryHandler<ValidateArguments> = {
+export const serviceConfigValidate = repositoryHandler({
   name: 'service-config-validate',
   aliases: ['config-validate', 'repo-config-validate'],
   description: 'check the configuration of a repository against the schema (with -e: exit 1 on errors)',
@@ -61,7 +48,7 @@ export const serviceConfigValidate: RepositoryHandler<ValidateArguments> = {
   options: (argv: Argv) =>
     argv
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when the configuration has errors' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ValidateArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run({ configuration, output }, args) {
     const triggers = await triggerSchemas(configuration);
     const issues = [...triggers.issues, ...validateConfiguration(configuration, triggers.schemas)];
@@ -76,4 +63,4 @@ export const serviceConfigValidate: RepositoryHandler<ValidateArguments> = {
     // as the reference: the errors are printed either way, the exit code tells them only with -e
     return args.exitCode && issues.some((issue) => issue.severity === 'error') ? 1 : 0;
   },
-};
+});

@@ -3,22 +3,17 @@ import type { Argv } from 'yargs';
 import { Database } from '../../core/database/connection.js';
 import { importReferenceDatabase } from '../../core/database/reference-import.js';
 import { InvalidInputError } from '../../core/errors.js';
-import { SYSTEM_WIDE, type SystemHandler } from '../handler.js';
+import { SYSTEM_WIDE, systemHandler } from '../handler.js';
 import { print, printJson } from '../printer.js';
 
-interface ImportArguments {
-  from: string;
-  json: boolean;
-}
-
-export const serviceImport: SystemHandler<ImportArguments> = {
+export const serviceImport = systemHandler({
   name: 'service-import',
   description: "bring an existing Python ahriman installation's state database over (packages, statuses, patches, users, logs, events)",
   mode: { ...SYSTEM_WIDE, unsafe: false },
   options: (argv: Argv) =>
     argv
       .option('from', { type: 'string', demandOption: true, describe: 'the reference\'s database, e.g. /var/lib/ahriman/ahriman.db (not ours)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ImportArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run({ configuration, output }, args) {
     const loaded = configuration();
     const target = loaded.getPath('settings', 'database', path.join(loaded.getPath('repository', 'root'), 'ahriman.db'));
@@ -35,4 +30,4 @@ export const serviceImport: SystemHandler<ImportArguments> = {
       await database.close();
     }
   },
-};
+});

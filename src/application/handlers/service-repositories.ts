@@ -1,22 +1,17 @@
 import type { Argv } from 'yargs';
-import { SYSTEM_WIDE, type SystemHandler } from '../handler.js';
+import { SYSTEM_WIDE, systemHandler } from '../handler.js';
 import { print, printJson } from '../printer.js';
 import { formatEntry } from '../../core/format/table.js';
 import { discoverRepositories } from '../repositories.js';
 
-interface RepositoriesArguments {
-  idOnly: boolean;
-  json: boolean;
-}
-
-export const serviceRepositories: SystemHandler<RepositoriesArguments> = {
+export const serviceRepositories = systemHandler({
   name: 'service-repositories',
   description: 'list the repositories found under the repository root',
   mode: SYSTEM_WIDE,
   options: (argv: Argv) =>
     argv
       .option('id-only', { type: 'boolean', default: false, describe: 'print only <arch>-<repo> ids' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<RepositoriesArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run({ configuration, output }, args) {
     const repositories = discoverRepositories(configuration().getPath('repository', 'root'));
     if (args.json) {
@@ -26,4 +21,4 @@ export const serviceRepositories: SystemHandler<RepositoriesArguments> = {
       print(output, entries.join('\n'));
     }
   },
-};
+});

@@ -11,7 +11,7 @@ import { getLogger } from '../../core/log/logger.js';
 import { RepositoryPublisher } from '../../core/repository/publisher.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import { asList } from '../arguments.js';
-import { MUTATING, type RepositoryContext, type RepositoryHandler } from '../handler.js';
+import { MUTATING, type RepositoryContext, repositoryHandler } from '../handler.js';
 import { print } from '../printer.js';
 
 interface SetupArguments {
@@ -93,7 +93,7 @@ export function devtoolsConfiguration(template: string, args: SetupArguments, co
   return `${text.trimEnd()}\n\n[${name}]\nSigLevel = Never\nServer = ${server}\n`;
 }
 
-export const serviceSetup: RepositoryHandler<SetupArguments> = {
+export const serviceSetup = repositoryHandler({
   name: 'service-setup',
   aliases: ['init', 'repo-init', 'repo-setup', 'setup'],
   description: 'create the repository tree, its configuration overrides and an empty repository database',
@@ -117,7 +117,7 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
       })
       .option('web-port', { type: 'number', describe: 'port of the web service, which CLI runs then report to' })
       .option('web-unix-socket', { type: 'string', describe: 'unix socket of the web service, which CLI runs then report to' })
-      .option('generate-salt', { type: 'boolean', default: false, describe: 'write a random [auth] salt for password hashes' }) as unknown as Argv<SetupArguments>,
+      .option('generate-salt', { type: 'boolean', default: false, describe: 'write a random [auth] salt for password hashes' }),
   async run(context, args) {
     if (!PACKAGER_PATTERN.test(args.packager)) {
       throw new ConfigurationError(`invalid --packager '${args.packager}': expected "Name <email@host>"`);
@@ -153,4 +153,4 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
     await new RepositoryPublisher(paths).initialize();
     print(context.output, `repository: ${paths.repository}`);
   },
-};
+});

@@ -3,13 +3,8 @@ import vm from 'node:vm';
 import { inspect } from 'node:util';
 import type { Argv } from 'yargs';
 import { Application } from '../application.js';
-import { READ_ONLY, type RepositoryContext, type RepositoryHandler } from '../handler.js';
+import { READ_ONLY, type RepositoryContext, repositoryHandler } from '../handler.js';
 import { print } from '../printer.js';
-
-interface ShellArguments {
-  code?: string;
-  output?: string;
-}
 
 /** What the shell starts with, under the reference's names (plus the loaded application facade). */
 async function shellContext(context: RepositoryContext): Promise<Record<string, unknown>> {
@@ -23,7 +18,7 @@ async function shellContext(context: RepositoryContext): Promise<Record<string, 
   };
 }
 
-export const serviceShell: RepositoryHandler<ShellArguments> = {
+export const serviceShell = repositoryHandler({
   name: 'service-shell [code]',
   aliases: ['shell'],
   description: 'open a Node.js REPL with configuration, repositoryId and application preloaded, or evaluate code',
@@ -31,7 +26,7 @@ export const serviceShell: RepositoryHandler<ShellArguments> = {
   options: (argv: Argv) =>
     argv
       .positional('code', { type: 'string', describe: 'JavaScript to evaluate (await allowed) instead of opening a shell' })
-      .option('output', { alias: 'o', type: 'string', describe: 'keep the history of the shell session in this file' }) as unknown as Argv<ShellArguments>,
+      .option('output', { alias: 'o', type: 'string', describe: 'keep the history of the shell session in this file' }),
   async run(context, args) {
     const globals = await shellContext(context);
     if (args.code !== undefined) {
@@ -45,4 +40,4 @@ export const serviceShell: RepositoryHandler<ShellArguments> = {
     await new Promise<void>((resolve) => server.on('exit', () => resolve()));
     return 0;
   },
-};
+});

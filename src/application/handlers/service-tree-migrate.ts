@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { getLogger } from '../../core/log/logger.js';
-import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { READ_ONLY, repositoryHandler } from '../handler.js';
 import { print } from '../printer.js';
 
 const logger = getLogger('service-tree-migrate');
@@ -27,7 +27,7 @@ async function relink(link: string, from: string, to: string): Promise<void> {
 }
 
 /** Moves `<dir>/<arch>` of the reference's legacy tree to `<dir>/<repo>/<arch>`, fixing relative links. */
-export const serviceTreeMigrate: RepositoryHandler = {
+export const serviceTreeMigrate = repositoryHandler({
   name: 'service-tree-migrate',
   description: 'move a legacy <dir>/<arch> tree (before the reference\'s 2.12) to <dir>/<repo>/<arch>',
   mode: { ...READ_ONLY, unsafe: false },
@@ -55,4 +55,4 @@ export const serviceTreeMigrate: RepositoryHandler = {
       print(context.output, `moved ${legacy} to ${target}`);
     }
   },
-};
+});

@@ -31,6 +31,11 @@ export default tseslint.config(
         { object: 'console', property: 'log', message: 'print through src/application/printer.ts into context.output' },
         { object: 'console', property: 'info', message: 'print through src/application/printer.ts into context.output' },
       ],
+      // argument types come from the yargs option chain (repositoryHandler/systemHandler), never from a cast
+      'no-restricted-syntax': [
+        'error',
+        { selector: "TSAsExpression[typeAnnotation.typeName.name='Argv']", message: 'let repositoryHandler()/systemHandler() infer the arguments from the options chain' },
+      ],
     },
   },
 );

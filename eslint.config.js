@@ -19,4 +19,23 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // Commands print through the printers of src/application/printer.ts into the sink of their context, so that they
+    // can be run in-process (tests, the web service); only the CLI itself decides that the sink is stdout.
+    files: ['src/application/**/*.ts'],
+    ignores: ['src/application/cli.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'stdout', message: 'print through src/application/printer.ts into context.output' },
+        { object: 'console', property: 'log', message: 'print through src/application/printer.ts into context.output' },
+        { object: 'console', property: 'info', message: 'print through src/application/printer.ts into context.output' },
+      ],
+      // argument types come from the yargs option chain (repositoryHandler/systemHandler), never from a cast
+      'no-restricted-syntax': [
+        'error',
+        { selector: "TSAsExpression[typeAnnotation.typeName.name='Argv']", message: 'let repositoryHandler()/systemHandler() infer the arguments from the options chain' },
+      ],
+    },
+  },
 );

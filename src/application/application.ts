@@ -1,8 +1,8 @@
 import type { PkgbuildPatch } from '../models/patch.js';
 import type { Result } from '../models/result.js';
-import { vercmp } from '../core/alpm/vercmp.js';
 import { officialPackageNames, readOfficialSettings, refreshSyncDatabases } from '../core/alpm/remote/official.js';
 import { errorMessage } from '../core/errors.js';
+import { formatVersionChange } from '../core/format/version.js';
 import { getLogger } from '../core/log/logger.js';
 import { readAurSettings } from '../core/repository/build-settings.js';
 import { resolveDependencies } from '../core/repository/dependencies.js';
@@ -69,16 +69,10 @@ export class Application {
   async updateAll(filter: readonly string[], options: UpdateOptions): Promise<Result> {
     const { candidates, errors } = await this.updates(filter, options);
     for (const candidate of candidates) {
-      logger.info(`${candidate.record.base}: ${candidate.currentVersion ?? 'new'} -> ${candidate.record.version} (${candidate.reason})`);
+      logger.info(`${candidate.record.base}: ${formatVersionChange(candidate.currentVersion, candidate.record.version)} (${candidate.reason})`);
     }
     if (options.changes) await this.storeChanges(candidates);
     const result = await this.update(candidates, options);
     return { ...result, errors: [...result.errors, ...errors] };
   }
-}
-
-/** One line per candidate, as repo-check prints it. */
-export function describeCandidate(candidate: UpdateCandidate): string {
-  const arrow = candidate.currentVersion && vercmp(candidate.record.version, candidate.currentVersion) <= 0 ? '=>' : '->';
-  return `${candidate.record.base} ${candidate.currentVersion ?? '(new)'} ${arrow} ${candidate.record.version}  (${candidate.reason})`;
 }

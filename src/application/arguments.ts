@@ -10,16 +10,11 @@ export function asList(value: unknown): string[] {
  * A `[command..]` positional holding a command line; yargs puts the words after `--` (needed when they start with an
  * option) into `_`, after the name of the command itself.
  */
-export interface CommandLineArguments {
-  command: string[];
-  _: Array<string | number>;
+export function commandLinePositional<T>(argv: Argv<T>, describe: string) {
+  return argv.positional('command', { type: 'string', array: true, default: [], describe });
 }
 
-export function commandLinePositional(argv: Argv, describe: string): Argv<CommandLineArguments> {
-  return argv.positional('command', { type: 'string', array: true, default: [], describe }) as unknown as Argv<CommandLineArguments>;
-}
-
-export function commandLineWords(args: CommandLineArguments): string[] {
+export function commandLineWords(args: { command: string[]; _: Array<string | number> }): string[] {
   return [...args.command, ...args._.slice(1)].map(String);
 }
 

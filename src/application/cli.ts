@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { errorMessage } from '../core/errors.js';
+import { type OutputSink, STDERR, STDOUT } from '../core/output.js';
 import { configureLogging, currentLogLevel, guessLogHandler } from '../core/log/logger.js';
 import { asList, commandWord } from './arguments.js';
 import type { CommandLine, GlobalArguments, Handler } from './handler.js';
@@ -124,13 +125,25 @@ function isCommandName(word: string): boolean {
   return COMMANDS.some((entry) => entry.command.split(' ')[0] === word || (entry.aliases ?? []).includes(word));
 }
 
-/** Parses the command line, runs the command, and turns any error into a one-line reason and exit code 1. */
-export async function runCli(rawArguments: string[]): Promise<number> {
+/** Where the CLI writes: the command's output, and its own one-line errors. */
+export interface CliStreams {
+  output: OutputSink;
+  errors: OutputSink;
+}
+
+const PROCESS_STREAMS: CliStreams = { output: STDOUT, errors: STDERR };
+
+/**
+ * Parses the command line, runs the command, and turns any error into a one-line reason and exit code 1. Tests run
+ * commands in-process with streams of their own (yargs' help and the log still go to the process's streams).
+ */
+export async function runCli(rawArguments: string[], streams: CliStreams = PROCESS_STREAMS): Promise<number> {
+  const { errors } = streams;
   let invocation: Invocation | undefined;
   // yargs answers `ahriman nosuch --help` with the general help and exit 0; say what is wrong instead
   const word = commandWord(rawArguments);
   if (word !== undefined && !isCommandName(word) && word !== 'completion') {
-    process.stderr.write(`ahriman: unknown command ${JSON.stringify(word)}: see ahriman --help\n`);
+    errors.write(`ahriman: unknown command ${JSON.stringify(word)}: see ahriman --help\n`);
     return 1;
   }
   try {
@@ -139,7 +152,7 @@ export async function runCli(rawArguments: string[]): Promise<number> {
     })
       .fail((message, error) => {
         if (error) throw error;
-        process.stderr.write(`ahriman: ${message} \n`);
+        errors.write(`ahriman: ${message} \n`);
         throw new UsageError(message);
       })
       .parseAsync();
@@ -148,22 +161,25 @@ export async function runCli(rawArguments: string[]): Promise<number> {
     // --no-report is the reference's [status] enabled = no for this run (fan-out children inherit it)
     if (!invocation.args.report) process.env[REPORT_OVERRIDE] = 'no';
     const { execute } = await import('./execute.js'); // configuration and state: not needed for help
-    return await execute(invocation.handler, invocation.args, COMMAND_LINE);
+    return await execute(invocation.handler, invocation.args, commandLine(streams), streams.output);
   } catch (error) {
     if (error instanceof UsageError) return 1;
-    process.stderr.write(`ahriman: ${printable(errorMessage(error))}\n`);
-    if (currentLogLevel() === 'debug' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    errors.write(`ahriman: ${printable(errorMessage(error))}\n`);
+    if (currentLogLevel() === 'debug' && error instanceof Error && error.stack) errors.write(`${error.stack}\n`);
     return 1;
   }
 }
 
 class UsageError extends Error {}
 
-const COMMAND_LINE: CommandLine = {
-  handlers: loadAllHandlers,
-  isCommand: isCommandName,
-  run: (words) => runCli(words),
-  printHelp: async (words) => {
-    await buildParser(words, () => undefined).parseAsync();
-  },
-};
+/** The command line as the help commands and service-run see it; the commands they run print where this one does. */
+function commandLine(streams: CliStreams): CommandLine {
+  return {
+    handlers: loadAllHandlers,
+    isCommand: isCommandName,
+    run: (words) => runCli(words, streams),
+    printHelp: async (words) => {
+      await buildParser(words, () => undefined).parseAsync();
+    },
+  };
+}

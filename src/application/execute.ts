@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Configuration } from '../core/configuration/configuration.js';
 import { ConfigurationError, UnsafeRunError } from '../core/errors.js';
 import { getLogger } from '../core/log/logger.js';
+import type { OutputSink } from '../core/output.js';
 import type { RepositoryState } from '../core/repository/state.js';
 import type { StatusService } from '../core/status/service.js';
 import type { RepositoryId } from '../models/repository-id.js';
@@ -39,6 +40,7 @@ async function runForRepository(
   handler: AnyRepositoryHandler,
   args: GlobalArguments,
   repositoryId: RepositoryId,
+  output: OutputSink,
 ): Promise<ExitCode> {
   const configuration = Configuration.load(args.configuration, repositoryId);
   const paths = configuration.repositoryPaths();
@@ -48,6 +50,7 @@ async function runForRepository(
     configuration,
     repositoryId,
     paths,
+    output,
     // SQLite and the lock library load only for the commands that use them.
     state: () => (state ??= import('../core/repository/state.js').then(({ RepositoryState }) => RepositoryState.open(configuration, repositoryId))),
     status: () => (status ??= Promise.all([context.state(), import('../core/status/open.js')]).then(([opened, { openStatus }]) => openStatus(configuration, opened))),
@@ -75,16 +78,19 @@ async function runForRepository(
   }
 }
 
-/** Runs one parsed command: once system-wide, or for each selected repository (in child processes when several). */
-export async function execute(handler: Handler, args: GlobalArguments, cli: CommandLine): Promise<ExitCode> {
+/**
+ * Runs one parsed command: once system-wide, or for each selected repository (in child processes when several, which
+ * print to this process's stdout themselves).
+ */
+export async function execute(handler: Handler, args: GlobalArguments, cli: CommandLine, output: OutputSink): Promise<ExitCode> {
   if (isSystemHandler(handler)) {
     let configuration: Configuration | undefined;
     const load = (): Configuration => (configuration ??= Configuration.load(args.configuration));
-    return (await handler.run({ configuration: load, cli }, args)) ?? 0;
+    return (await handler.run({ configuration: load, cli, output }, args)) ?? 0;
   }
   const repositories = selectRepositories(Configuration.load(args.configuration), args);
   const [first] = repositories;
-  if (first && (repositories.length === 1 || handler.mode.sharedState)) return runForRepository(handler, args, first);
+  if (first && (repositories.length === 1 || handler.mode.sharedState)) return runForRepository(handler, args, first, output);
   if (!handler.mode.multiRepository) {
     throw new ConfigurationError(
       `${handler.name} works on one repository, but ${repositories.map((id) => id.id).join(', ')} match: select one with -a and -r`,

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Configuration } from '../core/configuration/configuration.js';
+import type { OutputSink } from '../core/output.js';
 import type { RepositoryId } from '../models/repository-id.js';
 import type { RepositoryPaths } from '../models/repository-paths.js';
 import type { RepositoryState } from '../core/repository/state.js';
@@ -23,6 +24,8 @@ export interface GlobalArguments {
   json?: boolean;
   /** The exact words the command was run with, for lock ownership and fan-out children. */
   rawArguments: string[];
+  /** The words yargs assigned to no positional (after the command word: those after `--`). */
+  _: Array<string | number>;
 }
 
 /**
@@ -49,6 +52,8 @@ export interface RepositoryContext {
   state(): Promise<RepositoryState>;
   /** Statuses, holds and audit events of this repository; every change of them goes through it. */
   status(): Promise<StatusService>;
+  /** Where the command prints its output (through the printers of printer.ts): stdout from the CLI. */
+  output: OutputSink;
 }
 
 export interface SystemContext {
@@ -56,6 +61,8 @@ export interface SystemContext {
   configuration(): Configuration;
   /** The command line itself, for the help commands (given by the CLI, so handlers never import it). */
   cli: CommandLine;
+  /** Where the command prints its output (through the printers of printer.ts): stdout from the CLI. */
+  output: OutputSink;
 }
 
 /** What the help commands need to know about the command line they are part of. */
@@ -70,33 +77,50 @@ export interface CommandLine {
   printHelp(words: string[]): Promise<void>;
 }
 
-/** Prints command output on stdout: text for people, or JSON with --json. */
-export function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
 /** A command's result: the process exit code (0 success, 1 failure). */
 export type ExitCode = number;
 
-interface HandlerBase<A> {
+/** yargs' camelCase spelling of an option name, which handlers read: `exit-code` -> `exitCode`. */
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+/**
+ * What `run` gets: the values of the options and positionals the handler's `options` chain declares (typed by yargs
+ * from the declarations; under their names and, as yargs sets them too, their camelCase names) and the global options.
+ */
+export type Arguments<T> = { [K in keyof T as K | (K extends string ? CamelCase<K> : never)]: T[K] } & GlobalArguments;
+
+/** The arguments an options chain declares, for helpers outside the handler literal: `ArgumentsOf<typeof updateOptions>`. */
+export type ArgumentsOf<B> = B extends (...args: never[]) => Argv<infer T> ? Arguments<T> : never;
+
+interface HandlerBase<T> {
   name: string;
   aliases?: string[];
   description: string;
-  options?: (argv: Argv) => Argv<A>;
+  /** Declares the command's positionals and options on yargs; their types flow from here into `run`'s arguments. */
+  options?: (argv: Argv) => Argv<T>;
 }
 
-export interface RepositoryHandler<A = object> extends HandlerBase<A> {
+export interface RepositoryHandler<T = object> extends HandlerBase<T> {
   mode: CommandMode & { systemWide: false };
-  run(context: RepositoryContext, args: A & GlobalArguments): Promise<ExitCode | void>;
+  run(context: RepositoryContext, args: Arguments<T>): Promise<ExitCode | void>;
 }
 
-export interface SystemHandler<A = object> extends HandlerBase<A> {
+export interface SystemHandler<T = object> extends HandlerBase<T> {
   mode: CommandMode & { systemWide: true };
-  run(context: SystemContext, args: A & GlobalArguments): Promise<ExitCode | void>;
+  run(context: SystemContext, args: Arguments<T>): Promise<ExitCode | void>;
+}
+
+/**
+ * Declares a command that works on a repository. Only a type check: TypeScript reads the argument types of `run` off
+ * the `options` chain, so no argument interface is written by hand (see docs/architecture.md, "Handlers").
+ */
+export function repositoryHandler<T = object>(handler: RepositoryHandler<T>): RepositoryHandler<T> {
+  return handler;
+}
+
+/** Declares a command that runs once, with no repository selected; as {@link repositoryHandler}. */
+export function systemHandler<T = object>(handler: SystemHandler<T>): SystemHandler<T> {
+  return handler;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- each handler declares its own argument shape */

@@ -25,10 +25,10 @@ export interface TriggerRunOptions {
  * The triggers and their configuration are checked first: a problem there stops the command before the step.
  */
 export async function runWithTriggers(context: RepositoryContext, step: () => Promise<Result>, options: TriggerRunOptions = {}): Promise<TriggeredRun> {
-  const { configuration, repositoryId, paths } = context;
+  const { configuration, repositoryId, paths, output } = context;
   const triggers = options.triggers ?? configuredTriggers(configuration);
   await checkTriggerConfiguration(configuration, triggers);
-  const runner = await TriggerRunner.load({ configuration, repositoryId, paths, state: await context.state() }, triggers);
+  const runner = await TriggerRunner.load({ configuration, repositoryId, paths, output, state: await context.state() }, triggers);
   await runner.onStart();
   let result: Result;
   try {

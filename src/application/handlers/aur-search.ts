@@ -3,8 +3,9 @@ import { type AurPackage, AurClient } from '../../core/alpm/remote/aur.js';
 import { readOfficialPackages, readOfficialSettings } from '../../core/alpm/remote/official.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { readAurSettings } from '../../core/repository/build-settings.js';
-import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatEntry } from '../printer.js';
+import { READ_ONLY, type RepositoryContext, repositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
+import { formatEntry } from '../../core/format/table.js';
 
 /** A search result: from the AUR, or from one of the official sync databases. */
 interface Found {
@@ -26,14 +27,6 @@ const SORT_FIELDS = ['name', 'version', 'description', 'url', 'repository', 'pac
 type SortField = (typeof SORT_FIELDS)[number];
 /** The AUR and the reference ignore search terms shorter than this. */
 const MIN_TERM_LENGTH = 3;
-
-interface SearchArguments {
-  search: string[];
-  exitCode: boolean;
-  info: boolean;
-  sortBy: SortField;
-  json: boolean;
-}
 
 function fromAur(item: AurPackage): Found {
   return {
@@ -58,7 +51,7 @@ async function searchAur(client: AurClient, terms: readonly string[]): Promise<F
   return [...first.values()].filter((item) => rest.every((other) => other.has(item.name))).map(fromAur);
 }
 
-async function searchOfficial(context: Parameters<RepositoryHandler['run']>[0], terms: readonly string[]): Promise<Found[]> {
+async function searchOfficial(context: RepositoryContext, terms: readonly string[]): Promise<Found[]> {
   const packages = await readOfficialPackages(readOfficialSettings(context.configuration, context.paths));
   const matches = (text: string): boolean => terms.every((term) => text.includes(term.toLowerCase()));
   return [...(packages?.values() ?? [])]
@@ -86,7 +79,7 @@ function compare(field: SortField): (left: Found, right: Found) => number {
   };
 }
 
-export const aurSearch: RepositoryHandler<SearchArguments> = {
+export const aurSearch = repositoryHandler({
   name: 'aur-search <search..>',
   aliases: ['search'],
   description: 'search the AUR and the official sync databases for packages matching every term',
@@ -97,23 +90,23 @@ export const aurSearch: RepositoryHandler<SearchArguments> = {
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when nothing is found' })
       .option('info', { type: 'boolean', default: false, describe: 'print more details of each package' })
       .option('sort-by', { choices: SORT_FIELDS, default: 'name' as SortField, describe: 'field to sort the results by' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<SearchArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     const terms = args.search.map(String).filter((term) => term.length >= MIN_TERM_LENGTH);
     if (terms.length === 0) throw new InvalidInputError(`every search term is shorter than ${MIN_TERM_LENGTH} characters: nothing to search for`);
     const settings = readAurSettings(context.configuration);
     const [official, aur] = await Promise.all([searchOfficial(context, terms), searchAur(new AurClient(settings.url, settings.policy), terms)]);
     const found = [...official, ...aur].sort(compare(args.sortBy));
-    if (args.json) printJson(found);
+    if (args.json) printJson(context.output, found);
     else {
       for (const item of found) {
         const properties: Array<[string, string]> = [['Repository', item.repository], ['Description', item.description]];
         if (args.info) {
           properties.push(['Package base', item.packageBase], ['Upstream URL', item.url ?? ''], ['Licenses', item.licenses.join(' ')], ['Depends', item.depends.join(' ')]);
         }
-        print(formatEntry(`${item.name} ${item.version}`, properties));
+        print(context.output, formatEntry(`${item.name} ${item.version}`, properties));
       }
     }
     return args.exitCode && found.length === 0 ? 1 : 0;
   },
-};
+});

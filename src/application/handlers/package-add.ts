@@ -4,33 +4,19 @@ import { addPackages } from '../../core/repository/package-add.js';
 import { PACKAGE_SOURCES, type PackageSource } from '../../models/package-source.js';
 import { Application } from '../application.js';
 import { asList } from '../arguments.js';
-import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, repositoryHandler } from '../handler.js';
+import { print, printJson, printResult, resultExitCode } from '../printer.js';
 import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
-import { printResult, resultExitCode } from './repo-update.js';
 
-interface AddArguments {
-  package: string[];
-  source: PackageSource;
-  now: boolean;
-  dependencies: boolean;
-  increment: boolean;
-  variable: string[];
-  refresh: number;
-  exitCode: boolean;
-  changes: boolean;
-  username?: string;
-  json: boolean;
-}
-
-export const packageAdd: RepositoryHandler<AddArguments> = {
+export const packageAdd = repositoryHandler({
   name: 'package-add <package..>',
   aliases: ['add', 'package-update'],
   description: 'add packages: archives to the repository, PKGBUILDs (AUR, local, git) to the build queue',
   mode: MUTATING,
   options: (argv: Argv) =>
     usernameOption(argv)
-      .positional('package', { type: 'string', array: true, describe: 'AUR name, PKGBUILD directory, archive, directory of archives or URL' })
+      .positional('package', { type: 'string', array: true, default: [], describe: 'AUR name, PKGBUILD directory, archive, directory of archives or URL' })
       .option('source', { alias: 's', choices: PACKAGE_SOURCES, default: 'auto' as PackageSource, describe: 'where the packages come from' })
       .option('now', { alias: 'n', type: 'boolean', default: false, describe: 'build and publish them right away' })
       .option('changes', { type: 'boolean', default: true, describe: 'with --now: store what changed in the sources since the last build' })
@@ -39,7 +25,7 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
       .option('variable', { alias: 'v', type: 'string', coerce: asList, default: [], describe: 'KEY=VALUE to set in the PKGBUILD (repeatable)' })
       .option('refresh', { alias: 'y', type: 'count', describe: 'download the sync databases of [alpm] repositories first (-yy: even if unchanged)' })
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'with --now: exit 1 when nothing was built' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON: {queued, staged} and, with --now, the result' }) as unknown as Argv<AddArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON: {queued, staged} and, with --now, the result' }),
   async run(context, args) {
     const patches = args.variable.map(parseVariableAssignment);
     const application = await Application.load(context);
@@ -47,12 +33,12 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
     const added = await addPackages(application.services, args.package, { source: args.source, patches });
     const summary = { queued: added.queued, staged: added.archives, rejected: added.rejected };
     if (!args.json) {
-      for (const base of added.queued) print(`queued ${base}`);
-      for (const archive of added.archives) print(`staged ${archive}`);
+      for (const base of added.queued) print(context.output, `queued ${base}`);
+      for (const archive of added.archives) print(context.output, `staged ${archive}`);
     }
     const rejected = added.rejected.length > 0 ? 1 : 0;
     if (!args.now) {
-      if (args.json) printJson(summary);
+      if (args.json) printJson(context.output, summary);
       return rejected;
     }
     const packager = await packagerOf(application.services.state, args.username);
@@ -66,9 +52,9 @@ export const packageAdd: RepositoryHandler<AddArguments> = {
       },
       { publisher: application.services.publisher },
     );
-    if (args.json) printJson({ ...summary, result: run.result });
-    else printResult(run.result);
+    if (args.json) printJson(context.output, { ...summary, result: run.result });
+    else printResult(context.output, run.result);
     const empty = args.exitCode && run.result.success.length === 0 ? 1 : 0;
     return Math.max(resultExitCode(run.result), run.exitCode, empty, rejected);
   },
-};
+});

@@ -4,21 +4,14 @@ import { InvalidInputError } from '../../core/errors.js';
 import { addPackages } from '../../core/repository/package-add.js';
 import { archivedVersions } from '../../core/repository/archives.js';
 import { Application } from '../application.js';
-import { MUTATING, READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, READ_ONLY, repositoryHandler } from '../handler.js';
+import { print, printJson, reportResult } from '../printer.js';
 import { packagerOf, usernameOption } from '../packager.js';
-import { formatEntry } from '../printer.js';
+import { formatEntry } from '../../core/format/table.js';
 import { runWithTriggers } from '../triggers.js';
 import { setHeld } from './package-hold.js';
-import { reportResult } from './repo-update.js';
 
-interface ArchivesArguments {
-  package: string;
-  exitCode: boolean;
-  info: boolean;
-  json: boolean;
-}
-
-export const packageArchives: RepositoryHandler<ArchivesArguments> = {
+export const packageArchives = repositoryHandler({
   name: 'package-archives <package>',
   description: 'list the versions of a package base kept in the archive (what package-rollback can restore)',
   mode: READ_ONLY,
@@ -27,35 +20,26 @@ export const packageArchives: RepositoryHandler<ArchivesArguments> = {
       .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when the archive holds no version' })
       .option('info', { type: 'boolean', default: false, describe: 'list the package files of each version too' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ArchivesArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     const versions = await archivedVersions(context.paths, args.package);
-    if (args.json) printJson(versions);
+    if (args.json) printJson(context.output, versions);
     else {
       for (const { version, files } of versions) {
         const properties: Array<[string, string]> = [['Version', version]];
         if (args.info) properties.push(['Files', files.map((file) => path.basename(file)).join(' ')]);
-        print(formatEntry(args.package, properties));
+        print(context.output, formatEntry(args.package, properties));
       }
     }
     return args.exitCode && versions.length === 0 ? 1 : 0;
   },
-};
-
-interface RollbackArguments {
-  package: string;
-  /** `version` is yargs' own option name. */
-  archivedVersion: string;
-  hold: boolean;
-  username?: string;
-  json: boolean;
-}
+});
 
 /**
  * Puts an archived version back: its files are staged like `package-add` archives and published, then the base is
  * held so the next update does not replace it again (unless --no-hold).
  */
-export const packageRollback: RepositoryHandler<RollbackArguments> = {
+export const packageRollback = repositoryHandler({
   name: 'package-rollback <package> <archived-version>',
   description: 'publish an older version of a package base from the archive again, and hold it',
   mode: MUTATING,
@@ -64,7 +48,7 @@ export const packageRollback: RepositoryHandler<RollbackArguments> = {
       .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
       .positional('archived-version', { type: 'string', demandOption: true, describe: 'full version, [epoch:]pkgver-pkgrel (see package-archives)' })
       .option('hold', { type: 'boolean', default: true, describe: 'hold the package afterwards, so that updates skip it' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<RollbackArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     const versions = await archivedVersions(context.paths, args.package);
     const wanted = versions.find((item) => item.version === args.archivedVersion);
@@ -76,8 +60,8 @@ export const packageRollback: RepositoryHandler<RollbackArguments> = {
     await addPackages(application.services, wanted.files, { source: 'archive', patches: [] });
     const packager = await packagerOf(application.services.state, args.username);
     const run = await runWithTriggers(context, () => application.update([], { dependencies: false, increment: false, packager }));
-    const code = Math.max(reportResult(run.result, args.json), run.exitCode);
+    const code = Math.max(reportResult(context.output, run.result, args.json), run.exitCode);
     if (code === 0 && args.hold) await setHeld(context, [args.package], true);
     return code;
   },
-};
+});

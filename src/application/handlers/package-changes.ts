@@ -2,19 +2,14 @@ import type { Argv } from 'yargs';
 import { validatePackageName } from '../../core/alpm/validation.js';
 import { getLogger } from '../../core/log/logger.js';
 import type { Changes } from '../../models/changes.js';
-import { MUTATING, READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, READ_ONLY, repositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
 
 const logger = getLogger('package-changes');
 
-interface ShowArguments {
-  package: string;
-  exitCode: boolean;
-  json: boolean;
-}
-
 /** A command printing one stored field of a base's changes record (the diff, or the PKGBUILD of the last build). */
-function showHandler(name: string, description: string, field: 'changes' | 'pkgbuild'): RepositoryHandler<ShowArguments> {
-  return {
+function showHandler(name: string, description: string, field: 'changes' | 'pkgbuild') {
+  return repositoryHandler({
     name: `${name} <package>`,
     description,
     mode: READ_ONLY,
@@ -22,26 +17,26 @@ function showHandler(name: string, description: string, field: 'changes' | 'pkgb
       argv
         .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
         .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when nothing is stored' })
-        .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ShowArguments>,
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
     async run(context, args) {
       validatePackageName(args.package, 'package base');
       const stored = await (await context.state()).changes.changesGet(args.package);
       const value = stored[field];
-      if (args.json) printJson({ [field]: value, lastCommitSha: stored.lastCommitSha });
-      else if (value) print(value);
+      if (args.json) printJson(context.output, { [field]: value, lastCommitSha: stored.lastCommitSha });
+      else if (value) print(context.output, value);
       return args.exitCode && !value ? 1 : 0;
     },
-  };
+  });
 }
 
 /** A command clearing one field of a base's changes record, keeping the rest. */
-function removeHandler(name: string, description: string, cleared: Partial<Changes>): RepositoryHandler<{ package: string }> {
-  return {
+function removeHandler(name: string, description: string, cleared: Partial<Changes>) {
+  return repositoryHandler({
     name: `${name} <package>`,
     description,
     mode: { ...MUTATING, multiRepository: false },
     options: (argv: Argv) =>
-      argv.positional('package', { type: 'string', demandOption: true, describe: 'package base' }) as unknown as Argv<{ package: string }>,
+      argv.positional('package', { type: 'string', demandOption: true, describe: 'package base' }),
     async run(context, args) {
       validatePackageName(args.package, 'package base');
       const state = await context.state();
@@ -58,7 +53,7 @@ function removeHandler(name: string, description: string, cleared: Partial<Chang
       }
       logger.info(`cleared the stored ${Object.keys(cleared).join(', ')} of ${args.package}`);
     },
-  };
+  });
 }
 
 export const packageChanges = showHandler(

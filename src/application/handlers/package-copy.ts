@@ -13,26 +13,18 @@ import { RepositoryState } from '../../core/repository/state.js';
 import { RepositoryId } from '../../models/repository-id.js';
 import { RepositoryPaths } from '../../models/repository-paths.js';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler } from '../handler.js';
+import { MUTATING, repositoryHandler } from '../handler.js';
+import { reportResult } from '../printer.js';
 import { runWithTriggers } from '../triggers.js';
-import { reportResult } from './repo-update.js';
 
 const logger = getLogger('package-copy');
-
-interface CopyArguments {
-  source: string;
-  package: string[];
-  exitCode: boolean;
-  remove: boolean;
-  json: boolean;
-}
 
 /**
  * Copies built package bases from another repository of the same architecture: their served files are staged in this
  * repository's `packages/` directory exactly as `package-add` stages archives (and validated when published), their
  * records (source, packager) and stored changes come along, and with --remove they leave the source repository.
  */
-export const packageCopy: RepositoryHandler<CopyArguments> = {
+export const packageCopy = repositoryHandler({
   name: 'package-copy <source> <package..>',
   aliases: ['copy'],
   description: 'copy built packages from another repository of the same architecture into this one',
@@ -43,7 +35,7 @@ export const packageCopy: RepositoryHandler<CopyArguments> = {
       .positional('package', { type: 'string', array: true, demandOption: true, describe: 'package bases' })
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when nothing was copied' })
       .option('remove', { type: 'boolean', default: false, describe: 'remove the packages from the source repository afterwards' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<CopyArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     const sourceId = new RepositoryId(context.repositoryId.architecture, args.source);
     if (sourceId.id === context.repositoryId.id) throw new InvalidInputError(`cannot copy ${args.source} into itself`);
@@ -69,7 +61,7 @@ export const packageCopy: RepositoryHandler<CopyArguments> = {
       if (changes.lastCommitSha !== null) await state.changes.changesInsert(base, changes);
     }
     const run = await runWithTriggers(context, () => application.update([], { dependencies: false, increment: false }));
-    const code = Math.max(reportResult(run.result, args.json), run.exitCode);
+    const code = Math.max(reportResult(context.output, run.result, args.json), run.exitCode);
     if (code === 0 && args.remove) {
       // not removePackages: the sources in cache/ and the patches are shared with this repository, which keeps them
       const signers = await loadSigners(Configuration.load(context.configuration.path, sourceId));
@@ -89,4 +81,4 @@ export const packageCopy: RepositoryHandler<CopyArguments> = {
     const copied = run.result.success.filter((item) => args.package.includes(item.base));
     return Math.max(code, args.exitCode && copied.length === 0 ? 1 : 0);
   },
-};
+});

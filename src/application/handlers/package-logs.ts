@@ -1,17 +1,11 @@
 import type { Argv } from 'yargs';
 import { validateFullVersion } from '../../core/alpm/validation.js';
 import { InvalidInputError } from '../../core/errors.js';
-import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatUnixTime } from './package-status.js';
+import { formatTimestamp } from '../../core/format/date.js';
+import { READ_ONLY, repositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
 
-interface LogsArguments {
-  package: string;
-  version?: string;
-  limit?: number;
-  json: boolean;
-}
-
-export const packageLogs: RepositoryHandler<LogsArguments> = {
+export const packageLogs = repositoryHandler({
   name: 'package-logs <package>',
   description: 'print the stored log of the latest build of a package base (or of its latest build of --version)',
   mode: READ_ONLY,
@@ -22,7 +16,7 @@ export const packageLogs: RepositoryHandler<LogsArguments> = {
       .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
       .option('version', { type: 'string', describe: 'the build of this version (default: the latest build)' })
       .option('limit', { type: 'number', describe: 'only the last N lines' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<LogsArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     if (args.version !== undefined) validateFullVersion(args.version);
     if (args.limit !== undefined && !(Number.isInteger(args.limit) && args.limit > 0)) {
@@ -44,7 +38,7 @@ export const packageLogs: RepositoryHandler<LogsArguments> = {
       limit: args.limit,
     });
 
-    if (args.json) printJson(lines);
-    else print(lines.map((line) => `[${formatUnixTime(line.created)}] ${line.message}`).join('\n'));
+    if (args.json) printJson(context.output, lines);
+    else print(context.output, lines.map((line) => `[${formatTimestamp(line.created)}] ${line.message}`).join('\n'));
   },
-};
+});

@@ -17,8 +17,9 @@ import { SourceLoader } from '../../core/repository/source-loader.js';
 import type { RepositoryState } from '../../core/repository/state.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import { asList } from '../arguments.js';
-import { MUTATING, READ_ONLY, type CommandMode, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatEntry } from '../printer.js';
+import { MUTATING, READ_ONLY, type CommandMode, repositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
+import { formatEntry } from '../../core/format/table.js';
 
 const logger = getLogger('patches');
 
@@ -66,13 +67,7 @@ function makePatch(variable: string, text: string): PkgbuildPatch {
   return variable.endsWith('()') ? functionPatch(variable, value) : variablePatch(variable, parseVariableValue(value));
 }
 
-interface PatchAddArguments {
-  package: string;
-  variable: string;
-  patch?: string;
-}
-
-export const patchAdd: RepositoryHandler<PatchAddArguments> = {
+export const patchAdd = repositoryHandler({
   name: 'patch-add <package> <variable> [patch]',
   description: 'set a PKGBUILD variable or function (name ending in "()") of a package base before it is built',
   mode: PATCH_MUTATING,
@@ -83,7 +78,7 @@ export const patchAdd: RepositoryHandler<PatchAddArguments> = {
       .positional('patch', {
         type: 'string',
         describe: 'file holding the value: a string, a (shell array) or a [JSON array]; a function body. Default: stdin',
-      }) as unknown as Argv<PatchAddArguments>,
+      }),
   async run(context, args) {
     validatePackageName(args.package, 'package base');
     const state = await context.state();
@@ -92,16 +87,9 @@ export const patchAdd: RepositoryHandler<PatchAddArguments> = {
     await state.patches.patchInsert(args.package, patch);
     logger.info(`patch of ${patch.key} saved for ${args.package}`);
   },
-};
+});
 
-interface PatchListArguments {
-  package: string;
-  variable?: string[];
-  exitCode: boolean;
-  json: boolean;
-}
-
-export const patchList: RepositoryHandler<PatchListArguments> = {
+export const patchList = repositoryHandler({
   name: 'patch-list <package>',
   description: 'list the PKGBUILD patches of a package base',
   mode: PATCH_READ_ONLY,
@@ -110,31 +98,26 @@ export const patchList: RepositoryHandler<PatchListArguments> = {
       .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
       .option('variable', { alias: 'v', type: 'string', coerce: asList, describe: 'only the patches of this variable or function (repeatable)' })
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when no patch is printed' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON ({key, value}; key null = full diff)' }) as unknown as Argv<PatchListArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON ({key, value}; key null = full diff)' }),
   async run(context, args) {
     const state = await context.state();
     const patches = (await patchesOf(state, args.package)).filter(
       (patch) => args.variable === undefined || (patch.key !== null && args.variable.includes(patch.key)),
     );
-    if (args.json) printJson(patches);
-    else if (patches.length > 0) print(formatEntry(args.package, patches.map((patch) => [patch.key ?? FULL_DIFF_TITLE, patch.value])));
+    if (args.json) printJson(context.output, patches);
+    else if (patches.length > 0) print(context.output, formatEntry(args.package, patches.map((patch) => [patch.key ?? FULL_DIFF_TITLE, patch.value])));
     return args.exitCode && patches.length === 0 ? 1 : 0;
   },
-};
+});
 
-interface PatchRemoveArguments {
-  package: string;
-  variable?: string[];
-}
-
-export const patchRemove: RepositoryHandler<PatchRemoveArguments> = {
+export const patchRemove = repositoryHandler({
   name: 'patch-remove <package>',
   description: 'remove every PKGBUILD patch of a package base, or those of the variables given with -v',
   mode: PATCH_MUTATING,
   options: (argv: Argv) =>
     argv
       .positional('package', { type: 'string', demandOption: true, describe: 'package base' })
-      .option('variable', { alias: 'v', type: 'string', coerce: asList, describe: 'only the patch of this variable or function (repeatable)' }) as unknown as Argv<PatchRemoveArguments>,
+      .option('variable', { alias: 'v', type: 'string', coerce: asList, describe: 'only the patch of this variable or function (repeatable)' }),
   async run(context, args) {
     const state = await context.state();
     const existing = await patchesOf(state, args.package);
@@ -149,15 +132,9 @@ export const patchRemove: RepositoryHandler<PatchRemoveArguments> = {
     const removed = args.variable ?? existing.map(patchName);
     logger.info(removed.length > 0 ? `removed patches of ${args.package}: ${removed.join(', ')}` : `${args.package} has no patches`);
   },
-};
+});
 
-/** makepkg refuses to run as root: as root, a PKGBUILD is read as the build user, otherwise as ourselves. */
-interface PatchSetAddArguments {
-  dir: string;
-  track: string[];
-}
-
-export const patchSetAdd: RepositoryHandler<PatchSetAddArguments> = {
+export const patchSetAdd = repositoryHandler({
   name: 'patch-set-add <dir>',
   description: 'save the changes of a locally modified clone of a package as its full-diff patch',
   mode: PATCH_MUTATING,
@@ -170,7 +147,7 @@ export const patchSetAdd: RepositoryHandler<PatchSetAddArguments> = {
         default: DEFAULT_TRACKED_PATTERNS,
         coerce: asList,
         describe: 'new files to include, as globs relative to the clone (repeatable; modified files are always included)',
-      }) as unknown as Argv<PatchSetAddArguments>,
+      }),
   async run(context, args) {
     const directory = path.resolve(args.dir);
     const { base } = await new SourceLoader(context.paths, await buildUser(context.configuration)).info(directory);
@@ -179,4 +156,4 @@ export const patchSetAdd: RepositoryHandler<PatchSetAddArguments> = {
     await state.patches.patchInsert(base, patch);
     logger.info(`full-diff patch of ${base} saved from ${directory}`);
   },
-};
+});

@@ -1,14 +1,15 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { SYSTEM_WIDE, type SystemHandler, print } from '../handler.js';
+import { SYSTEM_WIDE, systemHandler } from '../handler.js';
+import { print } from '../printer.js';
 
-export const repoBackup: SystemHandler<{ path: string }> = {
+export const repoBackup = systemHandler({
   name: 'repo-backup <path>',
   description: 'archive the configuration, the state database, the PKGBUILD caches and the owner\'s gpg keyring (tar.gz)',
   mode: SYSTEM_WIDE,
   options: (argv: Argv) =>
-    argv.positional('path', { type: 'string', demandOption: true, describe: 'archive to write' }) as unknown as Argv<{ path: string }>,
-  async run({ configuration }, args) {
+    argv.positional('path', { type: 'string', demandOption: true, describe: 'archive to write' }),
+  async run({ configuration, output }, args) {
     const { ownerHome, writeBackup } = await import('../../core/backup/backup.js');
     const loaded = configuration();
     const root = loaded.getPath('repository', 'root');
@@ -21,26 +22,21 @@ export const repoBackup: SystemHandler<{ path: string }> = {
       },
       path.resolve(args.path),
     );
-    print(`backup of ${entries.map((entry) => `/${entry}`).join(', ')} written to ${args.path}`);
+    print(output, `backup of ${entries.map((entry) => `/${entry}`).join(', ')} written to ${args.path}`);
   },
-};
+});
 
-interface RestoreArguments {
-  path: string;
-  output: string;
-}
-
-export const repoRestore: SystemHandler<RestoreArguments> = {
+export const repoRestore = systemHandler({
   name: 'repo-restore <path>',
   description: 'extract a repo-backup archive (refused whole if any entry would land outside the output directory)',
   mode: SYSTEM_WIDE,
   options: (argv: Argv) =>
     argv
       .positional('path', { type: 'string', demandOption: true, describe: 'archive written by repo-backup' })
-      .option('output', { alias: 'o', type: 'string', default: '/', describe: 'directory to extract into' }) as unknown as Argv<RestoreArguments>,
-  async run(_context, args) {
+      .option('output', { alias: 'o', type: 'string', default: '/', describe: 'directory to extract into' }),
+  async run({ output }, args) {
     const { restoreBackup } = await import('../../core/backup/backup.js');
     const count = await restoreBackup(path.resolve(args.path), args.output);
-    print(`restored ${count} entries from ${args.path} into ${args.output}`);
+    print(output, `restored ${count} entries from ${args.path} into ${args.output}`);
   },
-};
+});

@@ -7,12 +7,16 @@ import { getLogger } from '../../core/log/logger.js';
 import { cliChildArguments } from '../../core/cli-child.js';
 import { recordDependencies, recordProvides } from '../../core/repository/records.js';
 import { partition } from '../../core/tree.js';
-import { READ_ONLY, type RepositoryContext, type RepositoryHandler } from '../handler.js';
+import { type ArgumentsOf, READ_ONLY, type RepositoryContext, repositoryHandler } from '../handler.js';
 import { UPDATE_SWITCHES, updateSwitchOptions } from './repo-update.js';
 
 const logger = getLogger('repo-daemon');
 
-type DaemonArguments = { interval: number; partitions: boolean; refresh: number; username?: string } & Record<(typeof UPDATE_SWITCHES)[number], boolean>;
+function daemonOptions(argv: Argv) {
+  return updateSwitchOptions(argv, false)
+    .option('interval', { alias: 'i', type: 'number', default: 12 * 60 * 60, describe: 'seconds between full cycles' })
+    .option('partitions', { type: 'boolean', default: true, describe: 'update one independent group per tick, spreading a cycle over the interval' });
+}
 
 /** The finest independent groups of the known bases (connected components of the dependency graph). */
 async function independentGroups(context: RepositoryContext): Promise<string[][]> {
@@ -28,7 +32,7 @@ async function independentGroups(context: RepositoryContext): Promise<string[][]
  * One update, as a `repo-update` child: it takes the repository lock like a timer run (waiting for it), and a crash
  * in one update does not end the daemon.
  */
-async function update(context: RepositoryContext, args: DaemonArguments & { configuration: string; waitTimeout: number }, bases: string[]): Promise<void> {
+async function update(context: RepositoryContext, args: ArgumentsOf<typeof daemonOptions>, bases: string[]): Promise<void> {
   const argv = cliChildArguments(args.configuration, context.repositoryId, Math.max(args.waitTimeout, 0), [
     'repo-update',
     ...UPDATE_SWITCHES.map((flag) => (args[flag] ? `--${flag}` : `--no-${flag}`)),
@@ -41,15 +45,12 @@ async function update(context: RepositoryContext, args: DaemonArguments & { conf
   if (code !== 0) logger.warning(`update of ${bases.length > 0 ? bases.join(' ') : 'the repository'} exited with ${code}`);
 }
 
-export const repoDaemon: RepositoryHandler<DaemonArguments> = {
+export const repoDaemon = repositoryHandler({
   name: 'repo-daemon',
   aliases: ['daemon'],
   description: 'update the repository periodically: each tick one independent group of packages (--partitions) or all of them',
   mode: { ...READ_ONLY, unsafe: false },
-  options: (argv: Argv) =>
-    updateSwitchOptions(argv, false)
-      .option('interval', { alias: 'i', type: 'number', default: 12 * 60 * 60, describe: 'seconds between full cycles' })
-      .option('partitions', { type: 'boolean', default: true, describe: 'update one independent group per tick, spreading a cycle over the interval' }) as unknown as Argv<DaemonArguments>,
+  options: daemonOptions,
   async run(context, args) {
     if (!(args.interval > 0)) throw new InvalidInputError(`--interval must be a positive number of seconds, got ${args.interval}`);
     const stop = new AbortController();
@@ -75,4 +76,4 @@ export const repoDaemon: RepositoryHandler<DaemonArguments> = {
     }
     logger.info('stopped');
   },
-};
+});

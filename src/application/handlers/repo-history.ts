@@ -3,18 +3,10 @@ import { validatePackageName } from '../../core/alpm/validation.js';
 import { chartFormat, timelineChart, writeChart } from '../../core/chart.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { historyAt, historyBetween } from '../../core/repository/history.js';
-import { padTable } from '../../core/text-table.js';
+import { formatTable } from '../../core/format/table.js';
 import { type HistoryPackage, type HistoryPeriod, type HistoryRun, parseHistoryPoint } from '../../models/history.js';
-import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
-
-interface HistoryArguments {
-  package?: string;
-  at?: string;
-  diff?: string[];
-  chart?: string;
-  limit: number;
-  json: boolean;
-}
+import { READ_ONLY, repositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
 
 const time = (run: HistoryRun): string => new Date(run.created).toISOString();
 const runText = (run: HistoryRun | null): string =>
@@ -32,7 +24,7 @@ function versionsChart(name: string, periods: readonly HistoryPeriod[]) {
   return timelineChart(`versions of ${name}`, { row: 'package' }, points);
 }
 
-export const repoHistory: RepositoryHandler<HistoryArguments> = {
+export const repoHistory = repositoryHandler({
   name: 'repo-history [package]',
   description: 'the content history of the repository: the versions a package had and when, the content at a date, or what changed between two points',
   mode: READ_ONLY,
@@ -44,7 +36,7 @@ export const repoHistory: RepositoryHandler<HistoryArguments> = {
       .option('chart', { type: 'string', describe: 'with a package: also write a timeline of its versions to this file (*.svg or *.png)' })
       .option('limit', { type: 'number', default: 20, describe: 'without arguments: list this many of the latest runs; -1: all' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON (times in unix milliseconds)' })
-      .conflicts('at', 'diff') as unknown as Argv<HistoryArguments>,
+      .conflicts('at', 'diff'),
   async run(context, args) {
     if (args.package !== undefined) validatePackageName(args.package, 'package');
     if (args.chart !== undefined) {
@@ -58,27 +50,27 @@ export const repoHistory: RepositoryHandler<HistoryArguments> = {
     if (args.diff !== undefined) {
       const diff = await historyBetween(state, parseHistoryPoint('--diff', args.diff[0]!), parseHistoryPoint('--diff', args.diff[1]!));
       const [added, removed] = [only(diff.added), only(diff.removed)];
-      if (args.json) return printJson({ ...diff, added, removed });
+      if (args.json) return printJson(context.output, { ...diff, added, removed });
       const rows = [...removed.map((item) => ['-', ...packageRow(item)]), ...added.map((item) => ['+', ...packageRow(item)])];
-      print([`${runText(diff.from)} -> ${runText(diff.to)}: ${added.length} added, ${removed.length} removed`, ...(rows.length > 0 ? padTable([['', ...PACKAGE_HEADER], ...rows]) : [])].join('\n'));
+      print(context.output, [`${runText(diff.from)} -> ${runText(diff.to)}: ${added.length} added, ${removed.length} removed`, ...(rows.length > 0 ? formatTable([['', ...PACKAGE_HEADER], ...rows]) : [])].join('\n'));
     } else if (args.at !== undefined) {
       const content = await historyAt(state, parseHistoryPoint('--at', args.at));
       const packages = only(content.packages);
-      if (args.json) return printJson({ ...content, packages });
-      print([`${runText(content.run)}: ${packages.length} package(s)`, ...(packages.length > 0 ? padTable([PACKAGE_HEADER, ...packages.map(packageRow)]) : [])].join('\n'));
+      if (args.json) return printJson(context.output, { ...content, packages });
+      print(context.output, [`${runText(content.run)}: ${packages.length} package(s)`, ...(packages.length > 0 ? formatTable([PACKAGE_HEADER, ...packages.map(packageRow)]) : [])].join('\n'));
     } else if (args.package !== undefined) {
       const periods = await state.history.historyPackage(args.package);
-      if (args.json) printJson(periods);
+      if (args.json) printJson(context.output, periods);
       else {
         const rows = periods.map((period) => [period.name, period.version, period.architecture, `${time(period.added)} (run ${period.added.id})`, period.removed ? `${time(period.removed)} (run ${period.removed.id})` : '-']);
-        print(rows.length > 0 ? padTable([['NAME', 'VERSION', 'ARCH', 'ADDED', 'REMOVED'], ...rows]).join('\n') : `${args.package}: not in the history`);
+        print(context.output, rows.length > 0 ? formatTable([['NAME', 'VERSION', 'ARCH', 'ADDED', 'REMOVED'], ...rows]).join('\n') : `${args.package}: not in the history`);
       }
       if (args.chart !== undefined) await writeChart('--chart', args.chart, versionsChart(args.package, periods));
     } else {
       const runs = await state.history.historyRuns(args.limit);
-      if (args.json) return printJson(runs);
+      if (args.json) return printJson(context.output, runs);
       const rows = runs.map((run) => [String(run.id), time(run), run.snapshot ?? '-', String(run.added), String(run.removed)]);
-      print(rows.length > 0 ? padTable([['RUN', 'TIME', 'SNAPSHOT', 'ADDED', 'REMOVED'], ...rows]).join('\n') : 'no publish recorded yet');
+      print(context.output, rows.length > 0 ? formatTable([['RUN', 'TIME', 'SNAPSHOT', 'ADDED', 'REMOVED'], ...rows]).join('\n') : 'no publish recorded yet');
     }
   },
-};
+});

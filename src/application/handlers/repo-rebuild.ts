@@ -4,10 +4,10 @@ import { recordDependencies } from '../../core/repository/records.js';
 import type { RepositoryServices } from '../../core/repository/services.js';
 import { asList } from '../arguments.js';
 import { Application } from '../application.js';
-import { MUTATING, type RepositoryHandler, print, printJson } from '../handler.js';
+import { MUTATING, repositoryHandler } from '../handler.js';
+import { print, printJson, reportResult } from '../printer.js';
 import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
-import { reportResult } from './repo-update.js';
 import { BUILD_STATUS_VALUES, type BuildStatusValue } from '../../models/build-status.js';
 
 interface RebuildArguments {
@@ -38,7 +38,7 @@ async function selectBases(services: RepositoryServices, args: RebuildArguments)
 }
 
 /** Rebuilds every package of the repository, or those depending on the given packages, or those with a status. */
-export const repoRebuild: RepositoryHandler<RebuildArguments> = {
+export const repoRebuild = repositoryHandler({
   name: 'repo-rebuild',
   aliases: ['rebuild'],
   description: 'rebuild all packages, or those that depend on the given ones',
@@ -55,15 +55,15 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
       .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel (a rebuild of the same version needs a new release)' })
       .option('status', { alias: 's', choices: BUILD_STATUS_VALUES, describe: 'only packages with this status' })
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when there is nothing to rebuild' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<RebuildArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     const application = await Application.load(context);
     const selected = await selectBases(application.services, args);
     const empty = args.exitCode && selected.length === 0 ? 1 : 0;
     if (args.dryRun) {
       const listed = selected.map(({ package: record }) => ({ base: record.base, version: record.version }));
-      if (args.json) printJson(listed);
-      else print(listed.map((item) => `${item.base} ${item.version}`).join('\n') || 'nothing to rebuild');
+      if (args.json) printJson(context.output, listed);
+      else print(context.output, listed.map((item) => `${item.base} ${item.version}`).join('\n') || 'nothing to rebuild');
       return empty;
     }
     const packager = await packagerOf(application.services.state, args.username);
@@ -71,6 +71,6 @@ export const repoRebuild: RepositoryHandler<RebuildArguments> = {
     const run = await runWithTriggers(context, () => application.update(candidates, { dependencies: false, increment: args.increment, packager }), {
       publisher: application.services.publisher,
     });
-    return Math.max(reportResult(run.result, args.json), run.exitCode, empty);
+    return Math.max(reportResult(context.output, run.result, args.json), run.exitCode, empty);
   },
-};
+});

@@ -5,19 +5,9 @@ import { InvalidInputError } from '../../core/errors.js';
 import { type Summary, eventStatistics } from '../../core/statistics.js';
 import { EVENT_TYPES, type EventType } from '../../models/event.js';
 import { ISO_DATE_EXAMPLE, parseIsoDate } from '../../models/iso-date.js';
-import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatEntry } from '../printer.js';
-
-interface StatisticsArguments {
-  package?: string;
-  chart?: string;
-  event: EventType;
-  fromDate?: string;
-  toDate?: string;
-  limit: number;
-  offset: number;
-  json: boolean;
-}
+import { READ_ONLY, repositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
+import { formatEntry } from '../../core/format/table.js';
 
 /** An ISO date or date-time (UTC unless it says otherwise) as unix seconds. */
 function unixTime(option: string, value: string | undefined): number | undefined {
@@ -38,7 +28,7 @@ function formatSummary(summary: Summary | undefined): Array<[string, string]> {
   ];
 }
 
-export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
+export const repoStatistics = repositoryHandler({
   name: 'repo-statistics [package]',
   description: 'event statistics: how often each package was updated (or another event) and how long its builds took',
   mode: READ_ONLY,
@@ -51,7 +41,7 @@ export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
       .option('to-date', { type: 'string', describe: 'only events before this ISO date' })
       .option('limit', { type: 'number', default: -1, describe: 'at most this many (newest) events; -1: all' })
       .option('offset', { type: 'number', default: 0, describe: 'skip this many of the newest events' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<StatisticsArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     if (args.package !== undefined) validatePackageName(args.package, 'package base');
     if (args.chart !== undefined) chartFormat('--chart', args.chart);
@@ -65,14 +55,14 @@ export const repoStatistics: RepositoryHandler<StatisticsArguments> = {
       offset: args.offset,
     });
     const statistics = eventStatistics(events);
-    if (args.json) printJson({ event: args.event, ...statistics });
+    if (args.json) printJson(context.output, { event: args.event, ...statistics });
     else {
-      print(formatEntry(`${args.event}: ${statistics.events} events`, formatSummary(statistics.durations)));
-      for (const item of statistics.objects) print(formatEntry(item.objectId, [['Events', String(item.events)], ...formatSummary(item.durations)]));
+      print(context.output, formatEntry(`${args.event}: ${statistics.events} events`, formatSummary(statistics.durations)));
+      for (const item of statistics.objects) print(context.output, formatEntry(item.objectId, [['Events', String(item.events)], ...formatSummary(item.durations)]));
     }
     if (args.chart !== undefined) {
       const points = statistics.objects.map((item) => ({ label: item.objectId, value: item.events }));
       await writeChart('--chart', args.chart, barChart(`${args.event} per package`, { label: 'package', value: 'events' }, points));
     }
   },
-};
+});

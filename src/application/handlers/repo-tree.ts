@@ -2,22 +2,18 @@ import type { Argv } from 'yargs';
 import { InvalidInputError } from '../../core/errors.js';
 import { recordDependencies, recordProvides } from '../../core/repository/records.js';
 import { partition, resolveLevels } from '../../core/tree.js';
-import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
-import { formatEntry } from '../printer.js';
+import { READ_ONLY, repositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
+import { formatEntry } from '../../core/format/table.js';
 
-interface TreeArguments {
-  partitions: number;
-  json: boolean;
-}
-
-export const repoTree: RepositoryHandler<TreeArguments> = {
+export const repoTree = repositoryHandler({
   name: 'repo-tree',
   description: 'print the build order of the repository packages, or N independent partitions',
   mode: READ_ONLY,
   options: (argv: Argv) =>
     argv
       .option('partitions', { alias: 'p', type: 'number', default: 1, describe: 'split into this many independent groups' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<TreeArguments>,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   async run(context, args) {
     if (!Number.isInteger(args.partitions) || args.partitions < 1) throw new InvalidInputError(`--partitions must be a positive integer, got ${args.partitions}`);
     const state = await context.state();
@@ -33,15 +29,15 @@ export const repoTree: RepositoryHandler<TreeArguments> = {
       return { levels, unresolvable: Object.fromEntries(unresolvable) };
     });
     if (args.json) {
-      printJson(args.partitions > 1 ? output : output[0]);
+      printJson(context.output, args.partitions > 1 ? output : output[0]);
       return;
     }
     const versions = new Map(records.map((record) => [record.base, record.version]));
     output.forEach((group, index) => {
-      print(`partition #${index}`);
-      group.levels.forEach((level, levelIndex) => print(formatEntry(`level #${levelIndex}`, level.map((base) => [base, versions.get(base) ?? '']), ' ')));
-      for (const [base, reason] of Object.entries(group.unresolvable)) print(`cannot build ${base}: ${reason}`);
-      print('');
+      print(context.output, `partition #${index}`);
+      group.levels.forEach((level, levelIndex) => print(context.output, formatEntry(`level #${levelIndex}`, level.map((base) => [base, versions.get(base) ?? '']), ' ')));
+      for (const [base, reason] of Object.entries(group.unresolvable)) print(context.output, `cannot build ${base}: ${reason}`);
+      print(context.output, '');
     });
   },
-};
+});

@@ -1,15 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { MUTATING, type RepositoryHandler, print } from '../handler.js';
-
-interface CleanArguments {
-  cache: boolean;
-  chroot: boolean;
-  manual: boolean;
-  packages: boolean;
-  pacman: boolean;
-}
+import { MUTATING, repositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 
 /** Empties a directory, keeping the directory itself (its owner and mode stay as service-setup made them). */
 async function empty(directory: string): Promise<number> {
@@ -22,7 +15,7 @@ async function empty(directory: string): Promise<number> {
  * Unlike the reference, cleaning holds the repository lock: it can no longer pull the chroot or the sources from
  * under a running build.
  */
-export const serviceClean: RepositoryHandler<CleanArguments> = {
+export const serviceClean = repositoryHandler({
   name: 'service-clean',
   aliases: ['clean', 'repo-clean'],
   description: 'remove caches: PKGBUILD sources, build chroots, the build queue, waiting archives, sync databases',
@@ -33,7 +26,7 @@ export const serviceClean: RepositoryHandler<CleanArguments> = {
       .option('chroot', { type: 'boolean', default: false, describe: 'remove the build chroots of this repository' })
       .option('manual', { type: 'boolean', default: false, describe: 'clear the build queue' })
       .option('packages', { type: 'boolean', default: false, describe: 'remove built archives not yet published (packages/)' })
-      .option('pacman', { type: 'boolean', default: false, describe: 'remove the copy of the sync databases (pacman/)' }) as unknown as Argv<CleanArguments>,
+      .option('pacman', { type: 'boolean', default: false, describe: 'remove the copy of the sync databases (pacman/)' }),
   async run(context, args) {
     const { paths } = context;
     const removed: string[] = [];
@@ -47,6 +40,6 @@ export const serviceClean: RepositoryHandler<CleanArguments> = {
       await state.queue.queueClear();
       removed.push(`${queued.length} queued package bases`);
     }
-    print(removed.length > 0 ? `removed ${removed.join(', ')}` : 'nothing selected: pass --cache, --chroot, --manual, --packages or --pacman');
+    print(context.output, removed.length > 0 ? `removed ${removed.join(', ')}` : 'nothing selected: pass --cache, --chroot, --manual, --packages or --pacman');
   },
-};
+});

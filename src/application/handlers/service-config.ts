@@ -2,17 +2,10 @@ import type { Argv } from 'yargs';
 import { validateConfiguration } from '../../core/configuration/validator.js';
 import { checkTemplates } from '../../core/report/template-check.js';
 import { triggerSchemas } from '../../core/triggers/loader.js';
-import { READ_ONLY, type RepositoryHandler, print, printJson } from '../handler.js';
+import { READ_ONLY, repositoryHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
 
-interface ConfigArguments {
-  section?: string;
-  key?: string;
-  info: boolean;
-  secure: boolean;
-  json: boolean;
-}
-
-export const serviceConfig: RepositoryHandler<ConfigArguments> = {
+export const serviceConfig = repositoryHandler({
   name: 'service-config [section] [key]',
   aliases: ['config', 'repo-config'],
   description: 'print the effective configuration of a repository (secrets hidden)',
@@ -23,8 +16,8 @@ export const serviceConfig: RepositoryHandler<ConfigArguments> = {
       .positional('key', { type: 'string', describe: 'only this option' })
       .option('info', { type: 'boolean', default: true, describe: 'list the files the configuration was read from' })
       .option('secure', { type: 'boolean', default: true, describe: 'hide passwords, keys and tokens' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ConfigArguments>,
-  async run({ configuration }, args) {
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+  async run({ configuration, output }, args) {
     const dump = configuration.dump(args.secure);
     // an absent section or option prints nothing and succeeds, as in the reference (scripts test for empty output)
     if (args.section && !dump[args.section]) return;
@@ -32,28 +25,23 @@ export const serviceConfig: RepositoryHandler<ConfigArguments> = {
     if (args.key) {
       const value = dump[args.section ?? '']?.[args.key.toLowerCase()];
       if (value === undefined) return;
-      if (args.json) printJson(value);
-      else print(value);
+      if (args.json) printJson(output, value);
+      else print(output, value);
       return;
     }
     if (args.json) {
-      printJson(args.info ? { files: configuration.files, sections } : sections);
+      printJson(output, args.info ? { files: configuration.files, sections } : sections);
       return;
     }
     const lines: string[] = args.info ? configuration.files.map((file) => `# ${file}`) : [];
     for (const [section, options] of Object.entries(sections)) {
       lines.push('', `[${section}]`, ...Object.entries(options ?? {}).map(([key, value]) => `${key} = ${value}`));
     }
-    print(lines.join('\n').trimStart());
+    print(output, lines.join('\n').trimStart());
   },
-};
+});
 
-interface ValidateArguments {
-  exitCode: boolean;
-  json: boolean;
-}
-
-export const serviceConfigValidate: RepositoryHandler<ValidateArguments> = {
+export const serviceConfigValidate = repositoryHandler({
   name: 'service-config-validate',
   aliases: ['config-validate', 'repo-config-validate'],
   description: 'check the configuration of a repository against the schema (with -e: exit 1 on errors)',
@@ -61,19 +49,19 @@ export const serviceConfigValidate: RepositoryHandler<ValidateArguments> = {
   options: (argv: Argv) =>
     argv
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when the configuration has errors' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ValidateArguments>,
-  async run({ configuration }, args) {
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+  async run({ configuration, output }, args) {
     const triggers = await triggerSchemas(configuration);
     const issues = [...triggers.issues, ...validateConfiguration(configuration, triggers.schemas), ...(await checkTemplates(configuration))];
-    if (args.json) printJson(issues);
+    if (args.json) printJson(output, issues);
     else {
       for (const issue of issues) {
         const where = issue.key ? `[${issue.section}] ${issue.key}` : `[${issue.section}]`;
-        print(`${issue.severity}: ${where}: ${issue.message}`);
+        print(output, `${issue.severity}: ${where}: ${issue.message}`);
       }
-      if (issues.length === 0) print('configuration is valid');
+      if (issues.length === 0) print(output, 'configuration is valid');
     }
     // as the reference: the errors are printed either way, the exit code tells them only with -e
     return args.exitCode && issues.some((issue) => issue.severity === 'error') ? 1 : 0;
   },
-};
+});

@@ -1,11 +1,11 @@
 import type { Argv } from 'yargs';
 import { splitWords } from '../../core/configuration/ini.js';
 import { InvalidInputError } from '../../core/errors.js';
-import { type CommandLineArguments, commandLinePositional, commandLineWords } from '../arguments.js';
-import { SYSTEM_WIDE, type SystemHandler } from '../handler.js';
+import { commandLinePositional, commandLineWords } from '../arguments.js';
+import { SYSTEM_WIDE, systemHandler } from '../handler.js';
 
 /** Runs several ahriman command lines one after the other, stopping at the first that fails (its exit code). */
-export const serviceRun: SystemHandler<CommandLineArguments> = {
+export const serviceRun = systemHandler({
   name: 'service-run [command..]',
   aliases: ['run'],
   description: 'run several quoted ahriman command lines in order, stopping at the first failure',
@@ -21,4 +21,4 @@ export const serviceRun: SystemHandler<CommandLineArguments> = {
     }
     return 0;
   },
-};
+});

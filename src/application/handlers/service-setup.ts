@@ -11,7 +11,8 @@ import { getLogger } from '../../core/log/logger.js';
 import { RepositoryPublisher } from '../../core/repository/publisher.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import { asList } from '../arguments.js';
-import { MUTATING, type RepositoryContext, type RepositoryHandler, print } from '../handler.js';
+import { MUTATING, type RepositoryContext, repositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 
 interface SetupArguments {
   packager: string;
@@ -92,7 +93,7 @@ export function devtoolsConfiguration(template: string, args: SetupArguments, co
   return `${text.trimEnd()}\n\n[${name}]\nSigLevel = Never\nServer = ${server}\n`;
 }
 
-export const serviceSetup: RepositoryHandler<SetupArguments> = {
+export const serviceSetup = repositoryHandler({
   name: 'service-setup',
   aliases: ['init', 'repo-init', 'repo-setup', 'setup'],
   description: 'create the repository tree, its configuration overrides and an empty repository database',
@@ -116,7 +117,7 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
       })
       .option('web-port', { type: 'number', describe: 'port of the web service, which CLI runs then report to' })
       .option('web-unix-socket', { type: 'string', describe: 'unix socket of the web service, which CLI runs then report to' })
-      .option('generate-salt', { type: 'boolean', default: false, describe: 'write a random [auth] salt for password hashes' }) as unknown as Argv<SetupArguments>,
+      .option('generate-salt', { type: 'boolean', default: false, describe: 'write a random [auth] salt for password hashes' }),
   async run(context, args) {
     if (!PACKAGER_PATTERN.test(args.packager)) {
       throw new ConfigurationError(`invalid --packager '${args.packager}': expected "Name <email@host>"`);
@@ -133,7 +134,7 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
       overrides,
       formatIni(setupOverrides(args, repositoryId, context.configuration.getList('alpm', 'repositories', DEFAULT_REPOSITORIES)), `written by ahriman service-setup for ${repositoryId.id}`),
     );
-    print(`configuration overrides: ${overrides}`);
+    print(context.output, `configuration overrides: ${overrides}`);
     const includes = context.configuration.getPathList('settings', 'include', [] as string[]);
     if (!includes.includes(paths.configurationDirectory)) {
       logger.warning(`${paths.configurationDirectory} is not in [settings] include of ${context.configuration.path}: the overrides are not read`);
@@ -144,12 +145,12 @@ export const serviceSetup: RepositoryHandler<SetupArguments> = {
       await fs.mkdir(directory, { recursive: true });
       const target = path.join(directory, `${repositoryId.name}-${repositoryId.architecture}.conf`);
       await writeFileAtomic(target, devtoolsConfiguration(await fs.readFile(args.fromConfiguration, 'utf8'), args, context));
-      print(`devtools pacman configuration: ${target}`);
+      print(context.output, `devtools pacman configuration: ${target}`);
     } else {
       logger.info(`${args.fromConfiguration} not found (devtools not installed): no chroot pacman configuration written`);
     }
 
     await new RepositoryPublisher(paths).initialize();
-    print(`repository: ${paths.repository}`);
+    print(context.output, `repository: ${paths.repository}`);
   },
-};
+});

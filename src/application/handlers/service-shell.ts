@@ -3,12 +3,8 @@ import vm from 'node:vm';
 import { inspect } from 'node:util';
 import type { Argv } from 'yargs';
 import { Application } from '../application.js';
-import { READ_ONLY, type RepositoryContext, type RepositoryHandler, print } from '../handler.js';
-
-interface ShellArguments {
-  code?: string;
-  output?: string;
-}
+import { READ_ONLY, type RepositoryContext, repositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 
 /** What the shell starts with, under the reference's names (plus the loaded application facade). */
 async function shellContext(context: RepositoryContext): Promise<Record<string, unknown>> {
@@ -22,7 +18,7 @@ async function shellContext(context: RepositoryContext): Promise<Record<string, 
   };
 }
 
-export const serviceShell: RepositoryHandler<ShellArguments> = {
+export const serviceShell = repositoryHandler({
   name: 'service-shell [code]',
   aliases: ['shell'],
   description: 'open a Node.js REPL with configuration, repositoryId and application preloaded, or evaluate code',
@@ -30,12 +26,12 @@ export const serviceShell: RepositoryHandler<ShellArguments> = {
   options: (argv: Argv) =>
     argv
       .positional('code', { type: 'string', describe: 'JavaScript to evaluate (await allowed) instead of opening a shell' })
-      .option('output', { alias: 'o', type: 'string', describe: 'keep the history of the shell session in this file' }) as unknown as Argv<ShellArguments>,
+      .option('output', { alias: 'o', type: 'string', describe: 'keep the history of the shell session in this file' }),
   async run(context, args) {
     const globals = await shellContext(context);
     if (args.code !== undefined) {
       const result: unknown = await vm.runInNewContext(`(async () => (${args.code}))()`, { ...globals, console });
-      if (result !== undefined) print(typeof result === 'string' ? result : inspect(result, { depth: 4 }));
+      if (result !== undefined) print(context.output, typeof result === 'string' ? result : inspect(result, { depth: 4 }));
       return 0;
     }
     const server = repl.start({ prompt: `ahriman ${context.repositoryId.id}> ` });
@@ -44,4 +40,4 @@ export const serviceShell: RepositoryHandler<ShellArguments> = {
     await new Promise<void>((resolve) => server.on('exit', () => resolve()));
     return 0;
   },
-};
+});

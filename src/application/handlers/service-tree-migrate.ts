@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { getLogger } from '../../core/log/logger.js';
-import { READ_ONLY, type RepositoryHandler, print } from '../handler.js';
+import { READ_ONLY, repositoryHandler } from '../handler.js';
+import { print } from '../printer.js';
 
 const logger = getLogger('service-tree-migrate');
 /** The directories that gained a repository level in the reference's 2.12 tree. */
@@ -26,7 +27,7 @@ async function relink(link: string, from: string, to: string): Promise<void> {
 }
 
 /** Moves `<dir>/<arch>` of the reference's legacy tree to `<dir>/<repo>/<arch>`, fixing relative links. */
-export const serviceTreeMigrate: RepositoryHandler = {
+export const serviceTreeMigrate = repositoryHandler({
   name: 'service-tree-migrate',
   description: 'move a legacy <dir>/<arch> tree (before the reference\'s 2.12) to <dir>/<repo>/<arch>',
   mode: { ...READ_ONLY, unsafe: false },
@@ -51,7 +52,7 @@ export const serviceTreeMigrate: RepositoryHandler = {
       for (const entry of await fs.readdir(target, { withFileTypes: true })) {
         if (entry.isSymbolicLink()) await relink(path.join(target, entry.name), legacy, target);
       }
-      print(`moved ${legacy} to ${target}`);
+      print(context.output, `moved ${legacy} to ${target}`);
     }
   },
-};
+});

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { emptyResult } from '../../models/result.js';
-import { MUTATING, type RepositoryContext, type RepositoryHandler } from '../handler.js';
+import { MUTATING, type RepositoryContext, repositoryHandler } from '../handler.js';
 import { runWithTriggers } from '../triggers.js';
 
 /** Runs triggers as after an update that changed nothing: they see every package the repository serves. */
@@ -8,29 +8,27 @@ async function runOnDemand(context: RepositoryContext, triggers?: readonly strin
   return (await runWithTriggers(context, async () => emptyResult(), { triggers })).exitCode;
 }
 
-export const repoTriggers: RepositoryHandler<{ trigger: string[] }> = {
+export const repoTriggers = repositoryHandler({
   name: 'repo-triggers [trigger..]',
   description: 'run the configured triggers (or those given: built-in names, module or file paths) on the current repository',
   mode: MUTATING,
   options: (argv: Argv) =>
-    argv.positional('trigger', { type: 'string', array: true, default: [], describe: 'triggers to run instead of [build] triggers' }) as unknown as Argv<{
-      trigger: string[];
-    }>,
+    argv.positional('trigger', { type: 'string', array: true, default: [], describe: 'triggers to run instead of [build] triggers' }),
   run: (context, args) => runOnDemand(context, args.trigger.length > 0 ? args.trigger : undefined),
-};
+});
 
-export const repoReport: RepositoryHandler = {
+export const repoReport = repositoryHandler({
   name: 'repo-report',
   aliases: ['report'],
   description: 'write the reports of [report] target for the current repository',
   mode: MUTATING,
   run: (context) => runOnDemand(context, ['report']),
-};
+});
 
-export const repoSync: RepositoryHandler = {
+export const repoSync = repositoryHandler({
   name: 'repo-sync',
   aliases: ['sync'],
   description: 'upload the current repository to the remotes of [upload] target',
   mode: MUTATING,
   run: (context) => runOnDemand(context, ['upload']),
-};
+});

@@ -6,7 +6,8 @@ import { UserOperations } from '../../core/database/operations/users.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { getLogger } from '../../core/log/logger.js';
 import { USER_ACCESS_LEVELS, type UserAccess } from '../../models/user.js';
-import { SYSTEM_WIDE, type SystemHandler, print, printJson } from '../handler.js';
+import { SYSTEM_WIDE, systemHandler } from '../handler.js';
+import { print, printJson } from '../printer.js';
 
 const logger = getLogger('users');
 
@@ -30,15 +31,7 @@ async function promptPassword(): Promise<string> {
   return first;
 }
 
-interface UserAddArguments {
-  username: string;
-  password?: string;
-  role: UserAccess;
-  packager?: string;
-  key?: string;
-}
-
-export const userAdd: SystemHandler<UserAddArguments> = {
+export const userAdd = systemHandler({
   name: 'user-add <username>',
   description: 'create or update a web user (the password is prompted for when -p is not given)',
   mode: SYSTEM_WIDE,
@@ -48,7 +41,7 @@ export const userAdd: SystemHandler<UserAddArguments> = {
       .option('password', { alias: 'p', type: 'string', describe: 'password; empty: no password login (OAuth users)' })
       .option('role', { alias: 'R', choices: USER_ACCESS_LEVELS, default: 'read' as UserAccess, describe: 'access level' })
       .option('packager', { type: 'string', describe: 'packager "Name <email>" of packages this user asks for' })
-      .option('key', { type: 'string', describe: 'PGP key signing packages this user asks for' }) as unknown as Argv<UserAddArguments>,
+      .option('key', { type: 'string', describe: 'PGP key signing packages this user asks for' }),
   async run({ configuration }, args) {
     const config = configuration();
     const password = args.password ?? (await promptPassword());
@@ -59,16 +52,9 @@ export const userAdd: SystemHandler<UserAddArguments> = {
     );
     logger.info(`user ${args.username.toLowerCase()} saved with ${args.role} access`);
   },
-};
+});
 
-interface UserListArguments {
-  username?: string;
-  role?: UserAccess;
-  exitCode: boolean;
-  json: boolean;
-}
-
-export const userList: SystemHandler<UserListArguments> = {
+export const userList = systemHandler({
   name: 'user-list [username]',
   description: 'list web users and their access (never their password hashes)',
   mode: SYSTEM_WIDE,
@@ -77,28 +63,28 @@ export const userList: SystemHandler<UserListArguments> = {
       .positional('username', { type: 'string', describe: 'only this user' })
       .option('role', { alias: 'R', choices: USER_ACCESS_LEVELS, describe: 'only users with this access' })
       .option('exit-code', { alias: 'e', type: 'boolean', default: false, describe: 'exit 1 when no user is printed' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<UserListArguments>,
-  async run({ configuration }, args) {
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+  async run({ configuration, output }, args) {
     const users = await withUsers(configuration(), (operations) =>
       operations.userList({ ...(args.username ? { username: args.username } : {}), ...(args.role ? { access: args.role } : {}) }),
     );
     const shown = users.map(({ password, ...user }) => ({ ...user, hasPassword: password !== '' }));
-    if (args.json) printJson(shown);
-    else if (shown.length > 0) print(shown.map((user) => `${user.username} (${user.access})${user.packagerId ? ` ${user.packagerId}` : ''}`).join('\n'));
+    if (args.json) printJson(output, shown);
+    else if (shown.length > 0) print(output, shown.map((user) => `${user.username} (${user.access})${user.packagerId ? ` ${user.packagerId}` : ''}`).join('\n'));
     return args.exitCode && users.length === 0 ? 1 : 0;
   },
-};
+});
 
-export const userRemove: SystemHandler<{ username: string }> = {
+export const userRemove = systemHandler({
   name: 'user-remove <username>',
   description: 'remove a web user',
   mode: SYSTEM_WIDE,
   options: (argv: Argv) =>
-    argv.positional('username', { type: 'string', demandOption: true, describe: 'user name' }) as unknown as Argv<{ username: string }>,
+    argv.positional('username', { type: 'string', demandOption: true, describe: 'user name' }),
   async run({ configuration }, args) {
     if (!(await withUsers(configuration(), (users) => users.userRemove(args.username)))) {
       throw new InvalidInputError(`no user ${args.username.toLowerCase()}`);
     }
     logger.info(`user ${args.username.toLowerCase()} removed`);
   },
-};
+});

@@ -1,11 +1,11 @@
 import { ConfigurationError } from '../../core/errors.js';
 import { getLogger } from '../../core/log/logger.js';
 import { WebTransport, webEndpoint } from '../../core/status/web-transport.js';
-import { SYSTEM_WIDE, type SystemHandler } from '../handler.js';
+import { SYSTEM_WIDE, systemHandler } from '../handler.js';
 
 const logger = getLogger('web');
 
-export const webReload: SystemHandler = {
+export const webReload = systemHandler({
   name: 'web-reload',
   description: 'make the running web service re-read its configuration (systemd ExecReload)',
   mode: SYSTEM_WIDE,
@@ -16,4 +16,4 @@ export const webReload: SystemHandler = {
     await transport.request('POST', '/api/v1/service/config');
     logger.info(`${transport.description} reloaded its configuration`);
   },
-};
+});

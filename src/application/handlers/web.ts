@@ -1,11 +1,11 @@
 import { getLogger } from '../../core/log/logger.js';
-import { SYSTEM_WIDE, type SystemHandler } from '../handler.js';
+import { SYSTEM_WIDE, systemHandler } from '../handler.js';
 import { selectRepositories } from '../repositories.js';
 import { VERSION } from '../version.js';
 
 const logger = getLogger('web');
 
-export const web: SystemHandler = {
+export const web = systemHandler({
   name: 'web',
   description: 'run the web service: REST API, dashboard and service actions for the repositories (until SIGTERM/SIGINT; SIGHUP reloads)',
   mode: SYSTEM_WIDE,
@@ -22,4 +22,4 @@ export const web: SystemHandler = {
     logger.info(`${signal}: stopping`);
     await server.close();
   },
-};
+});

@@ -5,6 +5,8 @@
  *   services, and by syslog daemons reading the journal), no timestamp because the receiver adds one.
  * stdout stays free for command output (tables, JSON).
  */
+import { formatTimestamp } from '../format/date.js';
+
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 export type LogHandler = 'console' | 'syslog' | 'journald';
 
@@ -37,7 +39,7 @@ export function guessLogHandler(): LogHandler {
 }
 
 function timestamp(): string {
-  return new Date().toISOString().replace('T', ' ').slice(0, 19);
+  return formatTimestamp(Date.now() / 1000);
 }
 
 export class Logger {

@@ -1,9 +1,10 @@
-/** The `console` report: what the run did, as a table on standard output. */
+/** The `console` report: what the run did, as a table on the command's output. */
 import { z } from 'zod';
 import { option } from '../configuration/schema.js';
+import { formatTable } from '../format/table.js';
+import { STDOUT } from '../output.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import type { Result } from '../../models/result.js';
-import { padTable } from '../text-table.js';
 import { defineReportType } from './report.js';
 
 export const consoleSchema = z.object({
@@ -20,9 +21,9 @@ export function formatConsoleReport(repositoryId: RepositoryId, result: Result, 
     ...result.failed.map((item) => [failed, item.base, item.version, `failed: ${item.reason.split('\n', 1)[0]}`]),
     ...result.removed.map((name) => ['-', name, '', 'removed']),
   ];
-  return [summary, ...padTable(rows).map((line) => `  ${line}`)].join('\n') + '\n';
+  return [summary, ...formatTable(rows).map((line) => `  ${line}`)].join('\n') + '\n';
 }
 
 export const consoleReport = defineReportType(consoleSchema, async (options, environment, result) => {
-  process.stdout.write(formatConsoleReport(environment.repositoryId, result, options.use_utf));
+  (environment.output ?? STDOUT).write(formatConsoleReport(environment.repositoryId, result, options.use_utf));
 });

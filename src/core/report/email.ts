@@ -12,9 +12,10 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { z } from 'zod';
 import { callOptions, option, retryPolicyOf } from '../configuration/schema.js';
 import { errorMessage } from '../errors.js';
+import { formatTimestamp } from '../format/date.js';
 import { withRetries } from '../retry.js';
 import { defineReportType, type ReportEnvironment, ReportError } from './report.js';
-import { builtEntries, chosenTemplate, formatDate, renderingContext, templateOptions, templateRenderer } from './report-context.js';
+import { builtEntries, chosenTemplate, renderingContext, templateOptions, templateRenderer } from './report-context.js';
 
 export const SMTP_SSL_MODES = ['ssl', 'starttls', 'disabled'] as const;
 
@@ -107,6 +108,6 @@ export const emailReport = defineReportType(emailSchema, async (options, environ
     const index = await renderer.render(fullTemplate, renderingContext(environment, options, packages));
     attachments.push({ filename: 'index.html', content: index, contentType: 'text/html; charset=utf-8' });
   }
-  const subject = `${environment.repositoryId.name} build report at ${formatDate(Date.now() / 1000, 'plain')}`;
+  const subject = `${environment.repositoryId.name} build report at ${formatTimestamp(Date.now() / 1000)}`;
   await send(options, environment, subject, body, attachments);
 });

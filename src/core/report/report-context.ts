@@ -7,6 +7,8 @@ import type { z } from 'zod';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import type { Configuration } from '../configuration/configuration.js';
 import { option } from '../configuration/schema.js';
+import { formatRfc2822, formatTimestamp } from '../format/date.js';
+import { humanSize } from '../format/size.js';
 import { normalizeKeyReference, parseSignTargets } from '../sign/sign-settings.js';
 import type { ReportEnvironment } from './report.js';
 import { TemplateRenderer } from './templates.js';
@@ -67,23 +69,9 @@ export type TemplateOptions = z.output<z.ZodObject<typeof templateOptions>>;
 /** How dates are printed: `2024-05-01 12:00:00` (UTC) for pages and mails, RFC 2822 for RSS. */
 export type DateStyle = 'plain' | 'rfc2822';
 
-const SIZE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
-
-/** `512 B`, `1.5 KiB`, `20.3 MiB`: binary units, one decimal from KiB on. */
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
-}
-
-export function formatDate(unixSeconds: number, style: DateStyle): string {
-  const date = new Date(unixSeconds * 1000);
-  return style === 'rfc2822' ? date.toUTCString().replace(/GMT$/, '+0000') : date.toISOString().replace('T', ' ').slice(0, 19);
+/** A date in the style of `style`. */
+function formatDate(unixSeconds: number, style: DateStyle): string {
+  return style === 'rfc2822' ? formatRfc2822(unixSeconds) : formatTimestamp(unixSeconds);
 }
 
 function isWebUrl(url: string): boolean {

@@ -6,7 +6,9 @@
 import type { Configuration } from '../configuration/configuration.js';
 import type { Issue } from '../configuration/validator.js';
 import { errorMessage } from '../errors.js';
-import { formatDate, humanSize, type PackageView, type RenderingContext } from './report-context.js';
+import { formatTimestamp } from '../format/date.js';
+import { humanSize } from '../format/size.js';
+import type { PackageView, RenderingContext } from './report-context.js';
 import { TemplateRenderer } from './templates.js';
 
 const TEMPLATED_TYPES = new Set(['html', 'email', 'rss', 'telegram']);
@@ -28,7 +30,7 @@ function sampleContext(configuration: Configuration): RenderingContext {
     archive_bytes: 1536,
     installed_size: humanSize(4096),
     installed_bytes: 4096,
-    build_date: formatDate(now, 'plain'),
+    build_date: formatTimestamp(now),
     build_timestamp: Math.floor(now),
     depends: ['glibc'],
     description: 'a sample package',
@@ -44,7 +46,7 @@ function sampleContext(configuration: Configuration): RenderingContext {
     homepage: 'https://example.com',
     link_path: 'https://example.com/repository',
     rss_url: 'https://example.com/rss.xml',
-    last_update: formatDate(now, 'plain'),
+    last_update: formatTimestamp(now),
     pgp_key: undefined,
     has_package_signed: true,
     has_repo_signed: true,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import type { Configuration } from '../configuration/configuration.js';
+import type { OutputSink } from '../output.js';
 import type { RepositoryState } from '../repository/state.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
@@ -12,6 +13,8 @@ export interface TriggerContext {
   repositoryId: RepositoryId;
   paths: RepositoryPaths;
   state: RepositoryState;
+  /** Where the command prints (the console report writes its table here); stdout when not given. */
+  output?: OutputSink;
 }
 
 /**

@@ -1,4 +1,6 @@
 /** Display helpers: times, sizes and durations as people read them. */
+import { humanSize } from '../../core/format/size.js';
+
 export function formatTime(seconds: number | undefined): string {
   if (!seconds) return '';
   const date = new Date(seconds * 1000);
@@ -7,15 +9,7 @@ export function formatTime(seconds: number | undefined): string {
 }
 
 export function formatSize(bytes: number | undefined): string {
-  if (bytes === undefined) return '';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+  return bytes === undefined ? '' : humanSize(bytes);
 }
 
 export function formatDuration(seconds: number): string {

@@ -8,6 +8,7 @@ import { RepositoryState } from '../../../src/core/repository/state.js';
 import type { PkgbuildPatch } from '../../../src/models/patch.js';
 import { RepositoryId } from '../../../src/models/repository-id.js';
 import { CLI, ahriman, makeSandbox } from '../../support/cli.js';
+import { ahrimanInProcess } from '../../support/in-process.js';
 import { packageRecord } from '../../unit/database/support.js';
 
 const DEMO = new RepositoryId('x86_64', 'demo');
@@ -22,8 +23,10 @@ afterAll(async () => {
 interface Service {
   state: RepositoryState;
   directory: string;
+  /** Runs a command against this service's repository in this process, its output captured. */
+  cli(args: string[]): ReturnType<typeof ahrimanInProcess>;
   /** Runs the built CLI against this service's repository, optionally feeding `input` on stdin. */
-  cli(args: string[], input?: string): ReturnType<typeof ahriman>;
+  spawn(args: string[], input?: string): ReturnType<typeof ahriman>;
 }
 
 /**
@@ -49,7 +52,8 @@ async function seededService(): Promise<Service> {
   return {
     state,
     directory: sandbox.directory,
-    cli: (args, input) =>
+    cli: (args) => ahrimanInProcess([...global, ...args]),
+    spawn: (args, input) =>
       input === undefined
         ? ahriman([...global, ...args])
         : run(process.execPath, [CLI, ...global, ...args], { input, allowFailure: true, timeoutMs: 120_000 }),
@@ -125,6 +129,23 @@ describe('package-status', () => {
     expect([hostile.code, injection.code]).toEqual([1, 1]);
     expect(hostile.stderr).toContain('invalid package base "../x"');
     expect(injection.stderr).toContain('invalid package base "a;b"');
+  });
+});
+
+describe('the real command line', () => {
+  it('prints the same, and exits with the code and one-line reasons the in-process runs return', async () => {
+    const service = await seededService();
+    const [status, inProcess, unknown, invalid] = await Promise.all([
+      service.spawn(['status', '--info']),
+      service.cli(['status', '--info']),
+      service.spawn(['package-status', 'alpha', 'nope']),
+      service.spawn(['package-status-update', 'alpha', '-s', 'great']),
+    ]);
+    expect([status.code, status.stdout]).toEqual([0, inProcess.stdout]);
+    expect([unknown.code, unknown.stdout]).toEqual([1, '']);
+    expect(unknown.stderr).toBe("ahriman: unknown package base 'nope' in repository x86_64-demo\n");
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/Invalid values:[\s\S]*great/);
   });
 });
 
@@ -222,7 +243,7 @@ describe('package-hold and package-unhold', () => {
   });
 
   it('are owner-only (locking) commands, while the status listing is not', async () => {
-    const list = (await ahriman(['help-commands-unsafe'])).stdout.split('\n');
+    const list = (await ahrimanInProcess(['help-commands-unsafe'])).stdout.split('\n');
     // the list is the reference's: commands any user may run
     for (const name of ['package-hold', 'package-unhold', 'package-status-update', 'package-status-remove', 'patch-add', 'patch-remove', 'patch-set-add']) {
       expect(list, name).not.toContain(name);
@@ -290,9 +311,9 @@ describe('patch-add, patch-list and patch-remove', () => {
     await fs.writeFile(valueFile, `(glibc 'openssl>=3' '$(touch /tmp/pwned)')\n`);
     const fromFile = await service.cli(['patch-add', 'alpha', 'depends', valueFile]);
     expect(fromFile.code, fromFile.stderr).toBe(0);
-    const string = await service.cli(['patch-add', 'alpha', 'pkgdesc'], 'a "quoted" description\n');
+    const string = await service.spawn(['patch-add', 'alpha', 'pkgdesc'], 'a "quoted" description\n');
     expect(string.code, string.stderr).toBe(0);
-    const fromStdin = await service.cli(['patch-add', 'alpha', 'build()'], '  make -j1\n  make check\n');
+    const fromStdin = await service.spawn(['patch-add', 'alpha', 'build()'], '  make -j1\n  make check\n');
     expect(fromStdin.code, fromStdin.stderr).toBe(0);
 
     expect(await patchesOf(service.state, 'alpha')).toEqual([
@@ -311,18 +332,23 @@ describe('patch-add, patch-list and patch-remove', () => {
     const added = await run(process.execPath, [CLI, '-c', configuration, 'patch-add', 'future', 'build()'], { input: body, allowFailure: true });
     expect(added.code, added.stderr).toBe(0);
     expect(await patchesOf(service.state, 'future')).toEqual([{ key: 'build()', value: '{\n  echo hi\n}' }]);
-    const listed = await ahriman(['-c', configuration, 'patch-list', 'future']);
+    const listed = await ahrimanInProcess(['-c', configuration, 'patch-list', 'future']);
     expect(listed.stdout).toBe('future\n\tbuild(): {\n  echo hi\n}\n');
   });
 
   it('refuses bad values and names without storing anything', async () => {
     const service = await seededService();
+    const valueFile = async (name: string, text: string): Promise<string> => {
+      const file = path.join(service.directory, name);
+      await fs.writeFile(file, text);
+      return file;
+    };
     // one at a time: each takes the repository lock
-    const syntax = await service.cli(['patch-add', 'alpha', 'build()'], 'if then fi');
-    const variable = await service.cli(['patch-add', 'alpha', 'pkg-ver'], '1.0');
-    const empty = await service.cli(['patch-add', 'alpha', 'pkgver'], '  \n');
+    const syntax = await service.cli(['patch-add', 'alpha', 'build()', await valueFile('syntax', 'if then fi')]);
+    const variable = await service.cli(['patch-add', 'alpha', 'pkg-ver', await valueFile('version', '1.0')]);
+    const empty = await service.cli(['patch-add', 'alpha', 'pkgver', await valueFile('empty', '  \n')]);
     const missingFile = await service.cli(['patch-add', 'alpha', 'pkgver', path.join(service.directory, 'missing')]);
-    const hostile = await service.cli(['patch-add', '../x', 'pkgver'], '1.0');
+    const hostile = await service.cli(['patch-add', '../x', 'pkgver', await valueFile('hostile', '1.0')]);
     expect(syntax.stderr).toContain('patch of build() is not valid shell syntax');
     expect(variable.stderr).toContain('"pkg-ver" is not a valid PKGBUILD variable name');
     expect(empty.stderr).toContain('empty value for pkgver');

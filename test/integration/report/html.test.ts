@@ -1,7 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDate, humanSize } from '../../../src/core/report/report-context.js';
+import { formatTimestamp } from '../../../src/core/format/date.js';
+import { humanSize } from '../../../src/core/format/size.js';
 import { removeTestKeys } from '../../support/keys.js';
 import { removeBuildDirectories } from '../../support/makepkg.js';
 import { builtResult, chromiumDom, LINK_PATH, publishedRepository, runReportTrigger, type Sandbox, syntheticEntry } from './support.js';
@@ -68,7 +69,7 @@ describe('html report', () => {
       expect(row).toContain(escapeHtml(entry.description));
       expect(row).toContain(`>${humanSize(entry.compressedSize)}<`);
       expect(row).toContain(`>${humanSize(entry.installedSize)}<`);
-      expect(row).toContain(`>${formatDate(entry.buildDate, 'plain')}<`);
+      expect(row).toContain(`>${formatTimestamp(entry.buildDate)}<`);
       expect(row).toContain(`href="${LINK_PATH}/${entry.fileName}"`);
       expect(row).toContain(`href="${LINK_PATH}/${entry.fileName}.sig"`);
     }

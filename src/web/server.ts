@@ -30,6 +30,7 @@ import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { infoRoutes } from './routes/info.js';
 import { packageRoutes } from './routes/packages.js';
+import { rebuildRoutes } from './routes/rebuilds.js';
 import { serviceRoutes } from './routes/service.js';
 import { uploadRoutes } from './routes/upload.js';
 import { readWebSettings } from './settings.js';
@@ -147,7 +148,10 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
   eventRoutes(app, web);
   serviceRoutes(app, web);
   uploadRoutes(app, web);
-  if (!settings.serviceOnly) packageRoutes(app, web);
+  if (!settings.serviceOnly) {
+    packageRoutes(app, web);
+    rebuildRoutes(app, web);
+  }
   await registerDashboard(app);
   return { app, web };
 }

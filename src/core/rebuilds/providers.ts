@@ -3,6 +3,8 @@
  * with the sonames their last builds recorded), then the distribution's sync databases (their `libfoo.so=3-64`
  * provides). Loaded once per run; the builds of a run add what they produced.
  */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { dependencyName } from '../alpm/dependency.js';
 import { readOfficialPackages, readOfficialSettings } from '../alpm/remote/official.js';
 import type { RepositoryServices } from '../repository/services.js';
@@ -37,6 +39,36 @@ export function sonameStem(soname: string): string {
   return index < 0 ? soname : soname.slice(0, index + 3);
 }
 
+let officialCache: { key: string; packages: Promise<Map<string, IndexedPackage>> } | undefined;
+
+/**
+ * The packages of the sync databases with their library provides, read once per process while the files stay the
+ * same (a run detects after `-y`, after its publish and before its update check).
+ */
+function officialPackages(services: RepositoryServices): Promise<Map<string, IndexedPackage>> {
+  const settings = readOfficialSettings(services.configuration, services.paths);
+  const key = settings.repositories
+    .map((repository) => path.join(settings.syncDirectory, `${repository}.db`))
+    .map((file) => `${file}:${existsSync(file) ? statSync(file).mtimeMs : 'none'}`)
+    .join('\n');
+  if (officialCache?.key !== key) {
+    const read = async (): Promise<Map<string, IndexedPackage>> => {
+      const packages = new Map<string, IndexedPackage>();
+      for (const entry of (await readOfficialPackages(settings))?.values() ?? []) {
+        const sonames = new Map<string, string>();
+        for (const provide of entry.provides) {
+          const soname = sonameOfProvide(provide);
+          if (soname) sonames.set(soname, `usr/lib/${soname}`);
+        }
+        packages.set(entry.name, { version: entry.version, provides: entry.provides, sonames });
+      }
+      return packages;
+    };
+    officialCache = { key, packages: read() };
+  }
+  return officialCache.packages;
+}
+
 export class ProviderIndex {
   private readonly byName = new Map<string, IndexedPackage>();
   private readonly byProvide = new Map<string, string>();
@@ -62,15 +94,7 @@ export class ProviderIndex {
       const sonames = recorded === undefined ? undefined : new Map(recorded.map((soname) => [soname, `usr/lib/${soname}`]));
       index.add(entry.name, { version: entry.version, provides: entry.provides, sonames }, false);
     }
-    const official = await readOfficialPackages(readOfficialSettings(services.configuration, services.paths));
-    for (const entry of official?.values() ?? []) {
-      const sonames = new Map<string, string>();
-      for (const provide of entry.provides) {
-        const soname = sonameOfProvide(provide);
-        if (soname) sonames.set(soname, `usr/lib/${soname}`);
-      }
-      index.add(entry.name, { version: entry.version, provides: entry.provides, sonames }, false);
-    }
+    for (const [name, entry] of await officialPackages(services)) index.add(name, entry, false);
     return index;
   }
 

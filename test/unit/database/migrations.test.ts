@@ -45,6 +45,7 @@ describe('migrations', () => {
       'archive_metadata',
       'auditlog',
       'build_queue',
+      'build_records',
       'logs',
       'package_bases',
       'package_changes',
@@ -53,6 +54,7 @@ describe('migrations', () => {
       'packages',
       'patches',
       'publish_journal',
+      'rebuild_queue',
       'users',
     ]);
   });

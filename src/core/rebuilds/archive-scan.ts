@@ -46,7 +46,8 @@ export function parseBuildinfoInstalled(text: string, source: string): Map<strin
 }
 
 export async function scanArchive(file: string): Promise<ArchiveScan> {
-  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-scan-'));
+  // made at the first ELF file: most archives of `any` packages hold none
+  let directory: string | undefined;
   try {
     let pkginfo: string | undefined;
     let buildinfo: string | undefined;
@@ -58,6 +59,7 @@ export async function scanArchive(file: string): Promise<ArchiveScan> {
       if (entry.name === '.PKGINFO') pkginfo = entry.content.toString('utf8');
       else if (entry.name === '.BUILDINFO') buildinfo = entry.content.toString('utf8');
       else if (isElf(entry.content)) {
+        directory ??= await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-scan-'));
         const copy = path.join(directory, String(elfFiles.size));
         await fs.writeFile(copy, entry.content);
         elfFiles.set(copy, entry.name.replace(/^\.?\//, ''));
@@ -83,6 +85,6 @@ export async function scanArchive(file: string): Promise<ArchiveScan> {
       needed,
     };
   } finally {
-    await fs.rm(directory, { recursive: true, force: true });
+    if (directory !== undefined) await fs.rm(directory, { recursive: true, force: true });
   }
 }

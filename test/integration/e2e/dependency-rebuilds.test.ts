@@ -9,9 +9,13 @@
  * extracts the libdemo the repository serves into a build root the PKGBUILD links against.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RepositoryEntry, writeRepositoryDatabase } from '../../../src/core/alpm/repository-database.js';
 import { Database } from '../../../src/core/database/connection.js';
 import { DependenciesOperations } from '../../../src/core/database/operations/dependencies.js';
 import { EventOperations } from '../../../src/core/database/operations/events.js';
@@ -146,5 +150,83 @@ describe('dependency-change rebuilds', () => {
     const always = await service.cli(['repo-check'], { 'build:rebuild_on_dependency_change': 'always' });
     expect(always.code, always.stderr).toBe(0);
     expect(always.stdout.trim()).toBe('demo-app 1.0-1.1 => 1.0-1.1  (libdemo 2.0-1 -> 2.0-2)');
+  });
+});
+
+/** A distribution package in a sync database, with makepkg's library provide for its soname. */
+function distributionLibrary(version: string, soversion: string): RepositoryEntry {
+  return {
+    fileName: `libsys-${version}-x86_64.pkg.tar.zst`, name: 'libsys', base: 'libsys', version, description: 'libsys', groups: [], compressedSize: 1,
+    installedSize: 1, md5: '0'.repeat(32), sha256: '0'.repeat(64), pgpSignature: '', url: '', licenses: [], architecture: 'x86_64',
+    buildDate: 1_700_000_000, packager: 'someone', replaces: [], conflicts: [], provides: [`libsys.so=${soversion}-64`], depends: [], optDepends: [],
+    makeDepends: [], checkDepends: [], files: [],
+  };
+}
+
+describe('dependency-change rebuilds against the distribution, found by -y', () => {
+  let service: Service;
+  let server: http.Server;
+  let mirror: string;
+  let database: Database;
+  let environment: Record<string, string>;
+  const repositoryId = new RepositoryId('x86_64', 'demo');
+
+  async function publishDistribution(version: string, soversion: string): Promise<void> {
+    await writeRepositoryDatabase(path.join(mirror, 'core', 'os', 'x86_64'), 'core', [distributionLibrary(version, soversion)]);
+  }
+
+  beforeAll(async () => {
+    service = await Service.create({ driver: 'host', sign: false });
+    mirror = await service.temporaryDirectory();
+    await publishDistribution('1.0-1', '1');
+    for (const other of ['extra', 'multilib']) await writeRepositoryDatabase(path.join(mirror, other, 'os', 'x86_64'), other, []);
+    server = http.createServer((request, response) => {
+      try {
+        response.writeHead(200).end(readFileSync(path.join(mirror, request.url ?? '')));
+      } catch {
+        response.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    environment = { 'alpm:mirror': `http://127.0.0.1:${(server.address() as AddressInfo).port}/$repo/os/$arch` };
+    // links against a stand-in with the distribution library's soname, as the chroot's libsys would give it
+    const app: PkgbuildSpec = {
+      pkgname: 'sys-app',
+      arch: ['x86_64'],
+      variables: { depends: ['libsys'], options: ['!debug'] },
+      package: [
+        `printf '%s\\n' 'int sys_value(void) { return 0; }' > sys.c`,
+        'gcc -shared -fPIC -Wl,-soname,libsys.so.1 -o libsys.so sys.c',
+        `printf '%s\\n' 'int sys_value(void);' 'int main(void) { return sys_value(); }' > main.c`,
+        'gcc -o sys-app main.c -L. -lsys',
+        'install -Dm755 sys-app "$pkgdir/usr/bin/sys-app"',
+      ].join('\n'),
+    };
+    await service.expectCli(['package-add', await service.localPackage(app)]);
+    const update = await service.cli(['repo-update', '-y'], environment);
+    expect(update.code, update.stderr).toBe(0);
+    database = await Database.open(path.join(service.sandbox.root, 'ahriman.db'));
+  });
+
+  afterAll(async () => {
+    await database?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await service?.cleanup();
+    await removeBuildDirectories();
+  });
+
+  it('maps the soname to the distribution package that provides it', async () => {
+    const implicit = await new DependenciesOperations(database, repositoryId).dependenciesGet('sys-app');
+    expect(implicit.get('sys-app')).toEqual({ paths: { 'usr/lib/libsys.so.1': ['libsys'] } });
+  });
+
+  it('a -y refresh that brings libsys.so.2 schedules sys-app, which repo-check then prints', async () => {
+    await publishDistribution('2.0-1', '2');
+    const refresh = await service.cli(['repo-check', '-y', '--no-check-files'], environment);
+    expect([refresh.code, refresh.stdout.trim()], refresh.stderr).toEqual([0, 'everything is up to date']);
+    const reason = 'libsys.so.1 -> libsys.so.2 (libsys 1.0-1 -> 2.0-1)';
+    expect(await new RebuildOperations(database, repositoryId).rebuildList()).toEqual([expect.objectContaining({ base: 'sys-app', reason, failed: null })]);
+    const check = await service.cli(['repo-check'], environment);
+    expect(check.stdout.trim(), check.stderr).toBe(`sys-app 1.0-1 => 1.0-1  (${reason})`);
   });
 });

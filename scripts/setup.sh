@@ -21,10 +21,12 @@ as_root() {
 
 if [ -f /etc/arch-release ]; then
   packages=(base-devel devtools bubblewrap fakeroot rsync git libarchive zstd xz gnupg nodejs npm openssh)
+  packages+=(binutils) # readelf: the implicit-dependency scan of built files (--check-files)
   if $tests; then packages+=(python chromium); fi
   as_root pacman -Sy --needed --noconfirm "${packages[@]}"
 elif [ -f /etc/debian_version ]; then
   packages=(pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd xz-utils gnupg build-essential openssh-client)
+  packages+=(binutils) # readelf: the implicit-dependency scan of built files (--check-files)
   if $tests; then packages+=(python3 openssh-server chromium); fi
   missing=()
   for pkg in "${packages[@]}"; do

@@ -21,6 +21,7 @@ as_root() {
 
 if [ -f /etc/arch-release ]; then
   packages=(base-devel devtools bubblewrap fakeroot rsync git libarchive zstd xz gnupg nodejs npm openssh)
+  packages+=(binutils) # readelf: the implicit-dependency scan of built files (--check-files)
   if $tests; then packages+=(python chromium); fi
   as_root pacman -Sy --needed --noconfirm "${packages[@]}"
   # the devtools driver's build command (the default [build] devtools_wrapper) and the sudoers rule that lets the
@@ -29,6 +30,7 @@ if [ -f /etc/arch-release ]; then
   as_root install -Dm440 packaging/sudoers.d/ahriman /etc/sudoers.d/ahriman
 elif [ -f /etc/debian_version ]; then
   packages=(pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd xz-utils gnupg build-essential openssh-client)
+  packages+=(binutils) # readelf: the implicit-dependency scan of built files (--check-files)
   if $tests; then packages+=(python3 openssh-server chromium); fi
   if $tests; then packages+=(sudo); fi # visudo checks the shipped sudoers rule
   missing=()

@@ -8,6 +8,7 @@ import { readAurSettings } from '../core/repository/build-settings.js';
 import { resolveDependencies } from '../core/repository/dependencies.js';
 import { storeChanges } from '../core/repository/changes.js';
 import { buildAndPublish } from '../core/repository/executor.js';
+import { detectRebuilds } from '../core/rebuilds/detect.js';
 import { type RepositoryServices, loadServices } from '../core/repository/services.js';
 import { type UpdateCandidate, type UpdateCheck, type UpdateFlags, collectUpdates } from '../core/repository/updates.js';
 import type { RepositoryContext } from './handler.js';
@@ -43,7 +44,9 @@ export class Application {
       await refreshSyncDatabases(readOfficialSettings(configuration, paths), paths.repositoryId.architecture, readAurSettings(configuration).policy, level > 1);
     } catch (error) {
       logger.error(`cannot refresh the sync databases, using the copies we have: ${errorMessage(error)}`);
+      return;
     }
+    await detectRebuilds(this.services);
   }
 
   updates(filter: readonly string[], flags: UpdateFlags): Promise<UpdateCheck> {
@@ -57,12 +60,13 @@ export class Application {
 
   /** Builds the candidates (with their missing AUR dependencies when asked), publishes, records the outcome. */
   async update(candidates: UpdateCandidate[], options: Pick<UpdateOptions, 'dependencies' | 'increment' | 'patches' | 'packager'>): Promise<Result> {
+    const rebuildReasons = new Map(candidates.filter((candidate) => candidate.dependencyRebuild).map((candidate) => [candidate.record.base, candidate.reason]));
     const { packager } = options;
     const records = candidates.map((candidate) => (packager === undefined ? candidate.record : { ...candidate.record, packager }));
     const official = await officialPackageNames(readOfficialSettings(this.services.configuration, this.services.paths));
     const resolved = options.dependencies ? await resolveDependencies(this.services, records, official) : { records, unresolvable: new Map<string, string>() };
     for (const record of resolved.records.filter((item) => !records.includes(item))) logger.info(`dependency ${record.base} ${record.version} will be built too`);
-    return buildAndPublish(this.services, resolved.records, resolved.unresolvable, { increment: options.increment, patches: options.patches });
+    return buildAndPublish(this.services, resolved.records, resolved.unresolvable, { increment: options.increment, patches: options.patches, rebuildReasons });
   }
 
   /** The whole `repo-update`: collect, then build and publish (also publishes archives waiting in `packages/`). */

@@ -31,6 +31,7 @@ import { eventRoutes } from './routes/events.js';
 import { historyRoutes } from './routes/history.js';
 import { infoRoutes } from './routes/info.js';
 import { packageRoutes } from './routes/packages.js';
+import { rebuildRoutes } from './routes/rebuilds.js';
 import { serviceRoutes } from './routes/service.js';
 import { uploadRoutes } from './routes/upload.js';
 import { readWebSettings } from './settings.js';
@@ -153,6 +154,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
   if (!settings.serviceOnly) {
     packageRoutes(app, web);
     historyRoutes(app, web);
+    rebuildRoutes(app, web);
   }
   await registerDashboard(app);
   return { app, web };

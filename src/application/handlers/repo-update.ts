@@ -6,7 +6,7 @@ import { packagerOf, usernameOption } from '../packager.js';
 import { runWithTriggers } from '../triggers.js';
 
 /** The switches of an update, which repo-daemon passes on to each of its repo-update runs. */
-export const UPDATE_SWITCHES = ['aur', 'local', 'manual', 'vcs', 'changes', 'dependencies', 'increment', 'dry-run'] as const;
+export const UPDATE_SWITCHES = ['aur', 'local', 'manual', 'vcs', 'changes', 'check-files', 'dependencies', 'increment', 'dry-run'] as const;
 
 /** The options of an update shared by repo-update, repo-check and repo-daemon (`-u`, the switches, `-y`). */
 export function updateSwitchOptions<T>(argv: Argv<T>, dryRunDefault: boolean) {
@@ -16,6 +16,7 @@ export function updateSwitchOptions<T>(argv: Argv<T>, dryRunDefault: boolean) {
     .option('manual', { type: 'boolean', default: !dryRunDefault, describe: 'build what is in the build queue' })
     .option('vcs', { type: 'boolean', default: true, describe: 'rebuild VCS packages older than [build] vcs_allowed_age' })
     .option('changes', { type: 'boolean', default: true, describe: 'store what changed in the sources since the last build (package-changes)' })
+    .option('check-files', { type: 'boolean', default: true, describe: 'rebuild packages whose dependencies changed since their last build ([build] rebuild_on_dependency_change)' })
     .option('dependencies', { type: 'boolean', default: true, describe: 'add missing dependencies from the AUR' })
     .option('increment', { type: 'boolean', default: true, describe: 'bump pkgrel when the version is already in the repository' })
     .option('dry-run', { type: 'boolean', default: dryRunDefault, describe: 'only print what would be built' })

@@ -44,6 +44,30 @@ const LINE_PATTERN = /^([A-Za-z0-9_]+) =(?: (.*))?$/;
 /** What repo-add treats as whitespace ([[:space:]] in the C locale). */
 const WHITESPACE_RUNS = /[ \t\n\v\f\r]+/g;
 
+/** One `key = value` line of a makepkg metadata file; `where` names the file and line for errors. */
+export interface KeyValueLine {
+  key: string;
+  value: string;
+  where: string;
+}
+
+/**
+ * The `key = value` lines of a makepkg metadata file (`.PKGINFO`, `.BUILDINFO`), skipping blank lines and `#`
+ * comments; values are normalised like repo-add does. Throws {@link InvalidInputError} on a malformed line.
+ */
+export function parseKeyValueLines(text: string, source: string): KeyValueLine[] {
+  const lines: KeyValueLine[] = [];
+  text.split('\n').forEach((rawLine, index) => {
+    const line = rawLine.replace(/\r$/, '');
+    if (line.trim() === '' || line.startsWith('#')) return;
+    const where = `${source}: line ${index + 1}`;
+    const match = LINE_PATTERN.exec(line);
+    if (!match) throw new InvalidInputError(`${where}: expected 'key = value', got '${line}'`);
+    lines.push({ key: match[1]!, value: (match[2] ?? '').replace(WHITESPACE_RUNS, ' ').trim(), where });
+  });
+  return lines;
+}
+
 /**
  * Parses the text of a `.PKGINFO` file: `key = value` lines, `#` comments, repeated keys for lists. Values are
  * normalised like repo-add does. `source` names the file in errors. Throws {@link InvalidInputError} on a malformed
@@ -75,20 +99,13 @@ export function parsePkginfo(text: string, source: string): PackageInfo {
   };
   const seen = new Set<string>();
 
-  text.split('\n').forEach((rawLine, index) => {
-    const line = rawLine.replace(/\r$/, '');
-    if (line.trim() === '' || line.startsWith('#')) return;
-    const where = `${source}: line ${index + 1}`;
-    const match = LINE_PATTERN.exec(line);
-    if (!match) throw new InvalidInputError(`${where}: expected 'key = value', got '${line}'`);
-    const key = match[1]!;
-    const value = (match[2] ?? '').replace(WHITESPACE_RUNS, ' ').trim();
+  for (const { key, value, where } of parseKeyValueLines(text, source)) {
     const field = KEYS[key];
-    if (field === undefined) return;
+    if (field === undefined) continue;
 
     if ('list' in field) {
       info[field.list].push(value);
-      return;
+      continue;
     }
     if (seen.has(key)) throw new InvalidInputError(`${where}: '${key}' appears more than once`);
     seen.add(key);
@@ -98,7 +115,7 @@ export function parsePkginfo(text: string, source: string): PackageInfo {
       if (!/^[0-9]+$/.test(value)) throw new InvalidInputError(`${where}: '${key}' must be a number, got '${value}'`);
       info[field.number] = Number(value);
     }
-  });
+  }
 
   for (const [key, field] of REQUIRED_KEYS) {
     if (info[field] === '') {

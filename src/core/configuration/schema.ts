@@ -9,6 +9,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import { OAUTH_ENDPOINT_KEYS, OAUTH_PROVIDERS } from '../auth/oauth-providers.js';
+import { REBUILD_MODES } from '../../models/rebuild.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
 import { parseBoolean, parseInteger, parseNumber, splitWords } from './ini.js';
@@ -227,6 +228,8 @@ const build = z.object({
   min_age: option.integer({ min: 0 }).default(0),
   packager: option.string().optional(),
   parallel_jobs: option.integer({ min: 1 }).default(1),
+  rebuild_max_per_run: option.integer({ min: 1 }).default(10),
+  rebuild_on_dependency_change: option.oneOf(REBUILD_MODES).default('soname'),
   scan_paths: option.regexList().default(['^usr/lib(?!/cmake).*$']),
   triggers: option.list().default(DEFAULT_TRIGGERS),
   triggers_known: option.list().default([]),

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { RebuildMode } from '../../models/rebuild.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import type { Configuration } from '../configuration/configuration.js';
 import { type BuildDriver, createDriver, detectDefaultDriver } from '../build/drivers/driver.js';
@@ -19,6 +20,17 @@ export interface BuildSettings {
   vcsAllowedAgeSeconds: number;
   minAgeSeconds: number;
   buildTimeoutMs: number;
+  rebuilds: RebuildSettings;
+}
+
+/** Dependency-change rebuilds and the implicit-dependency scan of built files. */
+export interface RebuildSettings {
+  /** `rebuild_on_dependency_change`. */
+  mode: RebuildMode;
+  /** `rebuild_max_per_run`: at most this many scheduled rebuilds per update run. */
+  maxPerRun: number;
+  /** `scan_paths`: library paths that count as implicit dependencies. */
+  scanPaths: RegExp[];
 }
 
 /** A build hanging longer than this is killed (large packages such as browsers take a few hours). */
@@ -56,6 +68,11 @@ export async function readBuildSettings(configuration: Configuration, paths: Rep
     vcsAllowedAgeSeconds: configuration.getInt('build', 'vcs_allowed_age', 604_800),
     minAgeSeconds: configuration.getInt('build', 'min_age', 0),
     buildTimeoutMs: BUILD_TIMEOUT_MS,
+    rebuilds: {
+      mode: configuration.getString('build', 'rebuild_on_dependency_change', 'soname') as RebuildMode,
+      maxPerRun: configuration.getInt('build', 'rebuild_max_per_run', 10),
+      scanPaths: configuration.getList('build', 'scan_paths', ['^usr/lib(?!/cmake).*$']).map((pattern) => new RegExp(pattern)),
+    },
   };
 }
 

@@ -19,11 +19,14 @@ async function git(directory: string, args: string[]): Promise<string> {
   return (await run('git', args, { cwd: directory, timeoutMs: GIT_TIMEOUT_MS })).stdout;
 }
 
-/** After a build from `checkout` (the PKGBUILD directory of a git clone): remember its commit and PKGBUILD. */
-export async function recordBuiltSource(state: RepositoryState, base: string, checkout: string): Promise<void> {
+/**
+ * After a build from `checkout` (the PKGBUILD directory of a git clone): remember its commit and PKGBUILD, with
+ * `note` as the changes when the build was made for another reason than its sources (a dependency-change rebuild).
+ */
+export async function recordBuiltSource(state: RepositoryState, base: string, checkout: string, note: string | null = null): Promise<void> {
   const sha = (await git(checkout, ['rev-parse', 'HEAD'])).trim();
   const pkgbuild = await fs.readFile(path.join(checkout, 'PKGBUILD'), 'utf8');
-  await state.changes.changesInsert(base, { lastCommitSha: sha, changes: null, pkgbuild });
+  await state.changes.changesInsert(base, { lastCommitSha: sha, changes: note, pkgbuild });
 }
 
 /**

@@ -8,6 +8,8 @@ import { nextPkgrel, pkgrelPatch } from '../build/pkgrel.js';
 import { prepareBuildDirectory } from '../build/sources.js';
 import { mapLimit } from '../concurrency.js';
 import { LogWriter } from '../database/operations/log-writer.js';
+import { detectRebuilds } from '../rebuilds/detect.js';
+import { BuildRecorder } from '../rebuilds/recorder.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { type TreeNode, resolveLevels } from '../tree.js';
@@ -21,13 +23,22 @@ export interface BuildOptions {
   increment: boolean;
   /** Extra patches per base for this run only. */
   patches?: Map<string, PkgbuildPatch[]>;
+  /** Why a base is rebuilt although its sources did not change (dependency changes), for its changelog. */
+  rebuildReasons?: Map<string, string>;
 }
 
 const logger = getLogger('executor');
 const now = (): number => Date.now() / 1000;
 
 /** Builds one base into `packages/<repo>/<arch>/`; returns the version built. Throws with the reason on failure. */
-async function buildOne(services: RepositoryServices, record: PackageRecord, currentVersion: string | undefined, options: BuildOptions, log: LogWriter): Promise<string> {
+async function buildOne(
+  services: RepositoryServices,
+  record: PackageRecord,
+  currentVersion: string | undefined,
+  options: BuildOptions,
+  log: LogWriter,
+  recorder: BuildRecorder,
+): Promise<string> {
   const { settings, sources, state, paths } = services;
   const checkout = await sources.checkout(record.base, record.remote);
   const workspace = await fs.mkdtemp(path.join(paths.buildWorkspaces, `${record.base}-`));
@@ -45,7 +56,7 @@ async function buildOne(services: RepositoryServices, record: PackageRecord, cur
     await applyPatches(directory, patches);
     await state.logs.logsRemove(record.base, version);
     const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
-    await settings.driver.build({
+    const archives = await settings.driver.build({
       directory,
       packageBase: record.base,
       outputDirectory: paths.packages,
@@ -57,7 +68,9 @@ async function buildOne(services: RepositoryServices, record: PackageRecord, cur
       timeoutMs: settings.buildTimeoutMs,
       onLine,
     });
-    await recordBuiltSource(state, record.base, checkout);
+    await recorder.record(record.base, version, archives);
+    const reason = options.rebuildReasons?.get(record.base);
+    await recordBuiltSource(state, record.base, checkout, reason === undefined ? null : `rebuilt because dependencies changed: ${reason}\n`);
     return version;
   } finally {
     await fs.rm(workspace, { recursive: true, force: true });
@@ -91,6 +104,7 @@ export async function buildAndPublish(
   const byBase = new Map(records.map((record) => [record.base, record]));
   const built = new Map<string, { version: string; duration: number }>();
   const log = new LogWriter(state.logs);
+  const recorder = new BuildRecorder(services);
 
   await state.database.transaction(async () => {
     for (const base of byBase.keys()) if (!known.has(base)) await state.packages.upsertPackage(byBase.get(base)!);
@@ -109,7 +123,7 @@ export async function buildAndPublish(
         const started = now();
         await state.packages.updateStatus(base, 'building');
         try {
-          const version = await buildOne(services, record, served.get(base), options, log);
+          const version = await buildOne(services, record, served.get(base), options, log, recorder);
           built.set(base, { version, duration: now() - started });
         } catch (error) {
           failedReasons.set(base, errorMessage(error));
@@ -132,9 +146,11 @@ export async function buildAndPublish(
       const version = byBase.get(base)?.version ?? '';
       result.failed.push({ base, version, reason });
       await state.packages.updateStatus(base, 'failed');
+      await state.rebuilds.rebuildFailed(base, Math.floor(now()));
       await state.events.eventInsert({ event: 'package-update-failed', objectId: base, message: reason, created: Math.floor(now()), data: { version } });
     }
   });
+  if (published.added.length > 0) await detectRebuilds(services);
   result.removed = published.removed.filter((entry) => !published.added.some((added) => added.name === entry.name)).map((entry) => entry.name);
   return result;
 }

@@ -86,6 +86,7 @@ async function applyToState(services: PublishServices, plan: PublishPlan, added:
       await state.packages.upsertPackage(record);
       await state.packages.updateStatus(record.base, 'success');
       await state.queue.queueClear(record.base);
+      await state.rebuilds.rebuildRemove(record.base);
       const duration = plan.durations[record.base] ?? 0;
       await state.events.eventInsert({ event: 'package-updated', objectId: record.base, message: `updated to ${record.version}`, created, data: { version: record.version, duration } });
     }
@@ -94,6 +95,7 @@ async function applyToState(services: PublishServices, plan: PublishPlan, added:
       await state.patches.patchesRemove(base);
       await state.logs.logsRemove(base);
       await state.changes.changesRemove(base);
+      await state.rebuilds.forget(base);
       await state.packages.removePackage(base);
       await state.events.eventInsert({ event: 'package-removed', objectId: base, message: 'removed from the repository', created, data: {} });
     }

@@ -4,12 +4,14 @@ import { Database } from '../database/connection.js';
 import { ArchiveMetadataOperations } from '../database/operations/archive-metadata.js';
 import { BuildQueueOperations } from '../database/operations/build-queue.js';
 import { ChangesOperations } from '../database/operations/changes.js';
+import { DependenciesOperations } from '../database/operations/dependencies.js';
 import { EventOperations } from '../database/operations/events.js';
 import { HistoryOperations } from '../database/operations/history.js';
 import { LogOperations } from '../database/operations/logs.js';
 import { PackageOperations } from '../database/operations/packages.js';
 import { PatchOperations } from '../database/operations/patches.js';
 import { PublishJournalOperations } from '../database/operations/publish-journal.js';
+import { RebuildOperations } from '../database/operations/rebuilds.js';
 
 /** Everything the state database holds for one repository, over the process's single connection. */
 export class RepositoryState {
@@ -19,9 +21,11 @@ export class RepositoryState {
   readonly logs: LogOperations;
   readonly events: EventOperations;
   readonly changes: ChangesOperations;
+  readonly dependencies: DependenciesOperations;
   readonly journal: PublishJournalOperations;
   readonly archiveMetadata: ArchiveMetadataOperations;
   readonly history: HistoryOperations;
+  readonly rebuilds: RebuildOperations;
 
   constructor(
     readonly database: Database,
@@ -33,9 +37,11 @@ export class RepositoryState {
     this.logs = new LogOperations(database, repositoryId);
     this.events = new EventOperations(database, repositoryId);
     this.changes = new ChangesOperations(database, repositoryId);
+    this.dependencies = new DependenciesOperations(database, repositoryId);
     this.journal = new PublishJournalOperations(database, repositoryId);
     this.archiveMetadata = new ArchiveMetadataOperations(database);
     this.history = new HistoryOperations(database, repositoryId);
+    this.rebuilds = new RebuildOperations(database, repositoryId);
   }
 
   static async open(configuration: Configuration, repositoryId: RepositoryId): Promise<RepositoryState> {

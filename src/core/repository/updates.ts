@@ -8,6 +8,8 @@ import { recoverPublish } from './publish.js';
 import { recordFromAur, recordFromOfficial, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
 import { actualVcsVersion } from './vcs-version.js';
+import { detectRebuilds } from '../rebuilds/detect.js';
+import { rankRebuilds } from '../rebuilds/priority.js';
 
 export interface UpdateFlags {
   /** Packages from the AUR whose AUR version is newer. */
@@ -18,6 +20,11 @@ export interface UpdateFlags {
   manual: boolean;
   /** VCS packages (`-git`, `-svn`...) last built longer than `[build] vcs_allowed_age` ago. */
   vcs: boolean;
+  /**
+   * `--check-files`: packages whose dependencies changed since their last build (sonames of the libraries their files
+   * link against, versions), by `[build] rebuild_on_dependency_change`, at most `rebuild_max_per_run` of them.
+   */
+  checkFiles?: boolean;
 }
 
 export interface UpdateCandidate {
@@ -25,6 +32,8 @@ export interface UpdateCandidate {
   /** Version in the repository now; undefined for a new package. */
   currentVersion: string | undefined;
   reason: string;
+  /** A rebuild because dependencies changed, not because the package did. */
+  dependencyRebuild?: boolean;
 }
 
 export interface UpdateCheck {
@@ -127,9 +136,18 @@ async function vcsUpdates(services: RepositoryServices, known: PackageWithStatus
   return candidates;
 }
 
+/** Scheduled dependency-change rebuilds (detected again now), highest priority first, up to `rebuild_max_per_run`. */
+async function dependencyRebuilds(services: RepositoryServices, checked: PackageWithStatus[], current: Map<string, string>): Promise<UpdateCandidate[]> {
+  const records = new Map(checked.map((item) => [item.package.base, item.package]));
+  const waiting = (await detectRebuilds(services)).filter((entry) => entry.failed === null && records.has(entry.base) && current.has(entry.base));
+  return rankRebuilds(waiting)
+    .slice(0, services.settings.rebuilds.maxPerRun)
+    .map((entry) => ({ record: records.get(entry.base)!, currentVersion: current.get(entry.base), reason: entry.reason, dependencyRebuild: true }));
+}
+
 /**
  * What a run should build, by base: the queue first, then what the AUR, local PKGBUILDs and VCS ages say is
- * outdated. Held and ignored packages are skipped by the automatic checks (the queue is always honoured). A check
+ * outdated, then (`--check-files`) the dependency-change rebuilds. Held and ignored packages are skipped by the automatic checks (the queue is always honoured). A check
  * that fails is logged and reported in `errors`; the other checks still count.
  */
 export async function collectUpdates(services: RepositoryServices, filter: readonly string[], flags: UpdateFlags): Promise<UpdateCheck> {
@@ -164,6 +182,7 @@ export async function collectUpdates(services: RepositoryServices, filter: reado
   }
   if (flags.local) add(await localUpdates(services, checked, errors));
   if (flags.vcs) add(await vcsUpdates(services, checked, now));
+  if (flags.checkFiles) add(await dependencyRebuilds(services, checked, current));
   for (const error of errors) logger.error(error);
   return { candidates: [...candidates.values()].sort((left, right) => left.record.base.localeCompare(right.record.base)), errors };
 }

@@ -59,6 +59,7 @@ export class LocalStatusClient implements StatusClient {
       await this.state.packages.removePackage(base);
       await this.state.logs.logsRemove(base);
       await this.state.changes.changesRemove(base);
+      await this.state.rebuilds.forget(base);
     });
   }
 

@@ -1,6 +1,6 @@
 import type {
   AuditEvent, AurPackage, Changes, InfoResponse, InternalStatus, LogRecord, Package, PackageStatus, Patch, ProcessState,
-  RepositoryId,
+  RepositoryId, ScheduledRebuild,
 } from './models.js';
 
 /** A failed API call: the HTTP status and the server's `error` text when it sent one. */
@@ -82,6 +82,7 @@ export const api = {
     request<LogRecord[]>(`/api/v2/packages/${encodeURIComponent(base)}/logs`, {
       query: { ...scope(repository), version, process_id: processId },
     }),
+  rebuilds: (repository: RepositoryId) => request<ScheduledRebuild[]>('/api/v1/rebuilds', { query: scope(repository) }),
   events: (repository: RepositoryId, objectId: string, limit: number) =>
     request<AuditEvent[]>('/api/v1/events', { query: { ...scope(repository), object_id: objectId, limit } }),
 

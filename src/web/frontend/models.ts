@@ -83,6 +83,15 @@ export interface InternalStatus {
   stats?: { bases?: number; packages?: number; archive_size?: number; installed_size?: number };
 }
 
+/** A dependency-change rebuild waiting in the queue (GET /api/v1/rebuilds). */
+export interface ScheduledRebuild {
+  package_base: string;
+  priority: number;
+  reason: string;
+  scheduled: number;
+  failed: number | null;
+}
+
 export interface LogRecord {
   created: number;
   message: string;

@@ -25,6 +25,8 @@ export const PACKAGER = 'T <t@localhost>';
 export interface ServiceOptions {
   /** Sign packages and the repository database with the test key (default true). */
   sign?: boolean;
+  /** `[build] driver` (default sandbox). */
+  driver?: 'sandbox' | 'host';
 }
 
 /** One entry of the served database as pacman reads it: `%FILENAME%` and `%SHA256SUM%` of its `desc`. */
@@ -57,7 +59,7 @@ export class Service {
       'retry_backoff = 0.01',
       '',
       '[build]',
-      'driver = sandbox',
+      `driver = ${options.driver ?? 'sandbox'}`,
       'parallel_jobs = 2',
       '',
       ...(key ? ['[sign]', 'target = package repository', `key = ${key.fingerprint}`, `key_file = ${key.secretKeyFile}`] : []),

@@ -9,6 +9,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../../../src/core/database/connection.js';
+import { RebuildOperations } from '../../../src/core/database/operations/rebuilds.js';
+import { RepositoryId } from '../../../src/models/repository-id.js';
 import { CLI } from '../../support/cli.js';
 import { launchBrowser, type Browser } from '../../support/browser.js';
 import { Service } from '../e2e/support.js';
@@ -195,6 +198,24 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
     await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' });
+  });
+
+  it('shows the dependency-change rebuild queue with its reasons in the dashboard dialog', async () => {
+    const reason = 'libfoo.so.1 -> libfoo.so.2 (foo 1.0-1 -> 2.0-1)';
+    const database = await Database.open(path.join(service.sandbox.root, 'ahriman.db'));
+    try {
+      await new RebuildOperations(database, new RepositoryId('x86_64', 'demo')).rebuildSchedule({
+        base: 'alpha', priority: 1011, reason, signature: reason, scheduled: 1_700_000_000, failed: null,
+      });
+    } finally {
+      await database.close();
+    }
+    await page.locator('button.service-status').click();
+    const dialog = page.getByRole('dialog', { name: 'Dashboard' });
+    const row = dialog.getByRole('table', { name: 'Scheduled rebuilds' }).locator('tbody tr');
+    await row.first().waitFor();
+    expect(await row.allInnerTexts()).toEqual([expect.stringMatching(/^alpha\s+1011\s+libfoo\.so\.1 -> libfoo\.so\.2 \(foo 1\.0-1 -> 2\.0-1\)/)]);
+    await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
   it('shows live what a reporter sends: a new package from its status event, its build log line by line', async () => {

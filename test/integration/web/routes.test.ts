@@ -34,6 +34,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', url: '/api/v1/packages/alpha/logs', needs: 'reporter', ok: 200 },
   { method: 'GET', url: '/api/v2/packages/alpha/logs?head=true', needs: 'reporter', ok: 200 },
   { method: 'GET', url: '/api/v1/packages/alpha/patches', needs: 'reporter', ok: 200 },
+  { method: 'GET', url: '/api/v1/rebuilds', needs: 'read', ok: 200 },
   { method: 'GET', url: '/api/v1/events?limit=5', needs: 'full', ok: 200 },
   { method: 'GET', url: '/api/v1/service/config', needs: 'full', ok: 200 },
   { method: 'POST', url: '/api/v1/status', body: { status: 'success' }, needs: 'full', ok: 204 },

@@ -42,9 +42,11 @@ export function record(base: string, version = '1.0-1'): PackageRecord {
 
 /**
  * A real server on a free 127.0.0.1 port and on a unix socket, over a fresh tree and state database holding the
- * given packages and one user per role (named after it, password PASSWORD).
+ * given packages (and whatever `seed` adds) and one user per role (named after it, password PASSWORD).
  */
-export async function startTestServer(options: { ini?: string; packages?: string[]; repository?: RepositoryId } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { ini?: string; packages?: string[]; repository?: RepositoryId; seed?: (state: RepositoryState) => Promise<void> } = {},
+): Promise<TestServer> {
   const repository = options.repository ?? REPOSITORY;
   const root = await mkdtemp(path.join(tmpdir(), 'ahriman-web-'));
   const socket = path.join(root, 'web.sock');
@@ -62,6 +64,7 @@ export async function startTestServer(options: { ini?: string; packages?: string
     await users.userUpdate({ username: access, access, password: hash, packagerId: null, keyId: null });
   }
   for (const base of options.packages ?? []) await state.packages.upsertPackage(record(base));
+  await options.seed?.(state);
   const server = await startServer({ configurationPath, repositories: [repository], version: 'test' });
   await state.close();
   return {

@@ -45,6 +45,7 @@ describe('migrations', () => {
       'archive_metadata',
       'auditlog',
       'build_queue',
+      'build_records',
       'history_changes',
       'history_latest',
       'history_runs',
@@ -56,6 +57,7 @@ describe('migrations', () => {
       'packages',
       'patches',
       'publish_journal',
+      'rebuild_queue',
       'users',
     ]);
   });

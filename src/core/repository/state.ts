@@ -9,6 +9,7 @@ import { LogOperations } from '../database/operations/logs.js';
 import { PackageOperations } from '../database/operations/packages.js';
 import { PatchOperations } from '../database/operations/patches.js';
 import { PublishJournalOperations } from '../database/operations/publish-journal.js';
+import { SnapshotOperations } from '../database/operations/snapshots.js';
 
 /** Everything the state database holds for one repository, over the process's single connection. */
 export class RepositoryState {
@@ -20,6 +21,7 @@ export class RepositoryState {
   readonly changes: ChangesOperations;
   readonly journal: PublishJournalOperations;
   readonly archiveMetadata: ArchiveMetadataOperations;
+  readonly snapshots: SnapshotOperations;
 
   constructor(
     readonly database: Database,
@@ -33,6 +35,7 @@ export class RepositoryState {
     this.changes = new ChangesOperations(database, repositoryId);
     this.journal = new PublishJournalOperations(database, repositoryId);
     this.archiveMetadata = new ArchiveMetadataOperations(database);
+    this.snapshots = new SnapshotOperations(database, repositoryId);
   }
 
   static async open(configuration: Configuration, repositoryId: RepositoryId): Promise<RepositoryState> {

@@ -47,3 +47,18 @@ export interface SnapshotVote {
   notes: string | null;
   created: number;
 }
+
+/** A pointer moved to a snapshot: by hand, or by the passing votes of the jobs it requires. */
+export interface SnapshotPromotion {
+  pointer: string;
+  snapshot: string;
+  previous: string | null;
+  /** The jobs whose votes moved it (none when moved by hand). */
+  jobs: string[];
+}
+
+/** A snapshot as listings show it: its record, the pointers that name it and its votes. */
+export interface SnapshotView extends SnapshotRecord {
+  pointers: string[];
+  votes: SnapshotVote[];
+}

@@ -17,11 +17,12 @@ async function perRepository(top: string): Promise<string[]> {
 /**
  * Real paths of the pool files (archives and signatures) that something may still serve: the links of every served
  * directory `repository/<repo>/<arch>/` under the root (including links an interrupted publish left) and of every
- * snapshot of every repository, also those being assembled. Snapshots being purged do not count.
+ * snapshot of every repository, also those being assembled. Snapshots being purged do not count, nor the snapshot
+ * directories in `excluding` (those a dry run would purge).
  */
-export async function referencedPoolFiles(paths: RepositoryPaths): Promise<Set<string>> {
+export async function referencedPoolFiles(paths: RepositoryPaths, excluding: ReadonlySet<string> = new Set()): Promise<Set<string>> {
   const served = await perRepository(path.join(paths.root, 'repository'));
   const snapshots = (await Promise.all((await perRepository(path.join(paths.root, 'snapshots'))).map(subdirectories))).flat();
-  const directories = [...served, ...snapshots.filter((directory) => !path.basename(directory).startsWith(PURGING))];
+  const directories = [...served, ...snapshots.filter((directory) => !path.basename(directory).startsWith(PURGING) && !excluding.has(directory))];
   return new Set((await Promise.all(directories.map(linkedPackageFiles))).flat());
 }

@@ -29,7 +29,11 @@ function changesBetween(before: ReadonlyMap<string, RepositoryEntry>, after: rea
   };
 }
 
-/** Snapshots the database just committed (`after`, replacing `before`); returns the snapshot id. */
+/**
+ * Snapshots the database just committed (`after`, replacing `before`) and returns the snapshot id. A commit that
+ * left the database as `current` has it (a publish that changed nothing) makes no new snapshot nor record; one
+ * replayed after a crash before the record finds the snapshot and `current` in place and writes the record.
+ */
 export async function snapshotPublished(
   store: SnapshotStore,
   state: RepositoryState,
@@ -39,6 +43,7 @@ export async function snapshotPublished(
 ): Promise<string> {
   await store.removeLeftovers();
   const id = await store.create(after);
+  if ((await store.pointers()).get('current') === id && (await state.snapshots.snapshotGet(id))) return id;
   const failed = Object.keys(run?.failed ?? {}).length > 0;
   await store.movePointer('current', id);
   if (!failed) await store.movePointer('consistent', id);

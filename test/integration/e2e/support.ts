@@ -25,6 +25,8 @@ export const PACKAGER = 'T <t@localhost>';
 export interface ServiceOptions {
   /** Sign packages and the repository database with the test key (default true). */
   sign?: boolean;
+  /** More configuration lines (whole sections), appended to the generated ones. */
+  configuration?: readonly string[];
 }
 
 /** One entry of the served database as pacman reads it: `%FILENAME%` and `%SHA256SUM%` of its `desc`. */
@@ -61,6 +63,8 @@ export class Service {
       'parallel_jobs = 2',
       '',
       ...(key ? ['[sign]', 'target = package repository', `key = ${key.fingerprint}`, `key_file = ${key.secretKeyFile}`] : []),
+      '',
+      ...(options.configuration ?? []),
     ];
     // world-writable like /tmp: the build user makes its workspaces here
     const temporary = await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-e2e-tmp-'));

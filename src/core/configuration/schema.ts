@@ -173,6 +173,7 @@ export const DEFAULT_TRIGGERS = [
   'ahriman.core.gitremote.RemotePushTrigger',
   'ahriman.core.housekeeping.LogsRotationTrigger',
   'ahriman.core.housekeeping.ArchiveRotationTrigger',
+  'snapshot-purge',
 ];
 
 export const BUILD_DRIVERS = ['devtools', 'sandbox', 'host'] as const;

@@ -5,18 +5,20 @@ import { Database } from '../../src/core/database/connection.js';
 import { publishStaged } from '../../src/core/repository/publish.js';
 import { type PublishSigners, RepositoryPublisher } from '../../src/core/repository/publisher.js';
 import { RepositoryState } from '../../src/core/repository/state.js';
+import { SnapshotStore } from '../../src/core/snapshots/store.js';
 import type { RepositoryPaths } from '../../src/models/repository-paths.js';
 
 /**
  * Stages copies of the archives and publishes them with the real publish transaction (state in the tree's
- * `ahriman.db`), as a run of repo-update would. Returns what the repository serves afterwards.
+ * `ahriman.db`), as a run of repo-update would, with a snapshot when `snapshots` is set. Returns what the repository
+ * serves afterwards.
  */
-export async function publishCopies(paths: RepositoryPaths, signers: PublishSigners, archives: readonly string[]): Promise<RepositoryEntry[]> {
+export async function publishCopies(paths: RepositoryPaths, signers: PublishSigners, archives: readonly string[], { snapshots = false } = {}): Promise<RepositoryEntry[]> {
   await fs.mkdir(paths.packages, { recursive: true });
   for (const archive of archives) await fs.copyFile(archive, path.join(paths.packages, path.basename(archive)));
   const database = await Database.open(paths.database);
   try {
-    const services = { paths, state: new RepositoryState(database, paths.repositoryId), publisher: new RepositoryPublisher(paths, signers) };
+    const services = { paths, state: new RepositoryState(database, paths.repositoryId), publisher: new RepositoryPublisher(paths, signers), snapshots: snapshots ? new SnapshotStore(paths) : undefined };
     await publishStaged(services);
     return [...(await services.publisher.index()).values()];
   } finally {

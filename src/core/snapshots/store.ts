@@ -9,6 +9,9 @@ import { isPackageFileName } from '../alpm/validation.js';
 import { defaultConcurrency, mapLimit } from '../concurrency.js';
 import { InvalidInputError } from '../errors.js';
 
+/** Where mirrors (rsync, S3) keep the snapshots: `<mirror of the repository>/snapshots/`. */
+export const SNAPSHOTS_DIRECTORY = 'snapshots';
+
 /** A snapshot being assembled: complete only once renamed to its id. */
 const ASSEMBLING = '.new-';
 /** A snapshot being purged: renamed away from its id first, so nothing finds it half deleted. */

@@ -3,7 +3,7 @@
 -- says whether the run that made it had failures (the `consistent` pointer skips those); `changes` is
 -- {added: [{name, version}], removed: [{name, version}]} and `results` {built: {base: version}, failed: {base: reason}}.
 CREATE TABLE snapshots (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   repository TEXT NOT NULL,
   id TEXT NOT NULL CHECK (length(id) > 0),
   created INTEGER NOT NULL,

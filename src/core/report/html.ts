@@ -1,8 +1,13 @@
-/** The `html` report: the repository's index page (every package it serves), written atomically to `path`. */
+/**
+ * The `html` report: the repository's index page (every package it serves, and its snapshots and pointers when it
+ * has any), written atomically to `path`.
+ */
 import { z } from 'zod';
 import { option } from '../configuration/schema.js';
+import { snapshotListing } from '../snapshots/listing.js';
+import { SnapshotStore } from '../snapshots/store.js';
 import { defineReportType, publishFile } from './report.js';
-import { chosenTemplate, renderingContext, templateOptions, templateRenderer } from './report-context.js';
+import { chosenTemplate, formatDate, renderingContext, templateOptions, templateRenderer } from './report-context.js';
 
 export const htmlSchema = z.object({
   ...templateOptions,
@@ -11,6 +16,13 @@ export const htmlSchema = z.object({
 
 export const htmlReport = defineReportType(htmlSchema, async (options, environment, _result, packages) => {
   const template = chosenTemplate(environment, 'template', 'template_path', 'repo-index.eta');
-  const page = await templateRenderer(environment).render(template, renderingContext(environment, options, packages));
+  const { snapshots, pointers } = await snapshotListing(new SnapshotStore(environment.paths), environment.state);
+  const context = {
+    ...renderingContext(environment, options, packages),
+    // newest first; the page shows what a snapshot changed, not its whole content
+    snapshots: snapshots.reverse().map((snapshot) => ({ ...snapshot, created: formatDate(snapshot.created, 'plain') })),
+    pointers: Object.entries(pointers).map(([name, id]) => ({ name, id })),
+  };
+  const page = await templateRenderer(environment).render(template, context);
   await publishFile(environment.configuration.getPath(environment.section, 'path'), page);
 });

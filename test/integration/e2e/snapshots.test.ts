@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotView } from '../../../src/models/snapshot.js';
@@ -27,6 +28,7 @@ interface Listing {
 describe('snapshots, pointers, votes and purge', () => {
   let service: Service;
   let snapshots: string;
+  let page: string;
   const ids: string[] = [];
 
   const listing = async (): Promise<Listing> => JSON.parse((await service.expectCli(['snapshot-list', '--json'])).stdout) as Listing;
@@ -45,14 +47,19 @@ describe('snapshots, pointers, votes and purge', () => {
   };
 
   beforeAll(async () => {
+    page = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-snapshot-report-')), 'index.html');
     service = await Service.create({
-      configuration: ['[snapshots]', 'enabled = yes', 'keep = 0', 'pointers = stable', 'promote_stable = unit integration'],
+      configuration: [
+        '[snapshots]', 'enabled = yes', 'keep = 0', 'pointers = stable', 'promote_stable = unit integration',
+        '[report]', 'target = html', '[html]', `path = ${page}`, 'link_path = https://repo.example/demo/x86_64',
+      ],
     });
     snapshots = path.join(service.sandbox.root, 'snapshots', 'demo', 'x86_64');
   });
 
   afterAll(async () => {
     await service?.cleanup();
+    if (page) await fs.rm(path.dirname(page), { recursive: true, force: true });
     await removeBuildDirectories();
     await removeKeyringTemplate();
   });
@@ -100,6 +107,11 @@ describe('snapshots, pointers, votes and purge', () => {
     const shown = JSON.parse((await service.expectCli(['snapshot-show', 'stable', '--json'])).stdout) as SnapshotView;
     expect(shown.pointers).toEqual(['stable']);
     expect(shown.votes.map((vote) => `${vote.job} ${vote.passed}`)).toEqual(['integration true', 'unit true']);
+
+    // the promotion ran the triggers: the report lists every snapshot and the pointers with their pacman lines
+    const html = await fs.readFile(page, 'utf8');
+    for (const id of ids) expect(html).toContain(`<a href="https://repo.example/demo/x86_64/snapshots/${id}/">${id}</a>`);
+    for (const pointer of ['current', 'consistent', 'stable']) expect(html).toContain(`Server = https://repo.example/demo/x86_64/snapshots/${pointer}</code>`);
   });
 
   it('refuses votes for unknown snapshots and promotions to unconfigured pointers with one line', async () => {

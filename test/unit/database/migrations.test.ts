@@ -53,6 +53,8 @@ describe('migrations', () => {
       'packages',
       'patches',
       'publish_journal',
+      'snapshot_votes',
+      'snapshots',
       'users',
     ]);
   });

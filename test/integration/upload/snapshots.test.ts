@@ -2,7 +2,8 @@
  * Snapshots and pointers on the mirrors. rsync into a local directory: snapshots arrive with their packages as files,
  * pointers as links, and pacman installs from a pointer of the mirror. S3 against s3rver: every object of a snapshot
  * goes up before any database object of a pointer naming it, and a reader polling a pointer's database during the
- * upload never finds it naming a missing object; purged snapshots leave the bucket.
+ * upload never finds it naming a missing object; purged snapshots leave the bucket. GitHub: each pointer is a
+ * release of its own holding its snapshot.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { Database } from '../../../src/core/database/connection.js';
 import { RepositoryState } from '../../../src/core/repository/state.js';
 import { purgeSnapshots } from '../../../src/core/snapshots/purge.js';
 import { SnapshotStore } from '../../../src/core/snapshots/store.js';
+import { FakeGitHub, fakeGitHubAssetName } from '../../support/fake-github.js';
 import { removeTestKeys, testKey } from '../../support/keys.js';
 import { removeBuildDirectories } from '../../support/makepkg.js';
 import { createPacmanRoot, removeKeyringTemplate } from '../../support/pacman-client.js';
@@ -151,5 +153,27 @@ describe('snapshot uploads', () => {
       const pointed = (await store.pointers()).get('current')!;
       expect(await s3.keys(`${SNAPSHOTS}/${pointed}/`)).toContain(`${SNAPSHOTS}/${pointed}/${REPOSITORY}.db`);
     });
+  });
+
+  it('github: each pointer is a release holding its snapshot, packages uploaded before the database', async () => {
+    const github = await new FakeGitHub().start();
+    try {
+      const section = ['[upload]', 'target = release', '[release]', 'type = github', `owner = ${github.owner}`, `repository = ${github.repository}`, `password = ${github.token}`, `api_url = ${github.url}`, 'max_retries = 0'];
+      await fixture.upload(section.join('\n'));
+      const pointers = await store.pointers();
+      expect(pointers.size).toBe(2);
+      for (const [pointer, id] of pointers) {
+        const release = github.release(`${ARCHITECTURE}-${pointer}`);
+        const names = (await fs.readdir(store.snapshotDirectory(id))).map(fakeGitHubAssetName).sort();
+        expect(release?.assets.map((asset) => asset.name).sort(), pointer).toEqual(names);
+      }
+      const order = github.requestsTo('upload-asset').map((request) => request.name!);
+      const lastPackage = order.findLastIndex((name) => name.includes('.pkg.tar'));
+      // the last release written is a pointer's: its databases follow its packages
+      expect(order.slice(lastPackage + 1).length).toBeGreaterThan(0);
+      expect(order.slice(lastPackage + 1).every((name) => name.startsWith(`${REPOSITORY}.`))).toBe(true);
+    } finally {
+      await github.stop();
+    }
   });
 });

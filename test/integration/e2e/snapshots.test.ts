@@ -50,7 +50,7 @@ describe('snapshots, pointers, votes and purge', () => {
     page = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-snapshot-report-')), 'index.html');
     service = await Service.create({
       configuration: [
-        '[snapshots]', 'enabled = yes', 'keep = 0', 'pointers = stable', 'promote_stable = unit integration',
+        '[snapshots]', 'enabled = yes', 'keep = 10', 'pointers = stable', 'promote_stable = unit integration',
         '[report]', 'target = html', '[html]', `path = ${page}`, 'link_path = https://repo.example/demo/x86_64',
       ],
     });
@@ -127,11 +127,11 @@ describe('snapshots, pointers, votes and purge', () => {
     const middle = path.join(snapshots, ids[1]!);
     const alphaTwo = await fs.realpath(path.join(middle, (await fs.readdir(middle)).find((name) => name.startsWith('ahr-alpha-2.0'))!));
 
-    const dryRun = JSON.parse((await service.expectCli(['snapshot-purge', '--dry-run', '--json'])).stdout) as { snapshots: string[]; files: string[] };
+    const dryRun = JSON.parse((await service.expectCli(['snapshot-purge', '--keep', '0', '--dry-run', '--json'])).stdout) as { snapshots: string[]; files: string[] };
     expect(dryRun.snapshots).toEqual([ids[1]]);
     expect(existsSync(middle)).toBe(true);
 
-    const purged = JSON.parse((await service.expectCli(['snapshot-purge', '--json'])).stdout) as { snapshots: string[]; files: string[] };
+    const purged = JSON.parse((await service.expectCli(['snapshot-purge', '--keep', '0', '--json'])).stdout) as { snapshots: string[]; files: string[] };
     expect(purged).toEqual(dryRun);
     expect(existsSync(middle)).toBe(false);
     // ahr-alpha 2.0 is still served by the current snapshot and the repository: it stays
@@ -151,7 +151,7 @@ describe('snapshots, pointers, votes and purge', () => {
       (await fs.readdir(first)).filter((name) => /^ahr-(alpha|beta)-1\.0/.test(name)).map((name) => fs.realpath(path.join(first, name))),
     );
     expect(oldArchives.length).toBe(4); // two archives and their signatures
-    const purged = JSON.parse((await service.expectCli(['snapshot-purge', '--json'])).stdout) as { snapshots: string[]; files: string[] };
+    const purged = JSON.parse((await service.expectCli(['snapshot-purge', '--keep', '0', '--json'])).stdout) as { snapshots: string[]; files: string[] };
     expect(purged.snapshots).toEqual([ids[0]]);
     expect(purged.files.sort()).toEqual(oldArchives.sort());
     for (const file of oldArchives) expect(existsSync(file)).toBe(false);

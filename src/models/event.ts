@@ -8,6 +8,8 @@ export const EVENT_TYPES = [
   'package-update-failed',
   'package-updated',
   'service-status-changed',
+  'snapshot-created',
+  'snapshot-promoted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -14,6 +14,7 @@ import type { RepositoryId } from './repository-id.js';
  *   packages/<repo>/<arch>/            built or uploaded archives not yet in the repository
  *   pacman/<repo>/<arch>/              private copy of the sync databases
  *   repository/<repo>/<arch>/          the served repository
+ *   snapshots/<repo>/<arch>/<id>/      immutable snapshots of it, and pointers (symbolic links) to them
  */
 export class RepositoryPaths {
   constructor(
@@ -73,6 +74,11 @@ export class RepositoryPaths {
 
   get repository(): string {
     return path.join(this.root, 'repository', this.repositoryId.name, this.repositoryId.architecture);
+  }
+
+  /** Snapshots of the served repository `snapshots/<repo>/<arch>/<id>/` and the pointers to them. */
+  get snapshots(): string {
+    return path.join(this.root, 'snapshots', this.repositoryId.name, this.repositoryId.architecture);
   }
 
   /** Directories created (if missing) before any command touches the tree. */

@@ -1,3 +1,5 @@
+import type { SnapshotPromotion } from './snapshot.js';
+
 /** What a run did, handed to the triggers and printed at the end. */
 export interface BuiltPackage {
   base: string;
@@ -19,6 +21,8 @@ export interface Result {
   removed: string[];
   /** Update checks that could not be made (e.g. the AUR unreachable): the run went on without them. */
   errors: string[];
+  /** Snapshot pointers this run moved by votes or by hand (`[snapshots]`). */
+  promoted?: SnapshotPromotion[];
 }
 
 export function emptyResult(): Result {

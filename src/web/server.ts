@@ -33,6 +33,7 @@ import { infoRoutes } from './routes/info.js';
 import { packageRoutes } from './routes/packages.js';
 import { rebuildRoutes } from './routes/rebuilds.js';
 import { serviceRoutes } from './routes/service.js';
+import { snapshotRoutes } from './routes/snapshots.js';
 import { uploadRoutes } from './routes/upload.js';
 import { readWebSettings } from './settings.js';
 import { ProcessSpawner } from './spawner.js';
@@ -155,6 +156,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
     packageRoutes(app, web);
     historyRoutes(app, web);
     rebuildRoutes(app, web);
+    snapshotRoutes(app, web);
   }
   await registerDashboard(app);
   return { app, web };

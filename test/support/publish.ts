@@ -5,13 +5,14 @@ import { Database } from '../../src/core/database/connection.js';
 import { type PublishServices, executePlan, publishStaged } from '../../src/core/repository/publish.js';
 import { type PublishSigners, RepositoryPublisher } from '../../src/core/repository/publisher.js';
 import { RepositoryState } from '../../src/core/repository/state.js';
+import { SnapshotStore } from '../../src/core/snapshots/store.js';
 import type { RepositoryPaths } from '../../src/models/repository-paths.js';
 
 /** Runs `publish` with the real publish services (state in the tree's `ahriman.db`); returns what is served after. */
-async function withPublishServices(paths: RepositoryPaths, signers: PublishSigners, publish: (services: PublishServices) => Promise<unknown>): Promise<RepositoryEntry[]> {
+async function withPublishServices(paths: RepositoryPaths, signers: PublishSigners, publish: (services: PublishServices) => Promise<unknown>, { snapshots = false } = {}): Promise<RepositoryEntry[]> {
   const database = await Database.open(paths.database);
   try {
-    const services = { paths, state: new RepositoryState(database, paths.repositoryId), publisher: new RepositoryPublisher(paths, signers) };
+    const services = { paths, state: new RepositoryState(database, paths.repositoryId), publisher: new RepositoryPublisher(paths, signers), snapshots: snapshots ? new SnapshotStore(paths) : undefined };
     await publish(services);
     return [...(await services.publisher.index()).values()];
   } finally {
@@ -21,12 +22,12 @@ async function withPublishServices(paths: RepositoryPaths, signers: PublishSigne
 
 /**
  * Stages copies of the archives and publishes them with the real publish transaction, as a run of repo-update
- * would. Returns what the repository serves afterwards.
+ * would, with a snapshot when `snapshots` is set. Returns what the repository serves afterwards.
  */
-export async function publishCopies(paths: RepositoryPaths, signers: PublishSigners, archives: readonly string[]): Promise<RepositoryEntry[]> {
+export async function publishCopies(paths: RepositoryPaths, signers: PublishSigners, archives: readonly string[], { snapshots = false } = {}): Promise<RepositoryEntry[]> {
   await fs.mkdir(paths.packages, { recursive: true });
   for (const archive of archives) await fs.copyFile(archive, path.join(paths.packages, path.basename(archive)));
-  return withPublishServices(paths, signers, (services) => publishStaged(services));
+  return withPublishServices(paths, signers, (services) => publishStaged(services), { snapshots });
 }
 
 /** Removes packages (and forgets their bases) with the real publish transaction, as package-remove would. */

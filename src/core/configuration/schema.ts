@@ -175,6 +175,7 @@ export const DEFAULT_TRIGGERS = [
   'ahriman.core.gitremote.RemotePushTrigger',
   'ahriman.core.housekeeping.LogsRotationTrigger',
   'ahriman.core.housekeeping.ArchiveRotationTrigger',
+  'snapshot-purge',
 ];
 
 export const BUILD_DRIVERS = ['devtools', 'sandbox', 'host'] as const;
@@ -343,6 +344,40 @@ const auth = z
 
 const targets = () => z.object({ target: option.list().default([]) });
 
+const POINTER_NAME = /^[a-z][a-z0-9_-]*$/;
+const AUTOMATIC_POINTERS = ['current', 'consistent'];
+
+/**
+ * Snapshots and their pointers. Besides these options, `promote_<pointer> = <jobs>` names the CI jobs whose passing
+ * votes move a user-defined pointer to a newer snapshot (checked here, since option names are open).
+ */
+const snapshots = z
+  .object({
+    enabled: option.boolean().default(false),
+    keep: option.integer({ min: 0 }).default(10),
+    older_than: option.integer({ min: 0 }).default(0),
+    pointers: option.list().default([]),
+  })
+  .catchall(option.list())
+  .superRefine((section, context) => {
+    for (const pointer of section.pointers) {
+      if (!POINTER_NAME.test(pointer)) {
+        context.issues.push({ code: 'custom', path: ['pointers'], message: `'${pointer}' is no pointer name (lower case letters, digits, - and _)`, input: section });
+      } else if (AUTOMATIC_POINTERS.includes(pointer)) {
+        context.issues.push({ code: 'custom', path: ['pointers'], message: `'${pointer}' is moved automatically and cannot be user-defined`, input: section });
+      }
+    }
+    for (const key of Object.keys(section).filter((name) => !['enabled', 'keep', 'older_than', 'pointers'].includes(name))) {
+      const pointer = /^promote_(.+)$/.exec(key)?.[1];
+      if (pointer === undefined) context.issues.push({ code: 'custom', path: [key], message: 'unknown option (promotion rules are promote_<pointer>)', input: section });
+      else if (!section.pointers.includes(pointer)) {
+        context.issues.push({ code: 'custom', path: [key], message: `pointer '${pointer}' is not listed in pointers`, input: section });
+      } else if ((section[key] as string[]).length === 0) {
+        context.issues.push({ code: 'custom', path: [key], message: 'names no job', input: section });
+      }
+    }
+  });
+
 export const coreSchemas = {
   settings,
   repository,
@@ -361,6 +396,7 @@ export const coreSchemas = {
   mirrorlist: targets(),
   archive: z.object({ keep_built_packages: option.integer({ min: 0 }).default(1) }),
   'logs-rotation': z.object({ keep_last_logs: option.integer({ min: 0 }).default(5) }),
+  snapshots,
   worker: z.object({
     address: option.url(HTTP),
     identifier: option.string().optional(),

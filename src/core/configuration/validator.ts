@@ -125,7 +125,7 @@ function checkSection(configuration: Configuration, section: string, schema: Sec
 function parseSection<S extends SectionSchema>(configuration: Configuration, section: string, schema: S): ParsedSection<S> {
   const findings: Finding[] = [];
   const input: Record<string, string> = {};
-  for (const key of configuration.options(section).filter((name) => name in schema.shape)) {
+  for (const key of configuration.options(section).filter((name) => name in schema.shape || takesExtraOptions(schema))) {
     try {
       input[key] = configuration.get(section, key)!;
     } catch (error) {
@@ -151,7 +151,14 @@ function fromZodIssue(section: string, issue: z.core.$ZodIssue, input: Record<st
   return finding(section, key, showValue ? `${issue.message}, got '${displayValue(key, value)}'` : issue.message);
 }
 
+/** Whether the schema takes options by pattern (a catch-all, e.g. `[snapshots] promote_<pointer>`) and checks their names itself. */
+function takesExtraOptions(schema: SectionSchema): boolean {
+  const catchall = schema.def.catchall;
+  return catchall !== undefined && catchall._zod.def.type !== 'never';
+}
+
 function unknownOptions(configuration: Configuration, section: string, schema: SectionSchema, typed: boolean): Finding[] {
+  if (takesExtraOptions(schema)) return [];
   const known = Object.keys(schema.shape);
   return configuration
     .options(section)

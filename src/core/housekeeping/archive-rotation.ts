@@ -7,6 +7,7 @@ import { vercmp } from '../alpm/vercmp.js';
 import { coreSchemas } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
 import { getLogger } from '../log/logger.js';
+import { referencedPoolFiles } from '../snapshots/references.js';
 import type { TriggerFactory } from '../triggers/trigger.js';
 
 interface ArchivedFile {
@@ -19,24 +20,6 @@ const logger = getLogger('archive-rotation');
 async function subdirectories(directory: string): Promise<string[]> {
   const entries: Dirent[] = await fs.readdir(directory, { withFileTypes: true }).catch(() => []);
   return entries.filter((entry) => entry.isDirectory()).map((entry) => path.join(directory, entry.name));
-}
-
-/**
- * Real paths of the package files linked from `repository/<repo>/<arch>/` of every repository under the root,
- * including links an interrupted publish left for the next one to list.
- */
-async function servedFiles(paths: RepositoryPaths): Promise<Set<string>> {
-  const served = new Set<string>();
-  const repositories = path.dirname(path.dirname(paths.repository));
-  for (const repository of await subdirectories(repositories)) {
-    for (const directory of await subdirectories(repository)) {
-      for (const name of (await fs.readdir(directory)).filter((item) => isPackageFileName(item))) {
-        const target = await fs.realpath(path.join(directory, name)).catch(() => undefined);
-        if (target !== undefined) served.add(target);
-      }
-    }
-  }
-  return served;
 }
 
 /** The package files of one base directory, grouped by package name and architecture. */
@@ -57,7 +40,7 @@ async function filesByPackage(directory: string): Promise<ArchivedFile[][]> {
 
 /**
  * Deletes old package files (with their signatures) from the archive tree `archive/packages/<l>/<base>/`, which
- * all repositories of the root share: of each package (name and architecture), files that no repository serves are
+ * all repositories of the root share: of each package (name and architecture), files that no repository or snapshot serves are
  * ordered by version and all but the newest `keep` go. Served files are never touched; `keep` 0 keeps everything.
  * Returns the deleted package files.
  */
@@ -72,7 +55,7 @@ export async function rotateArchive(paths: RepositoryPaths, keep: number): Promi
     }
   }
   if (crowded.length === 0) return [];
-  const served = await servedFiles(paths);
+  const served = await referencedPoolFiles(paths);
   const deleted: string[] = [];
   for (const { base, files } of crowded) {
     const directory = await fs.realpath(base);

@@ -20,6 +20,7 @@ export function formatConsoleReport(repositoryId: RepositoryId, result: Result, 
     ...result.success.map((item) => [done, item.base, item.version, `built in ${item.duration.toFixed(1)} s`]),
     ...result.failed.map((item) => [failed, item.base, item.version, `failed: ${item.reason.split('\n', 1)[0]}`]),
     ...result.removed.map((name) => ['-', name, '', 'removed']),
+    ...(result.promoted ?? []).map((item) => ['>', item.pointer, item.snapshot, `moved from ${item.previous ?? 'nothing'}`]),
   ];
   return [summary, ...formatTable(rows).map((line) => `  ${line}`)].join('\n') + '\n';
 }

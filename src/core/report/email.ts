@@ -97,10 +97,10 @@ async function send(options: EmailOptions, environment: ReportEnvironment, subje
 }
 
 export const emailReport = defineReportType(emailSchema, async (options, environment, result, packages) => {
-  if (options.no_empty_report && result.success.length === 0) return;
+  if (options.no_empty_report && result.success.length === 0 && (result.promoted ?? []).length === 0) return;
   const renderer = templateRenderer(environment);
   const built = builtEntries(packages, new Set(result.success.map((item) => item.base)));
-  const body = await renderer.render(chosenTemplate(environment, 'template', 'template_path', 'email-index.eta'), renderingContext(environment, options, built));
+  const body = await renderer.render(chosenTemplate(environment, 'template', 'template_path', 'email-index.eta'), { ...renderingContext(environment, options, built), promoted: result.promoted ?? [] });
 
   const attachments: Attachment[] = [];
   const fullTemplate = chosenTemplate(environment, 'template_full', 'full_template_path');

@@ -1,7 +1,13 @@
-/** The `html` report: the repository's index page (every package it serves), written atomically to `path`. */
+/**
+ * The `html` report: the repository's index page (every package it serves, and its snapshots and pointers when it
+ * has any), written atomically to `path`.
+ */
 import { z } from 'zod';
 import { option } from '../configuration/schema.js';
+import { snapshotListing } from '../snapshots/listing.js';
+import { SnapshotStore } from '../snapshots/store.js';
 import { defineReportType, publishFile } from './report.js';
+import { formatTimestamp } from '../format/date.js';
 import { chosenTemplate, renderingContext, templateOptions, templateRenderer } from './report-context.js';
 
 export const htmlSchema = z.object({
@@ -11,6 +17,13 @@ export const htmlSchema = z.object({
 
 export const htmlReport = defineReportType(htmlSchema, async (options, environment, _result, packages) => {
   const template = chosenTemplate(environment, 'template', 'template_path', 'repo-index.eta');
-  const page = await templateRenderer(environment).render(template, renderingContext(environment, options, packages));
+  const { snapshots, pointers } = await snapshotListing(new SnapshotStore(environment.paths), environment.state);
+  const context = {
+    ...renderingContext(environment, options, packages),
+    // newest first; the page shows what a snapshot changed, not its whole content
+    snapshots: snapshots.reverse().map((snapshot) => ({ ...snapshot, created: formatTimestamp(snapshot.created) })),
+    pointers: Object.entries(pointers).map(([name, id]) => ({ name, id })),
+  };
+  const page = await templateRenderer(environment).render(template, context);
   await publishFile(environment.configuration.getPath(environment.section, 'path'), page);
 });

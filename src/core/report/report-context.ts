@@ -1,7 +1,9 @@
 /**
  * The variables report templates see (the reference's names, so its templates port over line by line):
  * `repository`, `architecture`, `homepage`, `link_path`, `rss_url`, `last_update`, `pgp_key`, `has_package_signed`,
- * `has_repo_signed` and `packages`, one entry per package name sorted by file name (see {@link PackageView}).
+ * `has_repo_signed` and `packages`, one entry per package name sorted by file name (see {@link PackageView}). The
+ * mail and Telegram reports add `promoted` (snapshot pointers the run moved: pointer, snapshot, previous, jobs), the
+ * html report `snapshots` and `pointers`.
  */
 import type { z } from 'zod';
 import type { RepositoryEntry } from '../alpm/repository-database.js';

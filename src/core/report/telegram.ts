@@ -60,10 +60,10 @@ function refusalReason(answer: string): string {
 }
 
 export const telegramReport = defineReportType(telegramSchema, async (options, environment, result, packages) => {
-  if (result.success.length === 0) return;
+  if (result.success.length === 0 && (result.promoted ?? []).length === 0) return;
   const built = builtEntries(packages, new Set(result.success.map((item) => item.base)));
   const template = chosenTemplate(environment, 'template', 'template_path', 'telegram-index.eta');
-  const text = await templateRenderer(environment).render(template, renderingContext(environment, options, built));
+  const text = await templateRenderer(environment).render(template, { ...renderingContext(environment, options, built), promoted: result.promoted ?? [] });
 
   const policy: HttpPolicy = { timeoutMs: options.timeout * 1000, maxRetries: options.max_retries, retryBackoffSeconds: options.retry_backoff };
   const url = `${options.api_url.replace(/\/+$/, '')}/bot${options.api_key}/sendMessage`;

@@ -135,7 +135,8 @@ export async function buildAndPublish(
     await log.close();
   }
 
-  const published = await publishStaged(services, Object.fromEntries([...built].map(([base, build]) => [base, build.duration])));
+  const run = { id: services.processId, built: Object.fromEntries([...built].map(([base, build]) => [base, build.version])), failed: Object.fromEntries(failedReasons) };
+  const published = await publishStaged(services, Object.fromEntries([...built].map(([base, build]) => [base, build.duration])), run);
   for (const entry of published.added) {
     if (result.success.some((item) => item.base === entry.base)) continue;
     result.success.push({ base: entry.base, version: entry.version, duration: built.get(entry.base)?.duration ?? 0 });

@@ -9,7 +9,8 @@
  *    same name with different content first leaves the database (an extra commit), so no listed file ever has a
  *    checksum other than the listed one;
  * 5. links: relative links in the served directory (extra links are harmless to pacman);
- * 6. commit: a new database generation, switched to at one rename (repository-database.ts);
+ * 6. commit: a new database generation, switched to at one rename (repository-database.ts); with `[snapshots]` on,
+ *    then the snapshot of that generation and its pointers (snapshots/publish-step.ts);
  * 7. state: the plan is applied to the state database and the journal row deleted, in one transaction;
  * 8. cleanup: staged files now served, links the database no longer lists, temporary files, cache directories of
  *    forgotten bases. A staged file is thus deleted only after the commit that lists it.
@@ -27,11 +28,12 @@ import { getLogger } from '../log/logger.js';
 import { recordHistory } from './history.js';
 import { ValidatedArchives, checkSignature, inspectArchive, nonRegularReason } from './intake.js';
 import type { ServedIndex } from './publisher.js';
+import { type PublishRun, snapshotPublished } from '../snapshots/publish-step.js';
 import { descriptionFromEntry } from './records.js';
 import type { RepositoryServices } from './services.js';
 
 /** What publishing works with: the tree, the state database and the served repository. */
-export type PublishServices = Pick<RepositoryServices, 'paths' | 'state' | 'publisher'>;
+export type PublishServices = Pick<RepositoryServices, 'paths' | 'state' | 'publisher'> & Partial<Pick<RepositoryServices, 'snapshots'>>;
 
 /** What one publish means to do, as the journal keeps it. */
 export interface PublishPlan {
@@ -43,6 +45,8 @@ export interface PublishPlan {
   forget: string[];
   /** Build time in seconds of the bases built by this run, for their `package-updated` events. */
   durations: Record<string, number>;
+  /** The run that publishes (builds and failures), for the record of its snapshot. */
+  run?: PublishRun;
 }
 
 export interface PublishOutcome {
@@ -52,6 +56,8 @@ export interface PublishOutcome {
   removed: RepositoryEntry[];
   /** One line per archive set aside by the intake: file and reason. */
   rejected: string[];
+  /** Id of the snapshot this publish made (with `[snapshots] enabled`). */
+  snapshot?: string;
 }
 
 const logger = getLogger('publisher');
@@ -77,7 +83,7 @@ function publishedRecords(entries: readonly RepositoryEntry[], previous: Map<str
  * Step 7: the state (and the content history) catches up with the committed database, which lists `listed`, and the
  * journal row goes, in one transaction.
  */
-async function applyToState(services: PublishServices, plan: PublishPlan, added: readonly RepositoryEntry[], listed: Iterable<RepositoryEntry>): Promise<void> {
+async function applyToState(services: PublishServices, plan: PublishPlan, added: readonly RepositoryEntry[], listed: Iterable<RepositoryEntry>, snapshot: string | undefined): Promise<void> {
   const { state } = services;
   const known = new Map((await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
   const created = nowSeconds();
@@ -100,7 +106,7 @@ async function applyToState(services: PublishServices, plan: PublishPlan, added:
       await state.events.eventInsert({ event: 'package-removed', objectId: base, message: 'removed from the repository', created, data: {} });
     }
     await state.archiveMetadata.metadataRemove(plan.added.map((metadata) => metadata.sha256));
-    await recordHistory(state, listed);
+    await recordHistory(state, listed, snapshot ?? null);
     await state.journal.journalDelete();
   });
 }
@@ -140,12 +146,13 @@ async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<
   for (const name of plan.remove) next.delete(name);
   for (const entry of added) next.set(entry.name, entry);
   await publisher.commit([...next.values()]);
-  await applyToState(services, plan, added, next.values());
+  const snapshot = services.snapshots ? await snapshotPublished(services.snapshots, services.state, before, [...next.values()], plan.run) : undefined;
+  await applyToState(services, plan, added, next.values(), snapshot);
   await publisher.cleanup(next, plan.added, [], [...added.map((entry) => entry.base)]);
   await Promise.all(plan.forget.map((base) => fs.rm(services.paths.cacheFor(base), { recursive: true, force: true })));
 
   const removed = [...before.values()].filter((entry) => next.get(entry.name)?.fileName !== entry.fileName);
-  return { added, removed, rejected: [] };
+  return { added, removed, rejected: [], snapshot };
 }
 
 /** Step 3 then steps 4-8. */
@@ -227,16 +234,16 @@ function planArchives(index: ServedIndex, accepted: readonly PackageMetadata[]):
  * Publishes every archive waiting in staging (steps 0-8), recording `durations` in the events of built bases. Runs
  * whenever something is staged or journaled, whether or not anything was built.
  */
-export async function publishStaged(services: PublishServices, durations: Record<string, number> = {}): Promise<PublishOutcome> {
+export async function publishStaged(services: PublishServices, durations: Record<string, number> = {}, run?: PublishRun): Promise<PublishOutcome> {
   const recovered = await recoverPublish(services);
   const { accepted, rejected } = await intake(services);
   const index = await services.publisher.index();
   const { added, discarded } = planArchives(index, accepted);
   for (const name of discarded) logger.info(`${name} is already served or superseded by a newer staged archive`);
   let outcome: PublishOutcome = { added: [], removed: [], rejected };
-  if (added.length > 0) outcome = { ...(await executePlan(services, { added, remove: [], forget: [], durations })), rejected };
+  if (added.length > 0) outcome = { ...(await executePlan(services, { added, remove: [], forget: [], durations, run })), rejected };
   else await services.publisher.initialize();
   await services.publisher.cleanup(await services.publisher.index(), [], discarded, []);
   if (!recovered) return outcome;
-  return { added: [...recovered.added, ...outcome.added], removed: [...recovered.removed, ...outcome.removed], rejected };
+  return { added: [...recovered.added, ...outcome.added], removed: [...recovered.removed, ...outcome.removed], rejected, snapshot: outcome.snapshot ?? recovered.snapshot };
 }

@@ -6,6 +6,8 @@ import { signSettingsFrom, signingEnabled } from '../sign/sign-settings.js';
 import { type BuildSettings, readAurSettings, readBuildSettings } from './build-settings.js';
 import { type PublishSigners, RepositoryPublisher } from './publisher.js';
 import { SourceLoader } from './source-loader.js';
+import { readSnapshotSettings } from '../snapshots/settings.js';
+import { SnapshotStore } from '../snapshots/store.js';
 import type { RepositoryState } from './state.js';
 
 /** What the repository commands work with, set up once per run. */
@@ -17,6 +19,8 @@ export interface RepositoryServices {
   aur: AurClient;
   sources: SourceLoader;
   publisher: RepositoryPublisher;
+  /** The snapshots of the repository, when `[snapshots] enabled`: each publish then makes one. */
+  snapshots?: SnapshotStore;
   /** Tells the build logs of this run apart from those of other runs. */
   processId: string;
 }
@@ -57,6 +61,7 @@ export async function loadServices(configuration: Configuration, paths: Reposito
     aur: new AurClient(aurSettings.url, aurSettings.policy),
     sources: new SourceLoader(paths, settings.user),
     publisher: new RepositoryPublisher(paths, await loadSigners(configuration)),
+    snapshots: readSnapshotSettings(configuration).enabled ? new SnapshotStore(paths) : undefined,
     processId: randomUUID(),
   };
 }

@@ -12,6 +12,7 @@ import { PackageOperations } from '../database/operations/packages.js';
 import { PatchOperations } from '../database/operations/patches.js';
 import { PublishJournalOperations } from '../database/operations/publish-journal.js';
 import { RebuildOperations } from '../database/operations/rebuilds.js';
+import { SnapshotOperations } from '../database/operations/snapshots.js';
 
 /** Everything the state database holds for one repository, over the process's single connection. */
 export class RepositoryState {
@@ -26,6 +27,7 @@ export class RepositoryState {
   readonly archiveMetadata: ArchiveMetadataOperations;
   readonly history: HistoryOperations;
   readonly rebuilds: RebuildOperations;
+  readonly snapshots: SnapshotOperations;
 
   constructor(
     readonly database: Database,
@@ -42,6 +44,7 @@ export class RepositoryState {
     this.archiveMetadata = new ArchiveMetadataOperations(database);
     this.history = new HistoryOperations(database, repositoryId);
     this.rebuilds = new RebuildOperations(database, repositoryId);
+    this.snapshots = new SnapshotOperations(database, repositoryId);
   }
 
   static async open(configuration: Configuration, repositoryId: RepositoryId): Promise<RepositoryState> {

@@ -17,6 +17,7 @@ export const BUILTIN_TRIGGERS: Readonly<Record<string, BuiltinTrigger>> = {
   'remote-push': { module: '../gitremote/remote-push.js', exportName: 'remotePushTrigger' },
   'logs-rotation': { module: '../housekeeping/logs-rotation.js', exportName: 'logsRotationTrigger' },
   'archive-rotation': { module: '../housekeeping/archive-rotation.js', exportName: 'archiveRotationTrigger' },
+  'snapshot-purge': { module: '../housekeeping/snapshot-purge.js', exportName: 'snapshotPurgeTrigger' },
   archive: { module: '../archive/archive-trigger.js', exportName: 'archiveTrigger' },
   keyring: { module: '../support/keyring.js', exportName: 'keyringTrigger' },
   mirrorlist: { module: '../support/mirrorlist.js', exportName: 'mirrorlistTrigger' },

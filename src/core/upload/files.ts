@@ -51,14 +51,14 @@ export async function md5File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-interface ResolvedEntry {
+export interface ResolvedEntry {
   name: string;
   path: string;
   size: number;
 }
 
 /** Regular files and links to them; hidden names (temporary files of a write in progress) and directories are left out. */
-async function resolveEntries(directory: string): Promise<ResolvedEntry[]> {
+export async function resolveEntries(directory: string): Promise<ResolvedEntry[]> {
   const names = (await fs.readdir(directory)).filter((name) => !name.startsWith('.')).sort();
   const entries: ResolvedEntry[] = [];
   for (const name of names) {

@@ -10,6 +10,10 @@
  * GitHub renames assets whose names hold characters such as `:` or `~` (`foo-1:2.0-1` becomes `foo-1.2.0-1`), so an
  * asset is looked up under the file's name and under the name GitHub would give it. pacman asks for the original
  * names, so it cannot download such files from a release; this is logged. Octokit is imported when an upload runs.
+ *
+ * Snapshot pointers (`[snapshots]`) go up as releases of their own, `<tag>-<pointer>` (`x86_64-current`), holding
+ * the files of the snapshot the pointer names, in the same order, after the repository's release. GitHub cannot
+ * replace an asset in place, so a reader may briefly find a database missing, never one naming a missing package.
  */
 import { createReadStream } from 'node:fs';
 import type { Octokit } from '@octokit/rest';
@@ -20,7 +24,8 @@ import { AhrimanError, errorMessage } from '../errors.js';
 import { RETRIED_STATUSES } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
 import { retryAfterSeconds, withRetries } from '../retry.js';
-import type { RepositoryFile, UploadSource } from './files.js';
+import { SnapshotStore } from '../snapshots/store.js';
+import { type RepositoryFile, type RepositoryFiles, type UploadSource, repositoryFiles } from './files.js';
 
 export const githubSchema = z.object({
   api_url: option.url(['http', 'https']).default('https://api.github.com'),
@@ -133,7 +138,8 @@ class GitHubRelease {
     private release: Release,
   ) {}
 
-  static async open(settings: GitHubSettings, paths: RepositoryPaths): Promise<GitHubRelease> {
+  /** The release of the repository, or of one snapshot pointer (`<tag>-<pointer>`). */
+  static async open(settings: GitHubSettings, paths: RepositoryPaths, pointer?: string): Promise<GitHubRelease> {
     const { Octokit } = await import('@octokit/rest');
     const silent = (): void => undefined;
     const octokit = new Octokit({
@@ -143,8 +149,9 @@ class GitHubRelease {
       log: { debug: silent, info: silent, warn: silent, error: silent },
     });
     const { name: repository, architecture } = paths.repositoryId;
-    const tag = settings.use_full_release_name ? `${repository}-${architecture}` : architecture;
-    const title = settings.use_full_release_name ? `${repository} ${architecture}` : architecture;
+    const suffix = pointer === undefined ? '' : `-${pointer}`;
+    const tag = `${settings.use_full_release_name ? `${repository}-${architecture}` : architecture}${suffix}`;
+    const title = `${settings.use_full_release_name ? `${repository} ${architecture}` : architecture}${pointer === undefined ? '' : ` ${pointer}`}`;
     const target = { owner: settings.owner, repo: settings.repository };
     const location = `GitHub ${settings.owner}/${settings.repository} release ${tag}`;
 
@@ -244,11 +251,9 @@ function checkAssetNames(files: readonly RepositoryFile[]): void {
   }
 }
 
-export async function uploadGitHub(settings: GitHubSettings, source: UploadSource): Promise<void> {
-  const { packages, databases } = await source.files();
+/** Brings a release's assets to exactly `files` in the order of the module comment. */
+async function syncRelease(release: GitHubRelease, { packages, databases }: RepositoryFiles): Promise<void> {
   const files = [...packages, ...databases];
-  checkAssetNames(files);
-  const release = await GitHubRelease.open(settings, source.paths);
   const checksums = parseChecksums(release.body);
   const assets = new Map((await release.assets()).map((asset) => [asset.name, asset]));
   const planFor = (file: RepositoryFile): PlannedFile => {
@@ -275,4 +280,16 @@ export async function uploadGitHub(settings: GitHubSettings, source: UploadSourc
   const body = formatChecksums(files);
   if (body !== release.body) await release.updateBody(body);
   for (const asset of stale) await release.delete(asset);
+}
+
+export async function uploadGitHub(settings: GitHubSettings, source: UploadSource): Promise<void> {
+  const files = await source.files();
+  checkAssetNames([...files.packages, ...files.databases]);
+  await syncRelease(await GitHubRelease.open(settings, source.paths), files);
+  const store = new SnapshotStore(source.paths);
+  for (const [pointer, id] of await store.pointers()) {
+    const snapshot = await repositoryFiles(store.snapshotDirectory(id), source.paths.repositoryId.name);
+    checkAssetNames([...snapshot.packages, ...snapshot.databases]);
+    await syncRelease(await GitHubRelease.open(settings, source.paths, pointer), snapshot);
+  }
 }

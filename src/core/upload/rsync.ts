@@ -21,6 +21,7 @@ import { AhrimanError, ProcessError } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { run } from '../process.js';
 import { withRetries } from '../retry.js';
+import { SNAPSHOTS_DIRECTORY, SnapshotStore } from '../snapshots/store.js';
 import { isDatabaseFile, type UploadSource } from './files.js';
 
 export const DEFAULT_RSYNC_COMMAND = [
@@ -67,13 +68,22 @@ class RsyncError extends AhrimanError {
   }
 }
 
-async function rsync(settings: RsyncSettings, options: readonly string[], directory: string): Promise<void> {
+/** Where a run sends `directory`, and how it treats links (see the module comment and {@link uploadRsyncSnapshots}). */
+interface Transfer {
+  destination: string;
+  links: '--copy-links' | '--copy-unsafe-links';
+  /** The transfer root's name in filter rules: `/<dir>` for a source without a trailing slash, '' for one with. */
+  anchor: string;
+}
+
+async function rsync(settings: RsyncSettings, options: readonly string[], directory: string, transfer?: Transfer): Promise<void> {
+  const { destination, links, anchor } = transfer ?? { destination: settings.remote, links: '--copy-links', anchor: `/${path.basename(directory)}` };
   const [executable, ...arguments_] = settings.command;
   if (executable === undefined) throw new AhrimanError('rsync: command is empty');
   const attempt = async (): Promise<void> => {
     try {
-      const hidden = `--exclude=/${path.basename(directory)}/.*`;
-      await run(executable, [...arguments_, '--copy-links', '--times', hidden, ...options, directory, settings.remote], { timeoutMs: settings.timeout * 1000 });
+      const hidden = `--exclude=${anchor}/.*`;
+      await run(executable, [...arguments_, links, '--times', hidden, ...options, directory, destination], { timeoutMs: settings.timeout * 1000 });
     } catch (error) {
       if (!(error instanceof ProcessError)) throw error;
       const timedOut = /timed out after \d+ ms/.exec(error.message)?.[0];
@@ -89,8 +99,28 @@ async function rsync(settings: RsyncSettings, options: readonly string[], direct
 
 export async function uploadRsync(settings: RsyncSettings, { paths }: UploadSource): Promise<void> {
   const directory = paths.repository;
+  // the snapshots' own directory on the mirror is no stale file of the repository
+  const snapshots = `--exclude=/${path.basename(directory)}/${SNAPSHOTS_DIRECTORY}`;
   logger.info(`rsync ${directory} to ${settings.remote}: packages`);
-  await rsync(settings, ['--filter=P *', ...(await databaseExclusions(paths))], directory);
+  await rsync(settings, ['--filter=P *', snapshots, ...(await databaseExclusions(paths))], directory);
   logger.info(`rsync ${directory} to ${settings.remote}: databases, stale files removed`);
-  await rsync(settings, [], directory);
+  await rsync(settings, [snapshots], directory);
+  await uploadRsyncSnapshots(settings, paths);
+}
+
+/**
+ * The snapshots, to `<remote>/<arch>/snapshots/`, in two runs: the snapshot directories (their packages copied, the
+ * links between names inside the tree kept) with pointers left out and nothing deleted; then everything, which now
+ * moves the pointers (rsync replaces a link under a temporary name, then renames it) and deletes purged snapshots.
+ */
+async function uploadRsyncSnapshots(settings: RsyncSettings, paths: RepositoryPaths): Promise<void> {
+  const directory = paths.snapshots;
+  const pointers = await new SnapshotStore(paths).pointers();
+  if (pointers.size === 0) return;
+  const destination = `${settings.remote.replace(/\/+$/, '')}/${paths.repositoryId.architecture}/${SNAPSHOTS_DIRECTORY}/`;
+  const transfer: Transfer = { destination, links: '--copy-unsafe-links', anchor: '' };
+  logger.info(`rsync ${directory} to ${destination}: snapshots`);
+  await rsync(settings, ['--mkpath', '--filter=P *', ...[...pointers.keys()].map((name) => `--exclude=/${name}`)], `${directory}/`, transfer);
+  logger.info(`rsync ${directory} to ${destination}: pointers, purged snapshots removed`);
+  await rsync(settings, ['--mkpath'], `${directory}/`, transfer);
 }

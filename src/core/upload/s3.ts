@@ -20,7 +20,7 @@ import { mapLimit } from '../concurrency.js';
 import { MISSING_OPTION, option } from '../configuration/schema.js';
 import { AhrimanError, errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
-import type { RepositoryFile, UploadSource } from './files.js';
+import type { RepositoryFile, RepositoryFiles, UploadSource } from './files.js';
 
 type S3Sdk = typeof import('@aws-sdk/client-s3');
 
@@ -105,7 +105,7 @@ export async function sameContent(object: RemoteObject, file: RepositoryFile, pa
 }
 
 /** `object_path` without surrounding slashes; `<repo>/<arch>` when unset. */
-function objectPrefix(settings: S3Settings, paths: RepositoryPaths): string {
+export function objectPrefix(settings: S3Settings, paths: RepositoryPaths): string {
   const configured = settings.object_path ?? `${paths.repositoryId.name}/${paths.repositoryId.architecture}`;
   return configured.replace(/^\/+|\/+$/g, '');
 }
@@ -137,7 +137,7 @@ function describeError(error: unknown): string {
 }
 
 /** One bucket prefix as the mirror of one repository directory. */
-class S3Mirror {
+export class S3Mirror {
   private constructor(
     private readonly sdk: S3Sdk,
     private readonly client: S3Client,
@@ -175,6 +175,27 @@ class S3Mirror {
 
   close(): void {
     this.client.destroy();
+  }
+
+  /** The mirror of `<prefix>/<name>`, over the same client. */
+  child(name: string): S3Mirror {
+    return new S3Mirror(this.sdk, this.client, this.settings, this.key(name));
+  }
+
+  /** Names of the "directories" directly under the prefix (`<prefix>/<name>/...`). */
+  async subdirectories(): Promise<string[]> {
+    const names: string[] = [];
+    const start = this.prefix === '' ? '' : `${this.prefix}/`;
+    await this.call('listing prefixes', async () => {
+      const pages = this.sdk.paginateListObjectsV2({ client: this.client }, { Bucket: this.settings.bucket, Prefix: start, Delimiter: '/' });
+      for await (const page of pages) {
+        for (const common of page.CommonPrefixes ?? []) {
+          const name = common.Prefix?.slice(start.length).replace(/\/$/, '');
+          if (name) names.push(name);
+        }
+      }
+    });
+    return names;
   }
 
   private key(name: string): string {
@@ -270,26 +291,33 @@ class S3Mirror {
   }
 }
 
+/**
+ * Brings the objects under the mirror's prefix to exactly `files`, readable throughout: changed packages first, then
+ * changed databases, then the objects the files no longer have are deleted.
+ */
+export async function syncFiles(mirror: S3Mirror, settings: S3Settings, { packages, databases }: RepositoryFiles): Promise<void> {
+  const remote = await mirror.list();
+  const changed = async (files: RepositoryFile[]): Promise<RepositoryFile[]> => {
+    const same = await mapLimit(files, settings.max_concurrency, async (file) => {
+      const object = remote.get(file.name);
+      return object !== undefined && (await sameContent(object, file, settings.chunk_size));
+    });
+    return files.filter((_, index) => !same[index]);
+  };
+  const local = new Set([...packages, ...databases].map((file) => file.name));
+  const stale = [...remote.keys()].filter((name) => !local.has(name)).sort();
+  const groups = [await changed(packages), await changed(databases)];
+  const count = groups[0]!.length + groups[1]!.length;
+  logger.info(`${mirror.location}: ${count} of ${local.size} file(s) to upload, ${stale.length} stale object(s) to delete`);
+
+  for (const group of groups) await mapLimit(group, settings.max_concurrency, (file) => mirror.upload(file));
+  await mirror.delete(stale);
+}
+
 export async function uploadS3(settings: S3Settings, source: UploadSource): Promise<void> {
-  const { packages, databases } = await source.files();
   const mirror = await S3Mirror.open(settings, objectPrefix(settings, source.paths));
   try {
-    const remote = await mirror.list();
-    const changed = async (files: RepositoryFile[]): Promise<RepositoryFile[]> => {
-      const same = await mapLimit(files, settings.max_concurrency, async (file) => {
-        const object = remote.get(file.name);
-        return object !== undefined && (await sameContent(object, file, settings.chunk_size));
-      });
-      return files.filter((_, index) => !same[index]);
-    };
-    const local = new Set([...packages, ...databases].map((file) => file.name));
-    const stale = [...remote.keys()].filter((name) => !local.has(name)).sort();
-    const groups = [await changed(packages), await changed(databases)];
-    const count = groups[0]!.length + groups[1]!.length;
-    logger.info(`${mirror.location}: ${count} of ${local.size} file(s) to upload, ${stale.length} stale object(s) to delete`);
-
-    for (const group of groups) await mapLimit(group, settings.max_concurrency, (file) => mirror.upload(file));
-    await mirror.delete(stale);
+    await syncFiles(mirror, settings, await source.files());
   } finally {
     mirror.close();
   }

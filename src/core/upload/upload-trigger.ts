@@ -19,6 +19,7 @@ import { githubSchema, uploadGitHub } from './github.js';
 import { remoteServiceSchema, uploadRemoteService } from './remote-service.js';
 import { rsyncSchema, uploadRsync } from './rsync.js';
 import { s3Schema, uploadS3 } from './s3.js';
+import { uploadS3Snapshots } from './s3-snapshots.js';
 
 interface UploadType<S extends SectionSchema> {
   schema: S;
@@ -34,7 +35,10 @@ const remoteService = uploadType(remoteServiceSchema, uploadRemoteService);
 
 const UPLOAD_TYPES: Readonly<Record<string, UploadType<SectionSchema>>> = {
   rsync: uploadType(rsyncSchema, uploadRsync),
-  s3: uploadType(s3Schema, uploadS3),
+  s3: uploadType(s3Schema, async (settings, source) => {
+    await uploadS3(settings, source);
+    await uploadS3Snapshots(settings, source);
+  }),
   github: uploadType(githubSchema, uploadGitHub),
   'remote-service': remoteService,
   ahriman: remoteService,

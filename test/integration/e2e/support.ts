@@ -27,6 +27,8 @@ export interface ServiceOptions {
   sign?: boolean;
   /** `[build] driver` (default sandbox). */
   driver?: 'sandbox' | 'host';
+  /** More configuration lines (whole sections), appended to the generated ones. */
+  configuration?: readonly string[];
 }
 
 /** One entry of the served database as pacman reads it: `%FILENAME%` and `%SHA256SUM%` of its `desc`. */
@@ -63,6 +65,8 @@ export class Service {
       'parallel_jobs = 2',
       '',
       ...(key ? ['[sign]', 'target = package repository', `key = ${key.fingerprint}`, `key_file = ${key.secretKeyFile}`] : []),
+      '',
+      ...(options.configuration ?? []),
     ];
     // world-writable like /tmp: the build user makes its workspaces here
     const temporary = await fs.mkdtemp(path.join(os.tmpdir(), 'ahriman-e2e-tmp-'));

@@ -66,9 +66,9 @@ export class UploadFixture {
     return new UploadFixture(root, paths, { packages: sign, repository: sign });
   }
 
-  /** Adds copies of the archives to the repository with the real publisher. */
-  async publish(archives: readonly string[]): Promise<void> {
-    await publishCopies(this.paths, this.signers, archives);
+  /** Adds copies of the archives to the repository with the real publisher (and a snapshot with `snapshots`). */
+  async publish(archives: readonly string[], options: { snapshots?: boolean } = {}): Promise<void> {
+    await publishCopies(this.paths, this.signers, archives, options);
   }
 
   /** Names in the repository directory, sorted, without hidden ones (the database generations). */

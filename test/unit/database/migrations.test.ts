@@ -58,6 +58,8 @@ describe('migrations', () => {
       'patches',
       'publish_journal',
       'rebuild_queue',
+      'snapshot_votes',
+      'snapshots',
       'users',
     ]);
   });

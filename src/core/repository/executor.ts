@@ -28,7 +28,7 @@ const now = (): number => Date.now() / 1000;
 
 /** Builds one base into `packages/<repo>/<arch>/`; returns the version built. Throws with the reason on failure. */
 async function buildOne(services: RepositoryServices, record: PackageRecord, currentVersion: string | undefined, options: BuildOptions, log: LogWriter): Promise<string> {
-  const { settings, sources, state, paths } = services;
+  const { settings, sources, state, status, paths } = services;
   const checkout = await sources.checkout(record.base, record.remote);
   const workspace = await fs.mkdtemp(path.join(paths.buildWorkspaces, `${record.base}-`));
   try {
@@ -43,7 +43,7 @@ async function buildOne(services: RepositoryServices, record: PackageRecord, cur
       logger.info(`${record.base}: ${currentVersion} is already in the repository, building release ${bumped}`);
     }
     await applyPatches(directory, patches);
-    await state.logs.logsRemove(record.base, version);
+    await status.client.logsRemove(record.base, version);
     const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
     await settings.driver.build({
       directory,
@@ -90,7 +90,8 @@ export async function buildAndPublish(
   const failedReasons = new Map([...unresolvable, ...tree.unresolvable]);
   const byBase = new Map(records.map((record) => [record.base, record]));
   const built = new Map<string, { version: string; duration: number }>();
-  const log = new LogWriter(state.logs);
+  // build output goes out in chunks (a few per second at most), to the web service while the build runs
+  const log = new LogWriter({ logsInsert: (lines) => services.status.client.logsAdd(lines) });
 
   await state.database.transaction(async () => {
     for (const base of byBase.keys()) if (!known.has(base)) await state.packages.upsertPackage(byBase.get(base)!);
@@ -107,7 +108,7 @@ export async function buildAndPublish(
           return;
         }
         const started = now();
-        await state.packages.updateStatus(base, 'building');
+        await services.status.building(known.get(base) ?? record);
         try {
           const version = await buildOne(services, record, served.get(base), options, log);
           built.set(base, { version, duration: now() - started });
@@ -127,12 +128,12 @@ export async function buildAndPublish(
     result.success.push({ base: entry.base, version: entry.version, duration: built.get(entry.base)?.duration ?? 0 });
   }
   result.errors.push(...published.rejected.map((line) => `rejected ${line}`));
-  await state.database.transaction(async () => {
+  await services.status.client.batch(async () => {
     for (const [base, reason] of failedReasons) {
       const version = byBase.get(base)?.version ?? '';
       result.failed.push({ base, version, reason });
-      await state.packages.updateStatus(base, 'failed');
-      await state.events.eventInsert({ event: 'package-update-failed', objectId: base, message: reason, created: Math.floor(now()), data: { version } });
+      const record = known.get(base) ?? byBase.get(base);
+      if (record) await services.status.failed(record, version, reason);
     }
   });
   result.removed = published.removed.filter((entry) => !published.added.some((added) => added.name === entry.name)).map((entry) => entry.name);

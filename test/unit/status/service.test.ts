@@ -51,17 +51,20 @@ describe('StatusService', () => {
     expect(await status.client.events()).toEqual([]);
   });
 
-  it('records durations, forgets bases with their logs, and reports the service status', async () => {
+  it('records durations, forgets bases with their logs and queued builds (one event each), and reports the service status', async () => {
     const { status, state } = await service();
     await status.event('package-updated', 'alpha', 'built', { data: { version: '1.0-1' }, duration: 12.5 });
     await status.client.logsAdd([{ packageBase: 'alpha', version: '1.0-1', processId: 'p', created: 1, message: 'line' }]);
+    await state.queue.queueInsert(packageRecord('alpha', '1.1-1'));
     await status.forget(['alpha']);
     await status.removed('beta');
     expect(await state.packages.listPackages()).toEqual([]);
     expect(await state.logs.logsGet('alpha')).toEqual([]);
+    expect(await state.queue.queueList()).toEqual([]);
     const events = await status.client.events();
     expect(events.map((event) => [event.event, event.objectId, event.data])).toEqual([
       ['package-updated', 'alpha', { version: '1.0-1', took: 12.5 }],
+      ['package-removed', 'alpha', {}],
       ['package-removed', 'beta', {}],
     ]);
     expect((await status.serviceStatus()).status).toBe('unknown');

@@ -5,6 +5,8 @@ import { Database } from '../../src/core/database/connection.js';
 import { publishStaged } from '../../src/core/repository/publish.js';
 import { type PublishSigners, RepositoryPublisher } from '../../src/core/repository/publisher.js';
 import { RepositoryState } from '../../src/core/repository/state.js';
+import { LocalStatusClient } from '../../src/core/status/local-client.js';
+import { StatusService } from '../../src/core/status/service.js';
 import type { RepositoryPaths } from '../../src/models/repository-paths.js';
 
 /**
@@ -16,7 +18,8 @@ export async function publishCopies(paths: RepositoryPaths, signers: PublishSign
   for (const archive of archives) await fs.copyFile(archive, path.join(paths.packages, path.basename(archive)));
   const database = await Database.open(paths.database);
   try {
-    const services = { paths, state: new RepositoryState(database, paths.repositoryId), publisher: new RepositoryPublisher(paths, signers) };
+    const state = new RepositoryState(database, paths.repositoryId);
+    const services = { paths, state, status: new StatusService(new LocalStatusClient(state)), publisher: new RepositoryPublisher(paths, signers) };
     await publishStaged(services);
     return [...(await services.publisher.index()).values()];
   } finally {

@@ -22,6 +22,9 @@ export interface TestServer {
   url: string;
   socket: string;
   stop(): Promise<void>;
+  /** Stops the server but keeps its tree and database, so `resume` starts it again at the same address. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 export function record(base: string, version = '1.0-1'): PackageRecord {
@@ -43,7 +46,7 @@ export function record(base: string, version = '1.0-1'): PackageRecord {
  * A real server on a free 127.0.0.1 port and on a unix socket, over a fresh tree and state database holding the
  * given packages and one user per role (named after it, password PASSWORD).
  */
-export async function startTestServer(options: { ini?: string; packages?: string[]; repository?: RepositoryId } = {}): Promise<TestServer> {
+export async function startTestServer(options: { ini?: string; packages?: string[]; repository?: RepositoryId; port?: number } = {}): Promise<TestServer> {
   const repository = options.repository ?? REPOSITORY;
   const root = await mkdtemp(path.join(tmpdir(), 'ahriman-web-'));
   const socket = path.join(root, 'web.sock');
@@ -51,7 +54,7 @@ export async function startTestServer(options: { ini?: string; packages?: string
   await mkdir(path.join(root, 'repository', repository.name, repository.architecture), { recursive: true });
   await writeFile(
     configurationPath,
-    `[repository]\nroot = ${root}\nname = ${repository.name}\narchitecture = ${repository.architecture}\n[web]\nhost = 127.0.0.1\nport = 0\nunix_socket = ${socket}\n` +
+    `[repository]\nroot = ${root}\nname = ${repository.name}\narchitecture = ${repository.architecture}\n[web]\nhost = 127.0.0.1\nport = ${options.port ?? 0}\nunix_socket = ${socket}\n` +
       `[auth]\ntarget = configuration\nsalt = ${SALT}\ncookie_secret_key = ${'k'.repeat(32)}\n${options.ini ?? ''}`,
   );
   const state = await RepositoryState.open(Configuration.load(configurationPath, repository), repository);
@@ -61,17 +64,30 @@ export async function startTestServer(options: { ini?: string; packages?: string
     await users.userUpdate({ username: access, access, password: hash, packagerId: null, keyId: null });
   }
   for (const base of options.packages ?? []) await state.packages.upsertPackage(record(base));
-  const server = await startServer({ configurationPath, repositories: [repository], version: 'test' });
+  const start = () => startServer({ configurationPath, repositories: [repository], version: 'test' });
+  let server = await start();
+  let running = true;
   await state.close();
   return {
     root,
     configurationPath,
-    server,
+    get server() {
+      return server;
+    },
     url: `http://${server.address}`,
     socket,
     async stop() {
-      await server.close();
+      if (running) await server.close();
+      running = false;
       await rm(root, { recursive: true, force: true });
+    },
+    async pause() {
+      await server.close();
+      running = false;
+    },
+    async resume() {
+      server = await start();
+      running = true;
     },
   };
 }

@@ -45,7 +45,7 @@ describe('[status] address', () => {
       ['package-held', 'alpha'],
       ['package-status-changed', 'beta'],
     ]);
-    expect(hold.stderr).not.toMatch(/continuing with the local database/);
+    expect(hold.stderr).not.toMatch(/kept in the local database/);
   });
 
   it('refuses what the service refuses, with its reason', async () => {

@@ -53,6 +53,8 @@ describe('migrations', () => {
       'packages',
       'patches',
       'publish_journal',
+      'status_receipts',
+      'status_spool',
       'users',
     ]);
   });

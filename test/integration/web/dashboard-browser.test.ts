@@ -11,7 +11,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../support/cli.js';
 import { launchBrowser, type Browser } from '../../support/browser.js';
-import { Service } from '../e2e/support.js';
+import { Service, gatedPackageBody } from '../e2e/support.js';
 
 const USER = 'admin';
 const PASSWORD = 'dashboard-secret';
@@ -68,12 +68,7 @@ describe('dashboard in Chromium', () => {
     await service.publishToAur({
       pkgname: 'gamma',
       pkgver: '3.0',
-      package: [
-        'echo "gate-reached"',
-        `for _ in $(seq 600); do [ -e ${gate} ] && break; sleep 0.2; done`,
-        `[ -e ${gate} ] || { echo "gate never opened" >&2; exit 1; }`,
-        'echo "gate-passed"',
-      ].join('\n'),
+      package: gatedPackageBody(gate),
     });
 
     const port = await freePort();

@@ -12,7 +12,7 @@ import { StatusSpoolOperations } from '../../../src/core/database/operations/sta
 import { RepositoryState } from '../../../src/core/repository/state.js';
 import { RepositoryId } from '../../../src/models/repository-id.js';
 import { freePort } from '../../support/ports.js';
-import { Service } from '../e2e/support.js';
+import { Service, gatedPackageBody } from '../e2e/support.js';
 import { PASSWORD, login, startTestServer, type TestServer } from './support.js';
 
 const DEMO = new RepositoryId('x86_64', 'demo');
@@ -36,12 +36,7 @@ async function publishGated(name: string): Promise<string> {
   await service.publishToAur({
     pkgname: name,
     pkgver: '3.0',
-    package: [
-      'echo "gate-reached"',
-      `for _ in $(seq 600); do [ -e ${gate} ] && break; sleep 0.2; done`,
-      `[ -e ${gate} ] || { echo "gate never opened" >&2; exit 1; }`,
-      'echo "gate-passed"',
-    ].join('\n'),
+    package: gatedPackageBody(gate),
   });
   await service.expectCli(['package-add', name]);
   return gate;

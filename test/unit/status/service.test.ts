@@ -71,4 +71,27 @@ describe('StatusService', () => {
     await status.setServiceStatus('building');
     expect((await status.serviceStatus()).status).toBe('building');
   });
+
+  it('records one status change event per change of a build, beside the outcome events', async () => {
+    const { status, state } = await service();
+    const gamma = packageRecord('gamma', '2.0-1');
+    await status.building(gamma);
+    await status.failed(gamma, '2.0-1', 'makepkg failed');
+    await status.building(gamma);
+    await status.published([{ record: gamma, duration: 3 }], ['beta']);
+    const events = await state.events.eventList();
+    expect(events.map((event) => [event.event, event.objectId, event.message])).toEqual([
+      ['package-status-changed', 'gamma', 'building'],
+      ['package-status-changed', 'gamma', 'failed'],
+      ['package-update-failed', 'gamma', 'makepkg failed'],
+      ['package-status-changed', 'gamma', 'building'],
+      ['package-status-changed', 'gamma', 'success'],
+      ['package-updated', 'gamma', 'updated to 2.0-1'],
+      ['package-removed', 'beta', 'removed from the repository'],
+    ]);
+    expect((await state.packages.listPackages()).map((entry) => [entry.package.base, entry.status.status])).toEqual([
+      ['alpha', 'unknown'],
+      ['gamma', 'success'],
+    ]);
+  });
 });

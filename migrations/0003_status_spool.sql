@@ -8,7 +8,7 @@ CREATE TABLE status_spool (
   method TEXT NOT NULL,
   path TEXT NOT NULL,
   body TEXT CHECK (body IS NULL OR json_valid(body))
-);
+) STRICT;
 
 -- The ids of reports the web service applied (sent as `Idempotency-Key`): a report sent again because its answer was
 -- lost is acknowledged without being applied twice. Old ids are pruned.

@@ -18,6 +18,9 @@ import { eventJson, eventSchema, logRecordJson, packageFromJson, packageJson, pa
 
 const logger = getLogger('status');
 
+/** How long reports are only kept after the service failed to answer, before the next report tries it again. */
+const RETRY_AFTER_MS = 30_000;
+
 /** Answers that refuse a report for what it says: sending it again cannot help. Anything else may pass later. */
 function refuses(status: number | undefined): boolean {
   return status !== undefined && status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
@@ -28,13 +31,15 @@ function refuses(status: number | undefined): boolean {
  * forgetting a base) is first kept in the state database (`status_spool`), in the transaction of the change it reports,
  * then sent in order with its id as `Idempotency-Key` and dropped once the service acknowledges it: a lost answer
  * makes the service see it twice but apply it once. When the service cannot be reached the run goes on, says so
- * once, and keeps its reports; they are tried again at the end of the run and by the next run. A report the service
+ * once, and keeps its reports; they are tried again by a report made half a minute later or more, at the end of the
+ * run, and by the next run. A report the service
  * refuses for what it says (a 4xx answer) cannot pass later: it is dropped with an error naming it.
  *
  * What the repository itself needs (package records, the queue) stays in the state database as in local mode.
  */
 export class WebStatusClient implements StatusClient {
   private unreachable = false;
+  private retryAt = 0;
   private warned = false;
   private delivery: Promise<void> | undefined;
   private pending = false;
@@ -44,6 +49,7 @@ export class WebStatusClient implements StatusClient {
     private readonly transport: WebTransport,
     private readonly local: LocalStatusClient,
     private readonly state: RepositoryState,
+    private readonly retryAfterMs = RETRY_AFTER_MS,
   ) {
     this.spool = new StatusSpoolOperations(state.database, state.repositoryId);
   }
@@ -61,8 +67,15 @@ export class WebStatusClient implements StatusClient {
     return `/api/${version}/packages/${encodeURIComponent(base)}${suffix}?${this.query}`;
   }
 
+  /** Whether to try the service now: not after it failed to answer, until the retry time has come. */
+  private available(): boolean {
+    if (this.unreachable && Date.now() >= this.retryAt) this.unreachable = false;
+    return !this.unreachable;
+  }
+
   private unavailable(error: WebServiceError): void {
     this.unreachable = true;
+    this.retryAt = Date.now() + this.retryAfterMs;
     if (this.warned) return;
     this.warned = true;
     logger.warning(`${error.message}; continuing: the statuses, logs and events of this run are kept in the local database until the service takes them`);
@@ -70,7 +83,7 @@ export class WebStatusClient implements StatusClient {
 
   /** Reads from the service; from the local database when it cannot be reached. */
   private async read<T>(remote: () => Promise<T>, local: () => Promise<T>): Promise<T> {
-    if (this.unreachable) return local();
+    if (!this.available()) return local();
     try {
       return await remote();
     } catch (error) {
@@ -167,8 +180,9 @@ export class WebStatusClient implements StatusClient {
     return result;
   }
 
-  /** Sends what waits, unless the service was found unreachable in this run. Reports go one at a time, in order. */
+  /** Sends what waits, unless the service failed to answer a moment ago. Reports go one at a time, in order. */
   async deliver(): Promise<void> {
+    if (!this.available()) return;
     this.pending = true;
     while (this.pending && !this.unreachable) {
       this.delivery ??= this.drain().finally(() => {

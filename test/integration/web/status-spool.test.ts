@@ -33,12 +33,12 @@ afterEach(async () => {
 });
 
 /** A reporter with a state database of its own, as a CLI run on another machine has. */
-async function reporter(): Promise<{ client: WebStatusClient; status: StatusService }> {
+async function reporter(retryAfterMs?: number): Promise<{ client: WebStatusClient; status: StatusService }> {
   const database = await Database.open(path.join(await temporaryDirectory(), 'reporter.db'));
   state = new RepositoryState(database, REPOSITORY);
   spool = new StatusSpoolOperations(database, REPOSITORY);
   const transport = new WebTransport({ url: test.url, username: 'full', password: PASSWORD, timeoutMs: 5000 });
-  const client = new WebStatusClient(transport, new LocalStatusClient(state), state);
+  const client = new WebStatusClient(transport, new LocalStatusClient(state), state, retryAfterMs);
   return { client, status: new StatusService(client) };
 }
 
@@ -111,6 +111,22 @@ describe('status spool', () => {
     expect(events.filter((event) => event.event === 'package-update-failed').map((event) => event.message)).toEqual(['makepkg failed']);
     expect(events).toHaveLength(3);
     expect((await served().state.logs.logsGet('beta')).map((record) => record.message)).toEqual(['while down']);
+  });
+
+  it('tries the service again with a later report of the same run, which sends the kept ones first', async () => {
+    // no pause between tries, so the test needs no clock
+    const { status } = await reporter(0);
+    await test.pause();
+    try {
+      await status.event('package-outdated', 'alpha', 'made while down');
+      expect(await spool.spoolCount()).toBe(1);
+    } finally {
+      await test.resume();
+    }
+    await status.event('package-outdated', 'alpha', 'made once it is back');
+    expect(await spool.spoolCount()).toBe(0);
+    const messages = (await served().status.client.events({ event: 'package-outdated' })).map((event) => event.message);
+    expect(messages.filter((message) => message?.startsWith('made '))).toEqual(['made while down', 'made once it is back']);
   });
 
   it('drops a report the service refuses for what it says, and delivers the others', async () => {

@@ -110,12 +110,17 @@ describe('repo-update reporting to [status] address', () => {
     // the build waits at its gate: all of this was sent while it runs
     expect((await logs('gamma')).map((line) => line.message)).not.toContain('gate-passed');
     expect(await status('gamma')).toMatchObject({ status: { status: 'building' }, package: { version: '3.0-1' } });
-    expect((await events('gamma')).map((event) => [event.event, event.message])).toEqual([['package-status-changed', 'building']]);
+    // package-add announced the queued base; the build announced its start
+    expect((await events('gamma')).map((event) => [event.event, event.message])).toEqual([
+      ['package-status-changed', 'unknown'],
+      ['package-status-changed', 'building'],
+    ]);
 
     await writeFile(gate, '');
     expect(await run.exited, run.output.join('')).toBe(0);
     expect(await status('gamma')).toMatchObject({ status: { status: 'success' }, package: { version: '3.0-1' } });
     expect((await events('gamma')).map((event) => [event.event, event.message])).toEqual([
+      ['package-status-changed', 'unknown'],
       ['package-status-changed', 'building'],
       ['package-status-changed', 'success'],
       ['package-updated', 'updated to 3.0-1'],
@@ -152,6 +157,7 @@ describe('repo-update reporting to [status] address', () => {
     const recorded = (await events('delta')).map((event) => [event.event, event.message]);
     expect(recorded.filter(([event]) => event === 'package-updated')).toEqual([['package-updated', 'updated to 3.0-1']]);
     expect(recorded.filter(([event]) => event === 'package-status-changed')).toEqual([
+      ['package-status-changed', 'unknown'],
       ['package-status-changed', 'building'],
       ['package-status-changed', 'success'],
     ]);

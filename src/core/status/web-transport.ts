@@ -94,7 +94,11 @@ export class WebTransport {
       return { host: url.hostname, port: url.port };
     })();
     const headers: Record<string, string> = { ...extraHeaders };
-    if (payload) headers['content-type'] = 'application/json';
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      // a known length sends the body with the headers, not as chunks waiting on the server's acknowledgements
+      headers['content-length'] = String(payload.length);
+    }
     if (this.cookie) headers.cookie = this.cookie;
     return new Promise((resolve, reject) => {
       const request = http.request({ ...target, method, path, headers, timeout: this.endpoint.timeoutMs }, (response) => {

@@ -33,7 +33,7 @@ export class Application {
   private constructor(readonly services: RepositoryServices) {}
 
   static async load(context: RepositoryContext): Promise<Application> {
-    return new Application(await loadServices(context.configuration, context.paths, await context.state()));
+    return new Application(await loadServices(context.configuration, context.paths, await context.state(), await context.status()));
   }
 
   /** `-y`: download the distribution's sync databases (`-yy`: even when unchanged); a failure is logged, not fatal. */

@@ -73,6 +73,8 @@ async function runForRepository(
     }
     return (await handler.run(context, args)) ?? 0;
   } finally {
+    // reports the web service has not taken yet get one more try, then stay in the state database for the next run
+    await status?.then((opened) => opened.client.close(), () => undefined);
     await state?.then((opened) => opened.close(), () => undefined);
     await lock?.releaseLock();
   }

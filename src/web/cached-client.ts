@@ -38,8 +38,8 @@ export class CachedStatusClient extends LocalStatusClient {
     await this.changed(() => super.holdUpdate(base, held));
   }
 
-  override async packageRemove(base: string): Promise<void> {
-    await this.changed(() => super.packageRemove(base));
+  override async packageRemove(base: string, message: string): Promise<void> {
+    await this.changed(() => super.packageRemove(base, message));
   }
 
   private async changed(write: () => Promise<void>): Promise<void> {

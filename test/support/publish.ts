@@ -6,13 +6,16 @@ import { type PublishServices, executePlan, publishStaged } from '../../src/core
 import { type PublishSigners, RepositoryPublisher } from '../../src/core/repository/publisher.js';
 import { RepositoryState } from '../../src/core/repository/state.js';
 import { SnapshotStore } from '../../src/core/snapshots/store.js';
+import { LocalStatusClient } from '../../src/core/status/local-client.js';
+import { StatusService } from '../../src/core/status/service.js';
 import type { RepositoryPaths } from '../../src/models/repository-paths.js';
 
 /** Runs `publish` with the real publish services (state in the tree's `ahriman.db`); returns what is served after. */
 async function withPublishServices(paths: RepositoryPaths, signers: PublishSigners, publish: (services: PublishServices) => Promise<unknown>, { snapshots = false } = {}): Promise<RepositoryEntry[]> {
   const database = await Database.open(paths.database);
   try {
-    const services = { paths, state: new RepositoryState(database, paths.repositoryId), publisher: new RepositoryPublisher(paths, signers), snapshots: snapshots ? new SnapshotStore(paths) : undefined };
+    const state = new RepositoryState(database, paths.repositoryId);
+    const services = { paths, state, status: new StatusService(new LocalStatusClient(state)), publisher: new RepositoryPublisher(paths, signers), snapshots: snapshots ? new SnapshotStore(paths) : undefined };
     await publish(services);
     return [...(await services.publisher.index()).values()];
   } finally {

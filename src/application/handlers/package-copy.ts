@@ -10,6 +10,7 @@ import { executePlan } from '../../core/repository/publish.js';
 import { RepositoryPublisher } from '../../core/repository/publisher.js';
 import { loadSigners } from '../../core/repository/services.js';
 import { RepositoryState } from '../../core/repository/state.js';
+import { openStatus } from '../../core/status/open.js';
 import { RepositoryId } from '../../models/repository-id.js';
 import { RepositoryPaths } from '../../models/repository-paths.js';
 import { Application } from '../application.js';
@@ -63,19 +64,17 @@ export const packageCopy = repositoryHandler({
     const run = await runWithTriggers(context, () => application.update([], { dependencies: false, increment: false }));
     const code = Math.max(reportResult(context.output, run.result, args.json), run.exitCode);
     if (code === 0 && args.remove) {
-      // not removePackages: the sources in cache/ and the patches are shared with this repository, which keeps them
-      const signers = await loadSigners(Configuration.load(context.configuration.path, sourceId));
+      // the journaled removal of package-remove, except that this repository keeps using the sources and the patches
+      const sourceConfiguration = Configuration.load(context.configuration.path, sourceId);
+      const signers = await loadSigners(sourceConfiguration);
       const names = served.filter((entry) => args.package.includes(entry.base)).map((entry) => entry.name);
-      const source = { paths: sourcePaths, state: sourceState, publisher: new RepositoryPublisher(sourcePaths, signers) };
-      await executePlan(source, { added: [], remove: names, forget: [], durations: {} });
-      await sourceState.database.transaction(async () => {
-        for (const base of args.package) {
-          await sourceState.queue.queueClear(base);
-          await sourceState.logs.logsRemove(base);
-          await sourceState.changes.changesRemove(base);
-          await sourceState.packages.removePackage(base);
-        }
-      });
+      const status = await openStatus(sourceConfiguration, sourceState);
+      const source = { paths: sourcePaths, state: sourceState, status, publisher: new RepositoryPublisher(sourcePaths, signers) };
+      try {
+        await executePlan(source, { added: [], remove: names, forget: args.package, keepSources: true, durations: {} });
+      } finally {
+        await status.client.close();
+      }
       logger.info(`removed ${names.join(', ')} from ${sourceId.id}`);
     }
     const copied = run.result.success.filter((item) => args.package.includes(item.base));

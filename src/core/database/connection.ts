@@ -166,7 +166,7 @@ export class Database {
    * the busy timeout instead of failing on a read lock that cannot be upgraded.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.insideTransaction()) return fn();
+    if (this.inTransaction()) return fn();
     return this.takeTurn(async () => {
       const scope: TransactionScope = { database: this, active: true };
       return transactionScope.run(scope, async () => {
@@ -213,7 +213,8 @@ export class Database {
     });
   }
 
-  private insideTransaction(): boolean {
+  /** Whether the caller runs inside a transaction of this connection (its statements join it). */
+  inTransaction(): boolean {
     const scope = transactionScope.getStore();
     return scope !== undefined && scope.database === this && scope.active;
   }
@@ -226,7 +227,7 @@ export class Database {
           error ? reject(new DatabaseError(`cannot ${purpose}: ${error.message}`, { cause: error })) : resolve(result),
         );
       });
-    return this.insideTransaction() ? send() : this.takeTurn(send);
+    return this.inTransaction() ? send() : this.takeTurn(send);
   }
 
   private takeTurn<T>(work: () => Promise<T>): Promise<T> {

@@ -39,7 +39,7 @@ async function buildOne(
   log: LogWriter,
   recorder: BuildRecorder,
 ): Promise<string> {
-  const { settings, sources, state, paths } = services;
+  const { settings, sources, state, status, paths } = services;
   const checkout = await sources.checkout(record.base, record.remote);
   const workspace = await fs.mkdtemp(path.join(paths.buildWorkspaces, `${record.base}-`));
   try {
@@ -54,7 +54,7 @@ async function buildOne(
       logger.info(`${record.base}: ${currentVersion} is already in the repository, building release ${bumped}`);
     }
     await applyPatches(directory, patches);
-    await state.logs.logsRemove(record.base, version);
+    await status.client.logsRemove(record.base, version);
     const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
     const archives = await settings.driver.build({
       directory,
@@ -103,7 +103,8 @@ export async function buildAndPublish(
   const failedReasons = new Map([...unresolvable, ...tree.unresolvable]);
   const byBase = new Map(records.map((record) => [record.base, record]));
   const built = new Map<string, { version: string; duration: number }>();
-  const log = new LogWriter(state.logs);
+  // build output goes out in chunks (a few per second at most), to the web service while the build runs
+  const log = new LogWriter({ logsInsert: (lines) => services.status.client.logsAdd(lines) });
   const recorder = new BuildRecorder(services);
 
   await state.database.transaction(async () => {
@@ -121,7 +122,7 @@ export async function buildAndPublish(
           return;
         }
         const started = now();
-        await state.packages.updateStatus(base, 'building');
+        await services.status.building(known.get(base) ?? record);
         try {
           const version = await buildOne(services, record, served.get(base), options, log, recorder);
           built.set(base, { version, duration: now() - started });
@@ -142,13 +143,13 @@ export async function buildAndPublish(
     result.success.push({ base: entry.base, version: entry.version, duration: built.get(entry.base)?.duration ?? 0 });
   }
   result.errors.push(...published.rejected.map((line) => `rejected ${line}`));
-  await state.database.transaction(async () => {
+  await services.status.client.batch(async () => {
     for (const [base, reason] of failedReasons) {
       const version = byBase.get(base)?.version ?? '';
       result.failed.push({ base, version, reason });
-      await state.packages.updateStatus(base, 'failed');
+      const record = known.get(base) ?? byBase.get(base);
+      if (record) await services.status.failed(record, version, reason);
       await state.rebuilds.rebuildFailed(base, Math.floor(now()));
-      await state.events.eventInsert({ event: 'package-update-failed', objectId: base, message: reason, created: Math.floor(now()), data: { version } });
     }
   });
   if (published.added.length > 0) await detectRebuilds(services);

@@ -146,6 +146,12 @@ export async function queuePackage(state: RepositoryState, record: PackageRecord
   logger.info(`${record.base} ${record.version} queued for the next update`);
 }
 
+/** Queues a base; a new one is announced to the status service too (status `unknown`), so the dashboard shows it. */
+async function queueReported(services: RepositoryServices, record: PackageRecord, patches: readonly PkgbuildPatch[]): Promise<void> {
+  if ((await services.state.packages.listPackages(record.base)).length === 0) await services.status.updatePackage(record, 'unknown');
+  await queuePackage(services.state, record, patches);
+}
+
 /** A local target is a PKGBUILD directory, or the name of a base whose sources are already in the cache. */
 function isPkgbuildDirectory(target: string): boolean {
   return existsSync(path.join(target, 'PKGBUILD'));
@@ -237,7 +243,7 @@ export async function addPackages(services: RepositoryServices, targets: string[
         break;
       case 'local': {
         const record = await addLocal(services, target, null);
-        await queuePackage(services.state, record, options.patches);
+        await queueReported(services, record, options.patches);
         result.queued.push(record.base);
         break;
       }
@@ -247,12 +253,12 @@ export async function addPackages(services: RepositoryServices, targets: string[
   for (const line of result.rejected) logger.error(`rejected ${line}`);
   for (const name of officialNames) {
     const record = recordFromOfficial(official!.get(name)!, null);
-    await queuePackage(services.state, record, options.patches);
+    await queueReported(services, record, options.patches);
     result.queued.push(record.base);
   }
   for (const aurPackage of new Map([...found.values()].map((item) => [item.packageBase, item])).values()) {
     const record = recordFromAur(services.aur, aurPackage, null);
-    await queuePackage(services.state, record, options.patches);
+    await queueReported(services, record, options.patches);
     result.queued.push(record.base);
   }
   return result;

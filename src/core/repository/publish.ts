@@ -33,7 +33,7 @@ import { descriptionFromEntry } from './records.js';
 import type { RepositoryServices } from './services.js';
 
 /** What publishing works with: the tree, the state database and the served repository. */
-export type PublishServices = Pick<RepositoryServices, 'paths' | 'state' | 'publisher'> & Partial<Pick<RepositoryServices, 'snapshots'>>;
+export type PublishServices = Pick<RepositoryServices, 'paths' | 'state' | 'publisher' | 'status'> & Partial<Pick<RepositoryServices, 'snapshots'>>;
 
 /** What one publish means to do, as the journal keeps it. */
 export interface PublishPlan {
@@ -43,6 +43,8 @@ export interface PublishPlan {
   remove: string[];
   /** Package bases whose state goes with them (package-remove). */
   forget: string[];
+  /** The forgotten bases moved to another repository of this tree (package-copy), which keeps their patches and sources. */
+  keepSources?: boolean;
   /** Build time in seconds of the bases built by this run, for their `package-updated` events. */
   durations: Record<string, number>;
   /** The run that publishes (builds and failures), for the record of its snapshot. */
@@ -61,7 +63,6 @@ export interface PublishOutcome {
 }
 
 const logger = getLogger('publisher');
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** Records of the published packages, grouped by base, keeping the source of what state knew before. */
 function publishedRecords(entries: readonly RepositoryEntry[], previous: Map<string, PackageRecord>): PackageRecord[] {
@@ -80,31 +81,20 @@ function publishedRecords(entries: readonly RepositoryEntry[], previous: Map<str
 }
 
 /**
- * Step 7: the state (and the content history) catches up with the committed database, which lists `listed`, and the
- * journal row goes, in one transaction.
+ * Step 7: the state (through the status core, and the content history) catches up with the committed database, which
+ * lists `listed`, and the journal row goes, in one transaction.
  */
 async function applyToState(services: PublishServices, plan: PublishPlan, added: readonly RepositoryEntry[], listed: Iterable<RepositoryEntry>, snapshot: string | undefined): Promise<void> {
-  const { state } = services;
+  const { state, status } = services;
   const known = new Map((await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
-  const created = nowSeconds();
-  await state.database.transaction(async () => {
-    for (const record of publishedRecords(added, known)) {
-      await state.packages.upsertPackage(record);
-      await state.packages.updateStatus(record.base, 'success');
+  const records = publishedRecords(added, known);
+  await status.client.batch(async () => {
+    await status.published(records.map((record) => ({ record, duration: plan.durations[record.base] ?? 0 })), plan.forget);
+    for (const record of records) {
       await state.queue.queueClear(record.base);
       await state.rebuilds.rebuildRemove(record.base);
-      const duration = plan.durations[record.base] ?? 0;
-      await state.events.eventInsert({ event: 'package-updated', objectId: record.base, message: `updated to ${record.version}`, created, data: { version: record.version, duration } });
     }
-    for (const base of plan.forget) {
-      await state.queue.queueClear(base);
-      await state.patches.patchesRemove(base);
-      await state.logs.logsRemove(base);
-      await state.changes.changesRemove(base);
-      await state.rebuilds.forget(base);
-      await state.packages.removePackage(base);
-      await state.events.eventInsert({ event: 'package-removed', objectId: base, message: 'removed from the repository', created, data: {} });
-    }
+    if (!plan.keepSources) for (const base of plan.forget) await state.patches.patchesRemove(base);
     await state.archiveMetadata.metadataRemove(plan.added.map((metadata) => metadata.sha256));
     await recordHistory(state, listed, snapshot ?? null);
     await state.journal.journalDelete();
@@ -149,7 +139,7 @@ async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<
   const snapshot = services.snapshots ? await snapshotPublished(services.snapshots, services.state, before, [...next.values()], plan.run) : undefined;
   await applyToState(services, plan, added, next.values(), snapshot);
   await publisher.cleanup(next, plan.added, [], [...added.map((entry) => entry.base)]);
-  await Promise.all(plan.forget.map((base) => fs.rm(services.paths.cacheFor(base), { recursive: true, force: true })));
+  if (!plan.keepSources) await Promise.all(plan.forget.map((base) => fs.rm(services.paths.cacheFor(base), { recursive: true, force: true })));
 
   const removed = [...before.values()].filter((entry) => next.get(entry.name)?.fileName !== entry.fileName);
   return { added, removed, rejected: [], snapshot };

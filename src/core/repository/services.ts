@@ -3,6 +3,8 @@ import type { RepositoryPaths } from '../../models/repository-paths.js';
 import type { Configuration } from '../configuration/configuration.js';
 import { AurClient } from '../alpm/remote/aur.js';
 import { signSettingsFrom, signingEnabled } from '../sign/sign-settings.js';
+import { LocalStatusClient } from '../status/local-client.js';
+import { StatusService } from '../status/service.js';
 import { type BuildSettings, readAurSettings, readBuildSettings } from './build-settings.js';
 import { type PublishSigners, RepositoryPublisher } from './publisher.js';
 import { SourceLoader } from './source-loader.js';
@@ -15,6 +17,8 @@ export interface RepositoryServices {
   configuration: Configuration;
   paths: RepositoryPaths;
   state: RepositoryState;
+  /** Where statuses, build logs and events go: the state database, or the web service of `[status] address`. */
+  status: StatusService;
   settings: BuildSettings;
   aur: AurClient;
   sources: SourceLoader;
@@ -50,13 +54,19 @@ export async function loadSigners(configuration: Configuration): Promise<Publish
   };
 }
 
-export async function loadServices(configuration: Configuration, paths: RepositoryPaths, state: RepositoryState): Promise<RepositoryServices> {
+export async function loadServices(
+  configuration: Configuration,
+  paths: RepositoryPaths,
+  state: RepositoryState,
+  status = new StatusService(new LocalStatusClient(state)),
+): Promise<RepositoryServices> {
   const settings = await readBuildSettings(configuration, paths);
   const aurSettings = readAurSettings(configuration);
   return {
     configuration,
     paths,
     state,
+    status,
     settings,
     aur: new AurClient(aurSettings.url, aurSettings.policy),
     sources: new SourceLoader(paths, settings.user),

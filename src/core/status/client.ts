@@ -22,11 +22,22 @@ export interface StatusClient {
   statusUpdate(base: string, status: BuildStatusValue, version: string): Promise<void>;
   /** Holds or releases a known base, recording a `package-held` event. */
   holdUpdate(base: string, held: boolean): Promise<void>;
-  /** Forgets a base: its record, status, build logs and changes (patches are shared and stay). */
-  packageRemove(base: string): Promise<void>;
+  /**
+   * Forgets a base (its record, status, queued build, build logs and changes; patches are shared and stay), recording
+   * a `package-removed` event. Forgetting an unknown base only records the event, so a repeated request is harmless.
+   */
+  packageRemove(base: string, message: string): Promise<void>;
   logsAdd(records: readonly LogRecord[]): Promise<void>;
+  /** Drops the build logs of `base`, except those of `exceptVersion` when given. */
+  logsRemove(base: string, exceptVersion?: string): Promise<void>;
   eventAdd(event: Event): Promise<void>;
   events(filter?: EventFilter): Promise<Event[]>;
-  /** Runs several writes as one unit where the backend can (a transaction locally). */
+  /**
+   * Runs `work` in one transaction of the state database: writes of this client join it, and so does anything else
+   * `work` writes to the state (the publish path closes its journal in it). What it reports is announced or sent only
+   * once it is committed.
+   */
   batch<T>(work: () => Promise<T>): Promise<T>;
+  /** Ends the run's reporting: whatever could not be delivered yet is tried once more (and kept when it fails). */
+  close(): Promise<void>;
 }

@@ -10,6 +10,20 @@ import type { RepositoryState } from '../repository/state.js';
 import type { StatusClient } from './client.js';
 import { makeEvent } from './event.js';
 
+/**
+ * The one way a base is forgotten in the state database: its queued build, build logs, changes, record and status
+ * (patches are shared by the repositories of a tree and stay). Nothing happens for an unknown base.
+ */
+export async function forgetBase(state: RepositoryState, base: string): Promise<void> {
+  await state.database.transaction(async () => {
+    await state.queue.queueClear(base);
+    await state.logs.logsRemove(base);
+    await state.changes.changesRemove(base);
+    await state.rebuilds.forget(base);
+    await state.packages.removePackage(base);
+  });
+}
+
 /** Told about every event and log line once it is stored (the web service feeds its SSE bus from it). */
 export type StatusListener = (event: Event) => void;
 
@@ -54,12 +68,10 @@ export class LocalStatusClient implements StatusClient {
     });
   }
 
-  async packageRemove(base: string): Promise<void> {
+  async packageRemove(base: string, message: string): Promise<void> {
     await this.batch(async () => {
-      await this.state.packages.removePackage(base);
-      await this.state.logs.logsRemove(base);
-      await this.state.changes.changesRemove(base);
-      await this.state.rebuilds.forget(base);
+      await forgetBase(this.state, base);
+      await this.eventAdd(makeEvent('package-removed', base, message));
     });
   }
 
@@ -77,6 +89,10 @@ export class LocalStatusClient implements StatusClient {
     }
   }
 
+  async logsRemove(base: string, exceptVersion?: string): Promise<void> {
+    await this.state.logs.logsRemove(base, exceptVersion);
+  }
+
   async eventAdd(event: Event): Promise<void> {
     await this.state.events.eventInsert(event);
     this.announce(event);
@@ -92,6 +108,10 @@ export class LocalStatusClient implements StatusClient {
     const result = await this.unannounced.run(written, () => this.state.database.transaction(work));
     for (const event of written) this.listener?.(event);
     return result;
+  }
+
+  async close(): Promise<void> {
+    // everything is stored as it happens
   }
 
   private announce(event: Event): void {

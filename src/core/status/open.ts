@@ -13,5 +13,9 @@ export async function openStatus(configuration: Configuration, state: Repository
   if (!configuration.has('status', 'address')) return new StatusService(local);
   const [{ WebStatusClient }, { WebTransport, webEndpoint }] = await Promise.all([import('./web-client.js'), import('./web-transport.js')]);
   const address = webEndpoint(configuration);
-  return new StatusService(address ? new WebStatusClient(new WebTransport(address), local) : local);
+  if (!address) return new StatusService(local);
+  const client = new WebStatusClient(new WebTransport(address), local, state);
+  // reports an earlier run could not deliver go first
+  await client.deliver();
+  return new StatusService(client);
 }

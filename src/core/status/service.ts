@@ -66,20 +66,45 @@ export class StatusService {
     return packages;
   }
 
-  /** Forgets the named bases on the status page (record, status, logs, changes); built files are not touched. */
+  /** Forgets the named bases (record, status, queued build, logs, changes); built files are not touched. */
   async forget(bases: readonly string[]): Promise<PackageWithStatus[]> {
     const packages = await this.knownPackages(bases);
     await this.client.batch(async () => {
-      for (const { package: record } of packages) await this.client.packageRemove(record.base);
+      for (const { package: record } of packages) await this.client.packageRemove(record.base, 'forgotten');
     });
     return packages;
   }
 
-  /** Forgets a base whose files were removed from the repository, and records why. */
+  /** Forgets a base whose files left the repository, recording why; nothing but the event for an unknown base. */
   async removed(base: string, message = 'removed from the repository'): Promise<void> {
+    await this.client.packageRemove(base, message);
+  }
+
+  /** A build of `record` starts (the record is sent along, so a service that has not heard of the base learns it). */
+  async building(record: PackageRecord): Promise<void> {
+    await this.client.packageUpdate(record, 'building');
+  }
+
+  /** The build of `version` (or one it waited for) failed; `record` is what the repository knows of the base. */
+  async failed(record: PackageRecord, version: string, reason: string): Promise<void> {
     await this.client.batch(async () => {
-      await this.client.packageRemove(base);
-      await this.event('package-removed', base, message);
+      await this.client.packageUpdate(record, 'failed');
+      await this.event('package-update-failed', record.base, reason, { data: { version } });
+    });
+  }
+
+  /**
+   * What a publish changed: bases now served in a new version (with the build time of those built by this run) and
+   * bases that left the repository. Called inside the publish's transaction (`client.batch`), which it joins.
+   */
+  async published(updated: readonly { record: PackageRecord; duration: number }[], removed: readonly string[]): Promise<void> {
+    await this.client.batch(async () => {
+      for (const { record, duration } of updated) {
+        await this.client.packageUpdate(record, 'success');
+        // `data.duration`, which repo-statistics reads
+        await this.event('package-updated', record.base, `updated to ${record.version}`, { data: { version: record.version, duration } });
+      }
+      for (const base of removed) await this.removed(base);
     });
   }
 

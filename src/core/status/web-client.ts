@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { BuildStatusValue } from '../../models/build-status.js';
 import type { Event } from '../../models/event.js';
@@ -6,26 +7,52 @@ import type { PackageRecord } from '../../models/package-record.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import type { EventFilter } from '../database/operations/events.js';
 import type { PackageWithStatus } from '../database/operations/packages.js';
+import { type SpooledReport, StatusSpoolOperations } from '../database/operations/status-spool.js';
+import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
+import type { RepositoryState } from '../repository/state.js';
 import type { StatusClient } from './client.js';
-import type { LocalStatusClient } from './local-client.js';
+import { type LocalStatusClient, forgetBase } from './local-client.js';
 import { WebServiceError, type WebTransport } from './web-transport.js';
 import { eventJson, eventSchema, logRecordJson, packageFromJson, packageJson, packageStatusSchema } from './wire.js';
 
 const logger = getLogger('status');
 
+/** How long reports are only kept after the service failed to answer, before the next report tries it again. */
+const RETRY_AFTER_MS = 30_000;
+
+/** Answers that refuse a report for what it says: sending it again cannot help. Anything else may pass later. */
+function refuses(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
+}
+
 /**
- * Reports to a running web service (`[status] address`). When the service cannot be reached (or fails), the run goes
- * on with the local database: it says so once, and everything from then on is written locally, where it stays. An
- * answer refusing the request itself (4xx) is an error of the caller and is thrown, never swallowed.
+ * Reports to a running web service (`[status] address`). Every report (status, hold, build log chunk, event,
+ * forgetting a base) is first kept in the state database (`status_spool`), in the transaction of the change it reports,
+ * then sent in order with its id as `Idempotency-Key` and dropped once the service acknowledges it: a lost answer
+ * makes the service see it twice but apply it once. When the service cannot be reached the run goes on, says so
+ * once, and keeps its reports; they are tried again by a report made half a minute later or more, at the end of the
+ * run, and by the next run. A report the service
+ * refuses for what it says (a 4xx answer) cannot pass later: it is dropped with an error naming it.
+ *
+ * What the repository itself needs (package records, the queue) stays in the state database as in local mode.
  */
 export class WebStatusClient implements StatusClient {
   private unreachable = false;
+  private retryAt = 0;
+  private warned = false;
+  private delivery: Promise<void> | undefined;
+  private pending = false;
+  private readonly spool: StatusSpoolOperations;
 
   constructor(
     private readonly transport: WebTransport,
     private readonly local: LocalStatusClient,
-  ) {}
+    private readonly state: RepositoryState,
+    private readonly retryAfterMs = RETRY_AFTER_MS,
+  ) {
+    this.spool = new StatusSpoolOperations(state.database, state.repositoryId);
+  }
 
   get repositoryId(): RepositoryId {
     return this.local.repositoryId;
@@ -36,24 +63,38 @@ export class WebStatusClient implements StatusClient {
     return `architecture=${encodeURIComponent(id.architecture)}&repository=${encodeURIComponent(id.name)}`;
   }
 
-  private packagePath(base: string, suffix = ''): string {
-    return `/api/v1/packages/${encodeURIComponent(base)}${suffix}?${this.query}`;
+  private packagePath(base: string, suffix = '', version = 'v1'): string {
+    return `/api/${version}/packages/${encodeURIComponent(base)}${suffix}?${this.query}`;
   }
 
-  private async attempt<T>(remote: () => Promise<T>, local: () => Promise<T>): Promise<T> {
-    if (this.unreachable) return local();
+  /** Whether to try the service now: not after it failed to answer, until the retry time has come. */
+  private available(): boolean {
+    if (this.unreachable && Date.now() >= this.retryAt) this.unreachable = false;
+    return !this.unreachable;
+  }
+
+  private unavailable(error: WebServiceError): void {
+    this.unreachable = true;
+    this.retryAt = Date.now() + this.retryAfterMs;
+    if (this.warned) return;
+    this.warned = true;
+    logger.warning(`${error.message}; continuing: the statuses, logs and events of this run are kept in the local database until the service takes them`);
+  }
+
+  /** Reads from the service; from the local database when it cannot be reached. */
+  private async read<T>(remote: () => Promise<T>, local: () => Promise<T>): Promise<T> {
+    if (!this.available()) return local();
     try {
       return await remote();
     } catch (error) {
-      if (!(error instanceof WebServiceError) || (error.status !== undefined && error.status < 500)) throw error;
-      this.unreachable = true;
-      logger.warning(`${error.message}; continuing with the local database, where the statuses, logs and events of this run are kept`);
+      if (!(error instanceof WebServiceError) || refuses(error.status)) throw error;
+      this.unavailable(error);
       return local();
     }
   }
 
   async packages(base?: string): Promise<PackageWithStatus[]> {
-    return this.attempt(
+    return this.read(
       async () => {
         let body: string;
         try {
@@ -74,56 +115,8 @@ export class WebStatusClient implements StatusClient {
     );
   }
 
-  async packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void> {
-    await this.attempt(
-      async () => void (await this.transport.request('POST', this.packagePath(record.base), { status, package: packageJson(record) })),
-      () => this.local.packageUpdate(record, status),
-    );
-  }
-
-  async statusUpdate(base: string, status: BuildStatusValue, version: string): Promise<void> {
-    await this.attempt(
-      async () => void (await this.transport.request('POST', this.packagePath(base), { status })),
-      () => this.local.statusUpdate(base, status, version),
-    );
-  }
-
-  async holdUpdate(base: string, held: boolean): Promise<void> {
-    await this.attempt(
-      async () => void (await this.transport.request('POST', this.packagePath(base, '/hold'), { is_held: held })),
-      () => this.local.holdUpdate(base, held),
-    );
-  }
-
-  async packageRemove(base: string): Promise<void> {
-    await this.attempt(
-      async () => void (await this.transport.request('DELETE', this.packagePath(base))),
-      () => this.local.packageRemove(base),
-    );
-  }
-
-  async logsAdd(records: readonly LogRecord[]): Promise<void> {
-    let sent = 0;
-    await this.attempt(
-      async () => {
-        for (const record of records) {
-          await this.transport.request('POST', this.packagePath(record.packageBase, '/logs'), logRecordJson(record));
-          sent += 1;
-        }
-      },
-      () => this.local.logsAdd(records.slice(sent)),
-    );
-  }
-
-  async eventAdd(event: Event): Promise<void> {
-    await this.attempt(
-      async () => void (await this.transport.request('POST', `/api/v1/events?${this.query}`, eventJson(event))),
-      () => this.local.eventAdd(event),
-    );
-  }
-
   async events(filter: EventFilter = {}): Promise<Event[]> {
-    return this.attempt(
+    return this.read(
       async () => {
         const parameters = new URLSearchParams(this.query);
         if (filter.event) parameters.set('event', filter.event);
@@ -142,8 +135,105 @@ export class WebStatusClient implements StatusClient {
     );
   }
 
-  /** Each request is its own unit on the service; the local fallback still gets its transaction. */
-  batch<T>(work: () => Promise<T>): Promise<T> {
-    return this.unreachable ? this.local.batch(work) : work();
+  async packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void> {
+    await this.report(() => this.state.packages.upsertPackage(record), [
+      { method: 'POST', path: this.packagePath(record.base), body: { status, package: packageJson(record) } },
+    ]);
+  }
+
+  async statusUpdate(base: string, status: BuildStatusValue): Promise<void> {
+    await this.report(undefined, [{ method: 'POST', path: this.packagePath(base), body: { status } }]);
+  }
+
+  async holdUpdate(base: string, held: boolean): Promise<void> {
+    await this.report(undefined, [{ method: 'POST', path: this.packagePath(base, '/hold'), body: { is_held: held } }]);
+  }
+
+  /** The service records the `package-removed` event of its own forgetting. */
+  async packageRemove(base: string): Promise<void> {
+    await this.report(() => forgetBase(this.state, base), [{ method: 'DELETE', path: this.packagePath(base) }]);
+  }
+
+  /** One report per package base of the chunk, with its lines in order. */
+  async logsAdd(records: readonly LogRecord[]): Promise<void> {
+    const byBase = new Map<string, LogRecord[]>();
+    for (const record of records) byBase.set(record.packageBase, [...(byBase.get(record.packageBase) ?? []), record]);
+    await this.report(
+      undefined,
+      [...byBase].map(([base, lines]) => ({ method: 'POST', path: this.packagePath(base, '/logs', 'v2'), body: lines.map(logRecordJson) })),
+    );
+  }
+
+  async logsRemove(base: string, exceptVersion?: string): Promise<void> {
+    const version = exceptVersion === undefined ? '' : `&version=${encodeURIComponent(exceptVersion)}`;
+    await this.report(undefined, [{ method: 'DELETE', path: `${this.packagePath(base, '/logs')}${version}` }]);
+  }
+
+  async eventAdd(event: Event): Promise<void> {
+    await this.report(undefined, [{ method: 'POST', path: `/api/v1/events?${this.query}`, body: eventJson(event) }]);
+  }
+
+  /** The reports `work` makes are kept with its other writes in one transaction, and sent once it is committed. */
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    const result = await this.state.database.transaction(work);
+    if (!this.state.database.inTransaction()) await this.deliver();
+    return result;
+  }
+
+  /** Sends what waits, unless the service failed to answer a moment ago. Reports go one at a time, in order. */
+  async deliver(): Promise<void> {
+    if (!this.available()) return;
+    this.pending = true;
+    while (this.pending && !this.unreachable) {
+      this.delivery ??= this.drain().finally(() => {
+        this.delivery = undefined;
+      });
+      await this.delivery;
+    }
+  }
+
+  /** One more try for what waits; what still cannot go stays for the next run. Never throws: the run's outcome stands. */
+  async close(): Promise<void> {
+    this.unreachable = false;
+    try {
+      await this.deliver();
+      const left = await this.spool.spoolCount();
+      if (left > 0) logger.warning(`${left} report(s) for ${this.transport.description} are kept in the local database; the next run sends them`);
+    } catch (error) {
+      logger.error(`cannot send the reports kept for ${this.transport.description}: ${errorMessage(error)}`);
+    }
+  }
+
+  private async report(local: (() => Promise<void>) | undefined, reports: Omit<SpooledReport, 'id'>[]): Promise<void> {
+    await this.state.database.transaction(async () => {
+      await local?.();
+      for (const report of reports) await this.spool.spoolAdd({ id: randomUUID(), ...report });
+    });
+    if (!this.state.database.inTransaction()) await this.deliver();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending && !this.unreachable) {
+      this.pending = false;
+      for (let waiting = await this.spool.spoolList(100); waiting.length > 0; waiting = await this.spool.spoolList(100)) {
+        for (const report of waiting) if (!(await this.send(report))) return;
+      }
+    }
+  }
+
+  /** False when the service cannot take reports now. */
+  private async send(report: SpooledReport): Promise<boolean> {
+    try {
+      await this.transport.request(report.method, report.path, report.body, { 'idempotency-key': report.id });
+    } catch (error) {
+      if (!(error instanceof WebServiceError)) throw error;
+      if (!refuses(error.status)) {
+        this.unavailable(error);
+        return false;
+      }
+      logger.error(`${error.message}; the report is dropped`);
+    }
+    await this.spool.spoolRemove(report.id);
+    return true;
   }
 }

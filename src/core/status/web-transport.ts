@@ -62,11 +62,11 @@ export class WebTransport {
     return this.endpoint.socketPath ?? this.endpoint.url ?? 'web service';
   }
 
-  async request(method: string, path: string, body?: unknown): Promise<WebResponse> {
-    let response = await this.send(method, path, body);
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<WebResponse> {
+    let response = await this.send(method, path, body, headers);
     if (response.status === 401 && this.endpoint.username !== undefined && !path.startsWith('/api/v1/login')) {
       await this.login();
-      response = await this.send(method, path, body);
+      response = await this.send(method, path, body, headers);
     }
     if (response.status >= 400) {
       let reason = response.body.slice(0, 200);
@@ -87,14 +87,18 @@ export class WebTransport {
     }
   }
 
-  private send(method: string, path: string, body?: unknown): Promise<WebResponse> {
+  private send(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<WebResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const target = this.endpoint.socketPath ? { socketPath: this.endpoint.socketPath } : (() => {
       const url = new URL(this.endpoint.url!);
       return { host: url.hostname, port: url.port };
     })();
-    const headers: Record<string, string> = {};
-    if (payload) headers['content-type'] = 'application/json';
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      // a known length sends the body with the headers, not as chunks waiting on the server's acknowledgements
+      headers['content-length'] = String(payload.length);
+    }
     if (this.cookie) headers.cookie = this.cookie;
     return new Promise((resolve, reject) => {
       const request = http.request({ ...target, method, path, headers, timeout: this.endpoint.timeoutMs }, (response) => {

@@ -5,6 +5,7 @@ import { currentUnixTime } from '../../core/database/operations/time.js';
 import { EVENT_TYPES, type Event, type EventType } from '../../models/event.js';
 import type { UserAccess } from '../../models/user.js';
 import { type WebApp, type WebContext, selectRepository } from '../context.js';
+import { applyOnce } from '../receipts.js';
 import { errorResponses, pagination, repositoryQuery } from '../schemas.js';
 
 /** Topics anyone who may read statuses may follow; anything else (build logs) needs full access, as in the reference. */
@@ -60,7 +61,8 @@ export function eventRoutes(app: WebApp, web: WebContext): void {
     { config: { permission: 'full' }, schema: { querystring: repositoryQuery, body: eventSchema, response: { 204: z.null(), ...errorResponses } } },
     async (request, reply) => {
       const { event, object_id: objectId, message, created, data } = request.body;
-      await selectRepository(web, request.query).status.client.eventAdd({ event, objectId, message, created: created ?? currentUnixTime(), data });
+      const repository = selectRepository(web, request.query);
+      await applyOnce(request, repository, () => repository.status.client.eventAdd({ event, objectId, message, created: created ?? currentUnixTime(), data }));
       return reply.code(204).send(null);
     },
   );

@@ -15,6 +15,7 @@ import {
 import { BUILD_STATUS_VALUES } from '../../models/build-status.js';
 import { type ServedRepository, type WebApp, type WebContext, selectRepository } from '../context.js';
 import { HttpError, NotFoundError } from '../errors.js';
+import { applyOnce } from '../receipts.js';
 import { errorResponses, packageParameters, pagination, queryFlag, repositoryQuery } from '../schemas.js';
 
 const noContent = { 204: z.null(), ...errorResponses };
@@ -106,12 +107,10 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
     async (request, reply) => {
       const repository = select(request.query);
       const { status, package: record } = request.body;
-      if (record) {
-        if (record.base !== request.params.package) throw new HttpError(400, `body package base ${record.base} differs from ${request.params.package} in the path`);
-        await repository.status.updatePackage(packageFromJson(record), status);
-      } else {
-        await repository.status.setStatus([request.params.package], status);
-      }
+      if (record && record.base !== request.params.package) throw new HttpError(400, `body package base ${record.base} differs from ${request.params.package} in the path`);
+      await applyOnce(request, repository, () =>
+        record ? repository.status.updatePackage(packageFromJson(record), status) : repository.status.setStatus([request.params.package], status),
+      );
       return reply.code(204).send(null);
     },
   );
@@ -120,7 +119,9 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
     '/api/v1/packages/:package',
     { config: { permission: 'full' }, schema: { params: packageParameters, querystring: repositoryQuery, response: noContent } },
     async (request, reply) => {
-      await select(request.query).status.forget([request.params.package]);
+      // as in the reference, forgetting a base nobody knows (any more) succeeds: a repeated request is harmless
+      const repository = select(request.query);
+      await applyOnce(request, repository, () => repository.status.removed(request.params.package));
       return reply.code(204).send(null);
     },
   );
@@ -187,7 +188,8 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
       schema: { params: packageParameters, querystring: repositoryQuery, body: z.object({ is_held: z.boolean() }), response: noContent },
     },
     async (request, reply) => {
-      await select(request.query).status.setHeld([request.params.package], request.body.is_held);
+      const repository = select(request.query);
+      await applyOnce(request, repository, () => repository.status.setHeld([request.params.package], request.body.is_held));
       return reply.code(204).send(null);
     },
   );
@@ -217,7 +219,23 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
     { config: { permission: 'full' }, schema: { params: packageParameters, querystring: repositoryQuery, body: logRecordSchema, response: noContent } },
     async (request, reply) => {
       const { created, message, version, process_id: processId } = request.body;
-      await select(request.query).status.client.logsAdd([{ packageBase: request.params.package, created, message, version, processId }]);
+      const repository = select(request.query);
+      await applyOnce(request, repository, () => repository.status.client.logsAdd([{ packageBase: request.params.package, created, message, version, processId }]));
+      return reply.code(204).send(null);
+    },
+  );
+
+  // a chunk of lines at once (the reference's clients send one line per request to v1)
+  app.post(
+    '/api/v2/packages/:package/logs',
+    {
+      config: { permission: 'full' },
+      schema: { params: packageParameters, querystring: repositoryQuery, body: z.array(logRecordSchema).max(10_000), response: noContent },
+    },
+    async (request, reply) => {
+      const repository = select(request.query);
+      const records = request.body.map(({ created, message, version, process_id: processId }) => ({ packageBase: request.params.package, created, message, version, processId }));
+      await applyOnce(request, repository, () => repository.status.client.logsAdd(records));
       return reply.code(204).send(null);
     },
   );
@@ -229,7 +247,8 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
       schema: { params: packageParameters, querystring: repositoryQuery.extend({ version: z.string().optional() }), response: noContent },
     },
     async (request, reply) => {
-      await select(request.query).state.logs.logsRemove(request.params.package, request.query.version);
+      const repository = select(request.query);
+      await applyOnce(request, repository, () => repository.status.client.logsRemove(request.params.package, request.query.version));
       return reply.code(204).send(null);
     },
   );

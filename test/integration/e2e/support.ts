@@ -40,6 +40,20 @@ export interface DatabaseEntry {
   sha256: string;
 }
 
+/**
+ * A package() body that prints `gate-reached`, then holds the build until the file `gate` exists (it must be visible
+ * inside the build sandbox, e.g. under /var/tmp) and prints `gate-passed`: a test opens the gate once it has seen
+ * what it wants while the build runs.
+ */
+export function gatedPackageBody(gate: string): string {
+  return [
+    'echo "gate-reached"',
+    `for _ in $(seq 600); do [ -e ${gate} ] && break; sleep 0.2; done`,
+    `[ -e ${gate} ] || { echo "gate never opened" >&2; exit 1; }`,
+    'echo "gate-passed"',
+  ].join('\n');
+}
+
 export class Service {
   private readonly cleanups: Array<() => Promise<void>> = [];
 

@@ -17,6 +17,8 @@ import { run } from '../../../src/core/process.js';
 import { type PublishPlan, type PublishServices, executePlan, publishStaged, recoverPublish } from '../../../src/core/repository/publish.js';
 import { type PublishSigners, RepositoryPublisher } from '../../../src/core/repository/publisher.js';
 import { RepositoryState } from '../../../src/core/repository/state.js';
+import { LocalStatusClient } from '../../../src/core/status/local-client.js';
+import { StatusService } from '../../../src/core/status/service.js';
 import { Signer } from '../../../src/core/sign/signer.js';
 import { RepositoryId } from '../../../src/models/repository-id.js';
 import { RepositoryPaths } from '../../../src/models/repository-paths.js';
@@ -44,7 +46,7 @@ async function makeServices(signers: PublishSigners = {}, root = mkdtempSync(pat
   await fs.mkdir(paths.packages, { recursive: true });
   const state = new RepositoryState(await Database.open(paths.database), paths.repositoryId);
   opened.push({ state, root });
-  return { paths, state, publisher: new RepositoryPublisher(paths, signers) };
+  return { paths, state, status: new StatusService(new LocalStatusClient(state)), publisher: new RepositoryPublisher(paths, signers) };
 }
 
 async function stage(services: PublishServices, archives: readonly string[]): Promise<string[]> {

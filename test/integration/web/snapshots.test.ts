@@ -11,6 +11,8 @@ import { publishStaged } from '../../../src/core/repository/publish.js';
 import { RepositoryPublisher } from '../../../src/core/repository/publisher.js';
 import { RepositoryState } from '../../../src/core/repository/state.js';
 import { SnapshotStore } from '../../../src/core/snapshots/store.js';
+import { LocalStatusClient } from '../../../src/core/status/local-client.js';
+import { StatusService } from '../../../src/core/status/service.js';
 import { RepositoryPaths } from '../../../src/models/repository-paths.js';
 import type { SnapshotView } from '../../../src/models/snapshot.js';
 import { buildPackages, removeBuildDirectories } from '../../support/makepkg.js';
@@ -29,7 +31,8 @@ beforeAll(async () => {
   for (const archive of archives) await fs.copyFile(archive, path.join(paths.packages, path.basename(archive)));
   const database = await Database.open(paths.database);
   try {
-    const services = { paths, state: new RepositoryState(database, REPOSITORY), publisher: new RepositoryPublisher(paths), snapshots: new SnapshotStore(paths) };
+    const state = new RepositoryState(database, REPOSITORY);
+    const services = { paths, state, status: new StatusService(new LocalStatusClient(state)), publisher: new RepositoryPublisher(paths), snapshots: new SnapshotStore(paths) };
     id = (await publishStaged(services)).snapshot!;
   } finally {
     await database.close();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Configuration } from '../../../src/core/configuration/configuration.js';
+import { StatusSpoolOperations } from '../../../src/core/database/operations/status-spool.js';
 import { RepositoryState } from '../../../src/core/repository/state.js';
 import { ahriman } from '../../support/cli.js';
 import { PASSWORD, REPOSITORY, startTestServer, type TestServer } from './support.js';
@@ -44,7 +45,7 @@ describe('[status] address', () => {
       ['package-held', 'alpha'],
       ['package-status-changed', 'beta'],
     ]);
-    expect(hold.stderr).not.toMatch(/continuing with the local database/);
+    expect(hold.stderr).not.toMatch(/kept in the local database/);
   });
 
   it('refuses what the service refuses, with its reason', async () => {
@@ -53,16 +54,19 @@ describe('[status] address', () => {
     expect(result.stderr).toContain("unknown package base 'gamma' in repository x86_64-aur");
   });
 
-  it('goes on locally when the service is down, says so once, and keeps the records in the local database', async () => {
+  it('goes on when the service is down, says so once, and keeps the report in the local database', async () => {
     await test.stop();
     const result = await cli('package-status-update', '-s', 'building');
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr.match(/continuing with the local database/g)).toHaveLength(1);
+    expect(result.stderr.match(/kept in the local database until the service takes them/g)).toHaveLength(1);
     expect(result.stderr).toContain(test.url.replace('http://', ''));
+    expect(result.stderr).toContain('1 report(s)');
     const state = await RepositoryState.open(Configuration.load(configuration, REPOSITORY), REPOSITORY);
     try {
-      const events = await state.events.eventList({ event: 'service-status-changed' });
-      expect(events.map((event) => event.data)).toEqual([{ status: 'building' }]);
+      const kept = await new StatusSpoolOperations(state.database, REPOSITORY).spoolList(10);
+      expect(kept.map((report) => [report.method, report.path.split('?')[0], report.body])).toEqual([
+        ['POST', '/api/v1/events', expect.objectContaining({ event: 'service-status-changed', data: { status: 'building' } })],
+      ]);
     } finally {
       await state.close();
     }

@@ -23,6 +23,9 @@ export interface TestServer {
   url: string;
   socket: string;
   stop(): Promise<void>;
+  /** Stops the server but keeps its tree and database, so `resume` starts it again at the same address. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 export function record(base: string, version = '1.0-1'): PackageRecord {
@@ -45,7 +48,7 @@ export function record(base: string, version = '1.0-1'): PackageRecord {
  * given packages (and whatever `seed` adds) and one user per role (named after it, password PASSWORD).
  */
 export async function startTestServer(
-  options: { ini?: string; packages?: string[]; repository?: RepositoryId; seed?: (state: RepositoryState) => Promise<void> } = {},
+  options: { ini?: string; packages?: string[]; repository?: RepositoryId; port?: number; seed?: (state: RepositoryState) => Promise<void> } = {},
 ): Promise<TestServer> {
   const repository = options.repository ?? REPOSITORY;
   const root = await mkdtemp(path.join(tmpdir(), 'ahriman-web-'));
@@ -54,7 +57,7 @@ export async function startTestServer(
   await mkdir(path.join(root, 'repository', repository.name, repository.architecture), { recursive: true });
   await writeFile(
     configurationPath,
-    `[repository]\nroot = ${root}\nname = ${repository.name}\narchitecture = ${repository.architecture}\n[web]\nhost = 127.0.0.1\nport = 0\nunix_socket = ${socket}\n` +
+    `[repository]\nroot = ${root}\nname = ${repository.name}\narchitecture = ${repository.architecture}\n[web]\nhost = 127.0.0.1\nport = ${options.port ?? 0}\nunix_socket = ${socket}\n` +
       `[auth]\ntarget = configuration\nsalt = ${SALT}\ncookie_secret_key = ${'k'.repeat(32)}\n${options.ini ?? ''}`,
   );
   const state = await RepositoryState.open(Configuration.load(configurationPath, repository), repository);
@@ -65,17 +68,30 @@ export async function startTestServer(
   }
   for (const base of options.packages ?? []) await state.packages.upsertPackage(record(base));
   await options.seed?.(state);
-  const server = await startServer({ configurationPath, repositories: [repository], version: 'test' });
+  const start = () => startServer({ configurationPath, repositories: [repository], version: 'test' });
+  let server = await start();
+  let running = true;
   await state.close();
   return {
     root,
     configurationPath,
-    server,
+    get server() {
+      return server;
+    },
     url: `http://${server.address}`,
     socket,
     async stop() {
-      await server.close();
+      if (running) await server.close();
+      running = false;
       await rm(root, { recursive: true, force: true });
+    },
+    async pause() {
+      await server.close();
+      running = false;
+    },
+    async resume() {
+      server = await start();
+      running = true;
     },
   };
 }

@@ -60,6 +60,8 @@ describe('migrations', () => {
       'rebuild_queue',
       'snapshot_votes',
       'snapshots',
+      'status_receipts',
+      'status_spool',
       'users',
     ]);
   });

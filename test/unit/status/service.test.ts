@@ -51,21 +51,47 @@ describe('StatusService', () => {
     expect(await status.client.events()).toEqual([]);
   });
 
-  it('records durations, forgets bases with their logs, and reports the service status', async () => {
+  it('records durations, forgets bases with their logs and queued builds (one event each), and reports the service status', async () => {
     const { status, state } = await service();
     await status.event('package-updated', 'alpha', 'built', { data: { version: '1.0-1' }, duration: 12.5 });
     await status.client.logsAdd([{ packageBase: 'alpha', version: '1.0-1', processId: 'p', created: 1, message: 'line' }]);
+    await state.queue.queueInsert(packageRecord('alpha', '1.1-1'));
     await status.forget(['alpha']);
     await status.removed('beta');
     expect(await state.packages.listPackages()).toEqual([]);
     expect(await state.logs.logsGet('alpha')).toEqual([]);
+    expect(await state.queue.queueList()).toEqual([]);
     const events = await status.client.events();
     expect(events.map((event) => [event.event, event.objectId, event.data])).toEqual([
       ['package-updated', 'alpha', { version: '1.0-1', took: 12.5 }],
+      ['package-removed', 'alpha', {}],
       ['package-removed', 'beta', {}],
     ]);
     expect((await status.serviceStatus()).status).toBe('unknown');
     await status.setServiceStatus('building');
     expect((await status.serviceStatus()).status).toBe('building');
+  });
+
+  it('records one status change event per change of a build, beside the outcome events', async () => {
+    const { status, state } = await service();
+    const gamma = packageRecord('gamma', '2.0-1');
+    await status.building(gamma);
+    await status.failed(gamma, '2.0-1', 'makepkg failed');
+    await status.building(gamma);
+    await status.published([{ record: gamma, duration: 3 }], ['beta']);
+    const events = await state.events.eventList();
+    expect(events.map((event) => [event.event, event.objectId, event.message])).toEqual([
+      ['package-status-changed', 'gamma', 'building'],
+      ['package-status-changed', 'gamma', 'failed'],
+      ['package-update-failed', 'gamma', 'makepkg failed'],
+      ['package-status-changed', 'gamma', 'building'],
+      ['package-status-changed', 'gamma', 'success'],
+      ['package-updated', 'gamma', 'updated to 2.0-1'],
+      ['package-removed', 'beta', 'removed from the repository'],
+    ]);
+    expect((await state.packages.listPackages()).map((entry) => [entry.package.base, entry.status.status])).toEqual([
+      ['alpha', 'unknown'],
+      ['gamma', 'success'],
+    ]);
   });
 });

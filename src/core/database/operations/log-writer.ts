@@ -3,6 +3,9 @@ import { AhrimanError, errorMessage } from '../../errors.js';
 import { getLogger } from '../../log/logger.js';
 import type { LogOperations } from './logs.js';
 
+/** Where the batches go: the state database, or the status service (which may send them on). */
+export type LogSink = Pick<LogOperations, 'logsInsert'>;
+
 export interface LogWriterOptions {
   /** Start writing as soon as this many lines are waiting (default 500). */
   batchLines?: number;
@@ -30,7 +33,7 @@ export class LogWriter {
   private closed = false;
 
   constructor(
-    private readonly logs: LogOperations,
+    private readonly logs: LogSink,
     options: LogWriterOptions = {},
   ) {
     this.batchLines = options.batchLines ?? 500;

@@ -117,6 +117,15 @@ function withPathRule<S extends z.ZodType>(schema: S, rule?: PathRule): S {
   return schema;
 }
 
+/** An option of the reference this implementation replaced: any non-empty value is an error saying what to use. */
+function replaced(instead: string) {
+  return z.string().superRefine((text, context) => {
+    if (text.trim().length > 0) context.issues.push({ code: 'custom', message: `no longer supported: ${instead}`, input: text });
+  });
+}
+
+const DISTRIBUTED_INSTEAD = 'distributed builds are configured in [distributed] (queue_url, coordinator, worker_id; see docs/distributed.md)';
+
 /** Builders for option schemas; chain `.optional()` or `.default(value)` as needed. */
 export const option = {
   string: () => z.string(),
@@ -231,7 +240,7 @@ const build = z.object({
   triggers_known: option.list().default([]),
   user: option.string().default('ahriman'),
   vcs_allowed_age: option.integer({ min: 0 }).default(604800),
-  workers: option.urlList(HTTP).default([]),
+  workers: replaced(DISTRIBUTED_INSTEAD).optional(),
 });
 
 const sign = z
@@ -316,6 +325,21 @@ const auth = z
     }
   });
 
+export const DISTRIBUTED_FALLBACKS = ['none', 'local'] as const;
+
+// queue_url may carry a password (redis://:secret@host): messages show URLs with their credentials masked.
+const distributed = z.object({
+  concurrency: option.integer({ min: 1 }).default(1),
+  coordinator: option.url(HTTP).optional(), // default: [status] address
+  fallback: option.oneOf(DISTRIBUTED_FALLBACKS).default('none'),
+  heartbeat: option.integer({ min: 1 }).default(10),
+  job_timeout: option.integer({ min: 1 }).default(21600),
+  max_attempts: option.integer({ min: 1 }).default(3),
+  prefix: option.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, dot, dash or underscore').default('ahriman'),
+  queue_url: option.url(['redis', 'rediss']),
+  worker_id: option.string().regex(/^[A-Za-z0-9_.@-]+$/, 'expected letters, digits, dot, dash, at or underscore').optional(), // default: <hostname>-<pid>
+});
+
 const targets = () => z.object({ target: option.list().default([]) });
 
 export const coreSchemas = {
@@ -336,10 +360,11 @@ export const coreSchemas = {
   mirrorlist: targets(),
   archive: z.object({ keep_built_packages: option.integer({ min: 0 }).default(1) }),
   'logs-rotation': z.object({ keep_last_logs: option.integer({ min: 0 }).default(5) }),
+  distributed,
   worker: z.object({
-    address: option.url(HTTP),
-    identifier: option.string().optional(),
-    time_to_live: option.integer({ min: 1 }).default(60),
+    address: replaced(DISTRIBUTED_INSTEAD).optional(),
+    identifier: replaced(DISTRIBUTED_INSTEAD).optional(),
+    time_to_live: replaced(DISTRIBUTED_INSTEAD).optional(),
   }),
 } satisfies Record<string, SectionSchema>;
 

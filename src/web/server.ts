@@ -31,6 +31,7 @@ import { eventRoutes } from './routes/events.js';
 import { infoRoutes } from './routes/info.js';
 import { packageRoutes } from './routes/packages.js';
 import { serviceRoutes } from './routes/service.js';
+import { distributedRoutes } from './routes/distributed.js';
 import { uploadRoutes } from './routes/upload.js';
 import { readWebSettings } from './settings.js';
 import { ProcessSpawner } from './spawner.js';
@@ -147,6 +148,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
   eventRoutes(app, web);
   serviceRoutes(app, web);
   uploadRoutes(app, web);
+  distributedRoutes(app, web);
   if (!settings.serviceOnly) packageRoutes(app, web);
   await registerDashboard(app);
   return { app, web };

@@ -186,6 +186,17 @@ export const DEFAULT_TRIGGERS = [
 
 export const BUILD_DRIVERS = ['devtools', 'sandbox', 'host'] as const;
 
+/** A module path of a third-party build driver: a file path, or a package module (`pkg/driver.js`, `@me/driver`). */
+export function isDriverModule(text: string): boolean {
+  return text.includes('/');
+}
+
+/** `[build] driver`: a built-in driver or a module exporting one (loaded like a third-party trigger). */
+function buildDriver(text: string): string {
+  if ((BUILD_DRIVERS as readonly string[]).includes(text) || isDriverModule(text)) return text;
+  throw new ConfigurationError(`expected one of: ${BUILD_DRIVERS.join(', ')}, or the module path of a driver (/path/driver.js[:export])`);
+}
+
 /** `package`/`packages`/`sign-package` sign package archives, `repository`/`sign-repository` the database (any case). */
 export const SIGN_TARGETS = ['package', 'packages', 'sign-package', 'repository', 'sign-repository', 'disabled'] as const;
 
@@ -226,7 +237,7 @@ const build = z.object({
   build_command: option.list().optional(),
   devtools_configs: option.path().optional(), // default: <root>/.config/ahriman/pacman.conf.d
   devtools_wrapper: option.list().optional(),
-  driver: option.oneOf(BUILD_DRIVERS).optional(), // default: devtools if makechrootpkg is installed, else sandbox
+  driver: fromText(buildDriver).optional(), // default: devtools if makechrootpkg is installed, else sandbox
   ignore_packages: option.list().default([]),
   include_debug_packages: option.boolean().default(true),
   make_flags: option.string().optional(),

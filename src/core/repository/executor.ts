@@ -9,6 +9,8 @@ import { prepareBuildDirectory } from '../build/sources.js';
 import { mapLimit } from '../concurrency.js';
 import { LogWriter } from '../database/operations/log-writer.js';
 import { errorMessage } from '../errors.js';
+import type { PlannedBuild } from '../distributed/coordinator.js';
+import { readDistributedSettings } from '../distributed/settings.js';
 import { getLogger } from '../log/logger.js';
 import { type TreeNode, resolveLevels } from '../tree.js';
 import { recordBuiltSource } from './changes.js';
@@ -26,6 +28,24 @@ export interface BuildOptions {
 const logger = getLogger('executor');
 const now = (): number => Date.now() / 1000;
 
+/**
+ * The version a base is built at and the patches applied before: its stored patches, this run's, and a pkgrel bump
+ * when the sources' version is already in the repository (`--increment`). Logs of other versions are dropped.
+ */
+async function planBuild(services: RepositoryServices, base: string, sourceVersion: string, currentVersion: string | undefined, options: BuildOptions): Promise<PlannedBuild> {
+  const { state } = services;
+  let version = sourceVersion;
+  const patches = [...((await state.patches.patchesList(base)).get(base) ?? []), ...(options.patches?.get(base) ?? [])];
+  const bumped = options.increment ? nextPkgrel(currentVersion, version) : undefined;
+  if (bumped) {
+    patches.push(pkgrelPatch(bumped));
+    version = `${version.slice(0, version.lastIndexOf('-'))}-${bumped}`;
+    logger.info(`${base}: ${currentVersion} is already in the repository, building release ${bumped}`);
+  }
+  await state.logs.logsRemove(base, version);
+  return { version, patches };
+}
+
 /** Builds one base into `packages/<repo>/<arch>/`; returns the version built. Throws with the reason on failure. */
 async function buildOne(services: RepositoryServices, record: PackageRecord, currentVersion: string | undefined, options: BuildOptions, log: LogWriter): Promise<string> {
   const { settings, sources, state, paths } = services;
@@ -34,16 +54,8 @@ async function buildOne(services: RepositoryServices, record: PackageRecord, cur
   try {
     const directory = path.join(workspace, record.base);
     await prepareBuildDirectory(checkout, directory);
-    let version = (await sources.info(directory)).version;
-    const patches = [...((await state.patches.patchesList(record.base)).get(record.base) ?? []), ...(options.patches?.get(record.base) ?? [])];
-    const bumped = options.increment ? nextPkgrel(currentVersion, version) : undefined;
-    if (bumped) {
-      patches.push(pkgrelPatch(bumped));
-      version = `${version.slice(0, version.lastIndexOf('-'))}-${bumped}`;
-      logger.info(`${record.base}: ${currentVersion} is already in the repository, building release ${bumped}`);
-    }
+    const { version, patches } = await planBuild(services, record.base, (await sources.info(directory)).version, currentVersion, options);
     await applyPatches(directory, patches);
-    await state.logs.logsRemove(record.base, version);
     const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
     await settings.driver.build({
       directory,
@@ -62,6 +74,45 @@ async function buildOne(services: RepositoryServices, record: PackageRecord, cur
   } finally {
     await fs.rm(workspace, { recursive: true, force: true });
   }
+}
+
+interface Built {
+  version: string;
+  duration: number;
+}
+
+/** Builds the levels here, up to `[build] parallel_jobs` bases of a level at once. */
+async function buildLocally(
+  services: RepositoryServices,
+  levels: string[][],
+  byBase: ReadonlyMap<string, PackageRecord>,
+  run: { failed: Map<string, string>; blocker(base: string): string | undefined; served: ReadonlyMap<string, string>; options: BuildOptions },
+): Promise<Map<string, Built>> {
+  const built = new Map<string, Built>();
+  const log = new LogWriter(services.state.logs);
+  try {
+    for (const level of levels) {
+      await mapLimit(level, services.settings.parallelJobs, async (base) => {
+        const blocker = run.blocker(base);
+        if (blocker !== undefined) {
+          run.failed.set(base, `dependency ${blocker} failed`);
+          return;
+        }
+        const started = now();
+        await services.state.packages.updateStatus(base, 'building');
+        try {
+          const version = await buildOne(services, byBase.get(base)!, run.served.get(base), run.options, log);
+          built.set(base, { version, duration: now() - started });
+        } catch (error) {
+          run.failed.set(base, errorMessage(error));
+          logger.error(`${base}: ${errorMessage(error)}`);
+        }
+      });
+    }
+  } finally {
+    await log.close();
+  }
+  return built;
 }
 
 function treeNode(record: PackageRecord): TreeNode {
@@ -89,36 +140,31 @@ export async function buildAndPublish(
   const tree = resolveLevels(records.filter((record) => !unresolvable.has(record.base)).map(treeNode));
   const failedReasons = new Map([...unresolvable, ...tree.unresolvable]);
   const byBase = new Map(records.map((record) => [record.base, record]));
-  const built = new Map<string, { version: string; duration: number }>();
-  const log = new LogWriter(state.logs);
+  const blocker = (base: string): string | undefined =>
+    recordDependencies(byBase.get(base)!)
+      .map((dependency) => records.find((other) => recordProvides(other).includes(dependency)))
+      .find((other) => other && other.base !== base && failedReasons.has(other.base))?.base;
 
   await state.database.transaction(async () => {
     for (const base of byBase.keys()) if (!known.has(base)) await state.packages.upsertPackage(byBase.get(base)!);
   });
-  try {
-    for (const level of tree.levels) {
-      await mapLimit(level, services.settings.parallelJobs, async (base) => {
-        const record = byBase.get(base)!;
-        const blocker = recordDependencies(record)
-          .map((dependency) => records.find((other) => recordProvides(other).includes(dependency)))
-          .find((other) => other && other.base !== base && failedReasons.has(other.base));
-        if (blocker) {
-          failedReasons.set(base, `dependency ${blocker.base} failed`);
-          return;
-        }
-        const started = now();
-        await state.packages.updateStatus(base, 'building');
-        try {
-          const version = await buildOne(services, record, served.get(base), options, log);
-          built.set(base, { version, duration: now() - started });
-        } catch (error) {
-          failedReasons.set(base, errorMessage(error));
-          logger.error(`${base}: ${errorMessage(error)}`);
-        }
-      });
-    }
-  } finally {
-    await log.close();
+  const distributed = readDistributedSettings(services.configuration);
+  let built: Map<string, Built>;
+  let closeRun: (() => Promise<void>) | undefined;
+  const coordinator = distributed && (await import('../distributed/coordinator.js'));
+  if (distributed && coordinator && (await coordinator.queueAvailable(distributed))) {
+    const remote = await coordinator.buildOnWorkers(services, distributed, {
+      levels: tree.levels,
+      records: byBase,
+      failed: failedReasons,
+      blocker,
+      plan: (record) => planBuild(services, record.base, record.version, served.get(record.base), options),
+      packager: (record) => record.packager ?? services.settings.packager,
+    });
+    built = remote.built;
+    closeRun = remote.close;
+  } else {
+    built = await buildLocally(services, tree.levels, byBase, { failed: failedReasons, blocker, served, options });
   }
 
   const published = await publishStaged(services, Object.fromEntries([...built].map(([base, build]) => [base, build.duration])));
@@ -135,6 +181,7 @@ export async function buildAndPublish(
       await state.events.eventInsert({ event: 'package-update-failed', objectId: base, message: reason, created: Math.floor(now()), data: { version } });
     }
   });
+  await closeRun?.();
   result.removed = published.removed.filter((entry) => !published.added.some((added) => added.name === entry.name)).map((entry) => entry.name);
   return result;
 }

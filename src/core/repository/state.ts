@@ -4,6 +4,7 @@ import { Database } from '../database/connection.js';
 import { ArchiveMetadataOperations } from '../database/operations/archive-metadata.js';
 import { BuildQueueOperations } from '../database/operations/build-queue.js';
 import { ChangesOperations } from '../database/operations/changes.js';
+import { DistributedRunOperations } from '../database/operations/distributed-runs.js';
 import { EventOperations } from '../database/operations/events.js';
 import { LogOperations } from '../database/operations/logs.js';
 import { PackageOperations } from '../database/operations/packages.js';
@@ -20,6 +21,7 @@ export class RepositoryState {
   readonly changes: ChangesOperations;
   readonly journal: PublishJournalOperations;
   readonly archiveMetadata: ArchiveMetadataOperations;
+  readonly distributedRuns: DistributedRunOperations;
 
   constructor(
     readonly database: Database,
@@ -33,6 +35,7 @@ export class RepositoryState {
     this.changes = new ChangesOperations(database, repositoryId);
     this.journal = new PublishJournalOperations(database, repositoryId);
     this.archiveMetadata = new ArchiveMetadataOperations(database);
+    this.distributedRuns = new DistributedRunOperations(database, repositoryId);
   }
 
   static async open(configuration: Configuration, repositoryId: RepositoryId): Promise<RepositoryState> {

@@ -126,7 +126,7 @@ describe('validateConfiguration', () => {
       { section: 'aur', key: 'retry_backoff', severity: 'error', message: "expected a number, got 'fast'" },
       { section: 'aur', key: 'timeout', severity: 'error', message: "expected an integer, got 'abc'" },
       { section: 'aur', key: 'url', severity: 'error', message: "expected a URL with scheme http, https, got 'ftp://mirror'" },
-      { section: 'build', key: 'driver', severity: 'error', message: "expected one of: devtools, sandbox, host, got 'docker'" },
+      { section: 'build', key: 'driver', severity: 'error', message: "expected one of: devtools, sandbox, host, or the module path of a driver (/path/driver.js[:export]), got 'docker'" },
       {
         section: 'build',
         key: 'include_debug_packages',

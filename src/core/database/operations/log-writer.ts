@@ -30,7 +30,7 @@ export class LogWriter {
   private closed = false;
 
   constructor(
-    private readonly logs: LogOperations,
+    private readonly logs: Pick<LogOperations, 'logsInsert'>,
     options: LogWriterOptions = {},
   ) {
     this.batchLines = options.batchLines ?? 500;

@@ -74,12 +74,12 @@ function factoryProblem(value: unknown): string | undefined {
 /**
  * The factory an entry of `[build] triggers` names (see the module comment). Relative file paths are resolved
  * against the directory of the configuration file. Returns undefined, with a warning, for the reference's
- * distributed-build triggers; throws a ConfigurationError naming the entry and what is wrong with it otherwise.
+ * push-based distributed-build triggers; throws a ConfigurationError naming the entry and what is wrong with it otherwise.
  */
 export async function loadTriggerFactory(entry: string, configuration: Configuration): Promise<TriggerFactory | undefined> {
   const reference = locate(entry.trim(), path.dirname(configuration.path));
   if (reference === undefined) {
-    logger.warning(`trigger ${entry} is not supported (distributed builds are not implemented): skipped`);
+    logger.warning(`trigger ${entry} is not supported (the reference's push-based workers are replaced by pull-based ones configured in [distributed], see docs/distributed.md): skipped`);
     return undefined;
   }
   const value = await importExport(reference, (candidate) => factoryProblem(candidate) === undefined, 'trigger');

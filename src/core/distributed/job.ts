@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PACKAGE_SOURCES } from '../../models/package-source.js';
-import { isPackageFileName, isValidPackageName, validateArchitecture, validateFullVersion } from '../alpm/validation.js';
+import { isValidPackageName, parsePackageFileName, validateArchitecture, validateFullVersion } from '../alpm/validation.js';
 import { InvalidInputError } from '../errors.js';
 
 const packageName = z.string().refine(isValidPackageName, 'not a valid package name');
@@ -44,7 +44,8 @@ export const buildJobSchema = z.object({
 export type BuildJob = z.infer<typeof buildJobSchema>;
 
 export const builtArchiveSchema = z.object({
-  file: z.string().refine((name) => isPackageFileName(name), 'not a package file name'),
+  // a plain name (parsePackageFileName refuses paths): the coordinator joins it to the job's staging directory
+  file: z.string().refine((name) => valid(() => parsePackageFileName(name)), 'not a package file name'),
   name: packageName,
   version: fullVersion,
   architecture,

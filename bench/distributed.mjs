@@ -92,6 +92,16 @@ async function cluster(driver) {
     });
     redis.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
   });
+  try {
+    return await coordinator(driver, directory, temporary, redis, redisPort);
+  } catch (error) {
+    redis.kill('SIGTERM');
+    await once(redis, 'exit');
+    throw error;
+  }
+}
+
+async function coordinator(driver, directory, temporary, redis, redisPort) {
   const webPort = await freePort();
   const base = `http://127.0.0.1:${webPort}`;
   const queueUrl = `redis://127.0.0.1:${redisPort}`;
@@ -110,6 +120,7 @@ async function cluster(driver) {
   await cli([...repository, 'service-setup', '--packager', 'Bench <bench@localhost>'], { TMPDIR: temporary });
   await cli([...repository, 'user-add', USER, '-R', 'full', '-p', PASSWORD]);
   const web = start(['-c', configuration, 'web']);
+  process.once('exit', () => web.child.kill('SIGTERM'));
   await until(() => {
     if (web.child.exitCode !== null) throw new Error(`ahriman web exited with ${web.child.exitCode}:\n${web.output.join('')}`);
     return fetch(`${base}/api/v1/info`).then((response) => response.ok, () => false);

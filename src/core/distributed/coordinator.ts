@@ -69,6 +69,9 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
   const name = queueName(paths.repositoryId.architecture);
   const queue = new Queue<BuildJob>(name, options);
   const events = new QueueEvents(name, options);
+  // every job of a level is awaited at once, and each wait listens on both
+  queue.setMaxListeners(0);
+  events.setMaxListeners(0);
   const bases = new Map<string, string>();
   events.on('progress', ({ jobId: id, data }) => {
     const base = bases.get(id);

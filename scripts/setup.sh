@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the ahriman service needs on a fresh Debian 12 or Arch machine, then its npm dependencies, then
 # builds it. With --tests, also the tools only the test suite uses (a headless browser for the dashboard and report
-# tests, an sshd for rsync over ssh, python3). Idempotent: safe to run again. Needs root for the system packages and
+# tests, an sshd for rsync over ssh, python3, redis-server (valkey on Arch) for the distributed-build tests). Idempotent: safe to run again. Needs root for the system packages and
 # the build user (sudo is used when available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,8 @@ as_root() {
 if [ -f /etc/arch-release ]; then
   packages=(base-devel devtools bubblewrap fakeroot rsync git libarchive zstd xz gnupg nodejs npm openssh)
   packages+=(binutils) # readelf: the implicit-dependency scan of built files (--check-files)
-  if $tests; then packages+=(python chromium); fi
+  packages+=(ttf-dejavu) # PNG charts (repo-statistics, repo-history --chart *.png) draw their text with a system font
+  if $tests; then packages+=(python chromium valkey); fi
   as_root pacman -Sy --needed --noconfirm "${packages[@]}"
   # the devtools driver's build command (the default [build] devtools_wrapper) and the sudoers rule that lets the
   # ahriman user run it as root
@@ -31,7 +32,8 @@ if [ -f /etc/arch-release ]; then
 elif [ -f /etc/debian_version ]; then
   packages=(pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd xz-utils gnupg build-essential openssh-client)
   packages+=(binutils) # readelf: the implicit-dependency scan of built files (--check-files)
-  if $tests; then packages+=(python3 openssh-server chromium); fi
+  packages+=(fonts-dejavu-core) # PNG charts (repo-statistics, repo-history --chart *.png) draw their text with a system font
+  if $tests; then packages+=(python3 openssh-server chromium redis-server); fi
   if $tests; then packages+=(sudo); fi # visudo checks the shipped sudoers rule
   missing=()
   for pkg in "${packages[@]}"; do

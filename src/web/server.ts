@@ -34,6 +34,7 @@ import { packageRoutes } from './routes/packages.js';
 import { rebuildRoutes } from './routes/rebuilds.js';
 import { serviceRoutes } from './routes/service.js';
 import { snapshotRoutes } from './routes/snapshots.js';
+import { distributedRoutes } from './routes/distributed.js';
 import { uploadRoutes } from './routes/upload.js';
 import { readWebSettings } from './settings.js';
 import { ProcessSpawner } from './spawner.js';
@@ -152,6 +153,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: WebAp
   eventRoutes(app, web);
   serviceRoutes(app, web);
   uploadRoutes(app, web);
+  distributedRoutes(app, web);
   if (!settings.serviceOnly) {
     packageRoutes(app, web);
     historyRoutes(app, web);

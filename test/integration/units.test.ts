@@ -30,6 +30,13 @@ describe('systemd units', () => {
     expect(daemon).toMatch(/^User=ahriman$/m);
   });
 
+  it('run a distributed build worker per instance repository, restarted when it fails', () => {
+    const worker = readFileSync(path.join(UNITS, 'ahriman-worker@.service'), 'utf8');
+    expect(worker).toContain('ExecStart=/usr/bin/ahriman --repository-id "%I" repo-worker');
+    expect(worker).toMatch(/^Restart=on-failure$/m);
+    expect(worker).toMatch(/^User=ahriman$/m);
+  });
+
   it.skipIf(!hasSystemdAnalyze)('pass systemd-analyze verify without a single warning', async () => {
     const directory = mkdtempSync(path.join(os.tmpdir(), 'ahriman-units-'));
     const instances: Record<string, string> = {
@@ -37,6 +44,7 @@ describe('systemd units', () => {
       'ahriman@.timer': 'ahriman@x86_64-demo.timer',
       'ahriman-web.service': 'ahriman-web.service',
       'ahriman-daemon@.service': 'ahriman-daemon@x86_64-demo.service',
+      'ahriman-worker@.service': 'ahriman-worker@x86_64-demo.service',
     };
     for (const [unit, instance] of Object.entries(instances)) {
       copyFileSync(path.join(UNITS, unit), path.join(directory, instance));

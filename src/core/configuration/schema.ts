@@ -119,6 +119,15 @@ function withPathRule<S extends z.ZodType>(schema: S, rule?: PathRule): S {
   return schema;
 }
 
+/** An option of the reference this implementation replaced: any non-empty value is an error saying what to use. */
+function replaced(instead: string) {
+  return z.string().superRefine((text, context) => {
+    if (text.trim().length > 0) context.issues.push({ code: 'custom', message: `no longer supported: ${instead}`, input: text });
+  });
+}
+
+const DISTRIBUTED_INSTEAD = 'distributed builds are configured in [distributed] (queue_url, coordinator, worker_id; see docs/distributed.md)';
+
 /** Builders for option schemas; chain `.optional()` or `.default(value)` as needed. */
 export const option = {
   string: () => z.string(),
@@ -180,6 +189,17 @@ export const DEFAULT_TRIGGERS = [
 
 export const BUILD_DRIVERS = ['devtools', 'sandbox', 'host'] as const;
 
+/** A module path of a third-party build driver: a file path, or a package module (`pkg/driver.js`, `@me/driver`). */
+export function isDriverModule(text: string): boolean {
+  return text.includes('/');
+}
+
+/** `[build] driver`: a built-in driver or a module exporting one (loaded like a third-party trigger). */
+function buildDriver(text: string): string {
+  if ((BUILD_DRIVERS as readonly string[]).includes(text) || isDriverModule(text)) return text;
+  throw new ConfigurationError(`expected one of: ${BUILD_DRIVERS.join(', ')}, or the module path of a driver (/path/driver.js[:export])`);
+}
+
 /** `package`/`packages`/`sign-package` sign package archives, `repository`/`sign-repository` the database (any case). */
 export const SIGN_TARGETS = ['package', 'packages', 'sign-package', 'repository', 'sign-repository', 'disabled'] as const;
 
@@ -220,7 +240,7 @@ const build = z.object({
   build_command: option.list().optional(),
   devtools_configs: option.path().optional(), // default: <root>/.config/ahriman/pacman.conf.d
   devtools_wrapper: option.list().optional(),
-  driver: option.oneOf(BUILD_DRIVERS).optional(), // default: devtools if makechrootpkg is installed, else sandbox
+  driver: fromText(buildDriver).optional(), // default: devtools if makechrootpkg is installed, else sandbox
   ignore_packages: option.list().default([]),
   include_debug_packages: option.boolean().default(true),
   make_flags: option.string().optional(),
@@ -236,7 +256,7 @@ const build = z.object({
   triggers_known: option.list().default([]),
   user: option.string().default('ahriman'),
   vcs_allowed_age: option.integer({ min: 0 }).default(604800),
-  workers: option.urlList(HTTP).default([]),
+  workers: replaced(DISTRIBUTED_INSTEAD).optional(),
 });
 
 const sign = z
@@ -342,6 +362,21 @@ const auth = z
     if (section.target === 'oauth' || section.target === 'oauth2') checkOAuthProvider(section, context);
   });
 
+export const DISTRIBUTED_FALLBACKS = ['none', 'local'] as const;
+
+// queue_url may carry a password (redis://:secret@host): messages show URLs with their credentials masked.
+const distributed = z.object({
+  concurrency: option.integer({ min: 1 }).default(1),
+  coordinator: option.url(HTTP).optional(), // default: [status] address
+  fallback: option.oneOf(DISTRIBUTED_FALLBACKS).default('none'),
+  heartbeat: option.integer({ min: 1 }).default(10),
+  job_timeout: option.integer({ min: 1 }).default(21600),
+  max_attempts: option.integer({ min: 1 }).default(3),
+  prefix: option.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, dot, dash or underscore').default('ahriman'),
+  queue_url: option.url(['redis', 'rediss']),
+  worker_id: option.string().regex(/^[A-Za-z0-9_.@-]+$/, 'expected letters, digits, dot, dash, at or underscore').optional(), // default: <hostname>-<pid>
+});
+
 const targets = () => z.object({ target: option.list().default([]) });
 
 const POINTER_NAME = /^[a-z][a-z0-9_-]*$/;
@@ -397,10 +432,11 @@ export const coreSchemas = {
   archive: z.object({ keep_built_packages: option.integer({ min: 0 }).default(1) }),
   'logs-rotation': z.object({ keep_last_logs: option.integer({ min: 0 }).default(5) }),
   snapshots,
+  distributed,
   worker: z.object({
-    address: option.url(HTTP),
-    identifier: option.string().optional(),
-    time_to_live: option.integer({ min: 1 }).default(60),
+    address: replaced(DISTRIBUTED_INSTEAD).optional(),
+    identifier: replaced(DISTRIBUTED_INSTEAD).optional(),
+    time_to_live: replaced(DISTRIBUTED_INSTEAD).optional(),
   }),
 } satisfies Record<string, SectionSchema>;
 

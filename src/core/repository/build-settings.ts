@@ -1,8 +1,9 @@
 import os from 'node:os';
+import path from 'node:path';
 import type { RebuildMode } from '../../models/rebuild.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import type { Configuration } from '../configuration/configuration.js';
-import { type BuildDriver, createDriver, detectDefaultDriver } from '../build/drivers/driver.js';
+import { type BuildDriver, detectDefaultDriver, loadDriver } from '../build/drivers/driver.js';
 import { type HttpPolicy } from '../http/client.js';
 import { type SystemUser, lookupUser } from '../process.js';
 
@@ -45,7 +46,7 @@ export function buildUser(configuration: Configuration): Promise<SystemUser> {
 export async function readBuildSettings(configuration: Configuration, paths: RepositoryPaths): Promise<BuildSettings> {
   const user = await buildUser(configuration);
   const driverName = configuration.getString('build', 'driver', '') || (await detectDefaultDriver(user));
-  const driver = createDriver(driverName, {
+  const driver = await loadDriver(driverName, path.dirname(configuration.path), {
     devtools: {
       repositoryId: paths.repositoryId,
       paths,

@@ -11,6 +11,8 @@ import { LogWriter } from '../database/operations/log-writer.js';
 import { detectRebuilds } from '../rebuilds/detect.js';
 import { BuildRecorder } from '../rebuilds/recorder.js';
 import { errorMessage } from '../errors.js';
+import type { PlannedBuild } from '../distributed/coordinator.js';
+import { readDistributedSettings } from '../distributed/settings.js';
 import { getLogger } from '../log/logger.js';
 import { type TreeNode, resolveLevels } from '../tree.js';
 import { recordBuiltSource } from './changes.js';
@@ -30,6 +32,24 @@ export interface BuildOptions {
 const logger = getLogger('executor');
 const now = (): number => Date.now() / 1000;
 
+/**
+ * The version a base is built at and the patches applied before: its stored patches, this run's, and a pkgrel bump
+ * when the sources' version is already in the repository (`--increment`). Logs of other versions are dropped.
+ */
+async function planBuild(services: RepositoryServices, base: string, sourceVersion: string, currentVersion: string | undefined, options: BuildOptions): Promise<PlannedBuild> {
+  const { state, status } = services;
+  let version = sourceVersion;
+  const patches = [...((await state.patches.patchesList(base)).get(base) ?? []), ...(options.patches?.get(base) ?? [])];
+  const bumped = options.increment ? nextPkgrel(currentVersion, version) : undefined;
+  if (bumped) {
+    patches.push(pkgrelPatch(bumped));
+    version = `${version.slice(0, version.lastIndexOf('-'))}-${bumped}`;
+    logger.info(`${base}: ${currentVersion} is already in the repository, building release ${bumped}`);
+  }
+  await status.client.logsRemove(base, version);
+  return { version, patches };
+}
+
 /** Builds one base into `packages/<repo>/<arch>/`; returns the version built. Throws with the reason on failure. */
 async function buildOne(
   services: RepositoryServices,
@@ -39,22 +59,14 @@ async function buildOne(
   log: LogWriter,
   recorder: BuildRecorder,
 ): Promise<string> {
-  const { settings, sources, state, status, paths } = services;
+  const { settings, sources, state, paths } = services;
   const checkout = await sources.checkout(record.base, record.remote);
   const workspace = await fs.mkdtemp(path.join(paths.buildWorkspaces, `${record.base}-`));
   try {
     const directory = path.join(workspace, record.base);
     await prepareBuildDirectory(checkout, directory);
-    let version = (await sources.info(directory)).version;
-    const patches = [...((await state.patches.patchesList(record.base)).get(record.base) ?? []), ...(options.patches?.get(record.base) ?? [])];
-    const bumped = options.increment ? nextPkgrel(currentVersion, version) : undefined;
-    if (bumped) {
-      patches.push(pkgrelPatch(bumped));
-      version = `${version.slice(0, version.lastIndexOf('-'))}-${bumped}`;
-      logger.info(`${record.base}: ${currentVersion} is already in the repository, building release ${bumped}`);
-    }
+    const { version, patches } = await planBuild(services, record.base, (await sources.info(directory)).version, currentVersion, options);
     await applyPatches(directory, patches);
-    await status.client.logsRemove(record.base, version);
     const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
     const archives = await settings.driver.build({
       directory,
@@ -75,6 +87,54 @@ async function buildOne(
   } finally {
     await fs.rm(workspace, { recursive: true, force: true });
   }
+}
+
+interface Built {
+  version: string;
+  duration: number;
+}
+
+/** Builds the levels here, up to `[build] parallel_jobs` bases of a level at once. */
+async function buildLocally(
+  services: RepositoryServices,
+  levels: string[][],
+  byBase: ReadonlyMap<string, PackageRecord>,
+  run: {
+    failed: Map<string, string>;
+    blocker(base: string): string | undefined;
+    known: ReadonlyMap<string, PackageRecord>;
+    served: ReadonlyMap<string, string>;
+    options: BuildOptions;
+  },
+): Promise<Map<string, Built>> {
+  const built = new Map<string, Built>();
+  // build output goes out in chunks (a few per second at most), to the web service while the build runs
+  const log = new LogWriter({ logsInsert: (lines) => services.status.client.logsAdd(lines) });
+  const recorder = new BuildRecorder(services);
+  try {
+    for (const level of levels) {
+      await mapLimit(level, services.settings.parallelJobs, async (base) => {
+        const blocker = run.blocker(base);
+        if (blocker !== undefined) {
+          run.failed.set(base, `dependency ${blocker} failed`);
+          return;
+        }
+        const started = now();
+        const record = byBase.get(base)!;
+        await services.status.building(run.known.get(base) ?? record);
+        try {
+          const version = await buildOne(services, record, run.served.get(base), run.options, log, recorder);
+          built.set(base, { version, duration: now() - started });
+        } catch (error) {
+          run.failed.set(base, errorMessage(error));
+          logger.error(`${base}: ${errorMessage(error)}`);
+        }
+      });
+    }
+  } finally {
+    await log.close();
+  }
+  return built;
 }
 
 function treeNode(record: PackageRecord): TreeNode {
@@ -102,38 +162,31 @@ export async function buildAndPublish(
   const tree = resolveLevels(records.filter((record) => !unresolvable.has(record.base)).map(treeNode));
   const failedReasons = new Map([...unresolvable, ...tree.unresolvable]);
   const byBase = new Map(records.map((record) => [record.base, record]));
-  const built = new Map<string, { version: string; duration: number }>();
-  // build output goes out in chunks (a few per second at most), to the web service while the build runs
-  const log = new LogWriter({ logsInsert: (lines) => services.status.client.logsAdd(lines) });
-  const recorder = new BuildRecorder(services);
+  const blocker = (base: string): string | undefined =>
+    recordDependencies(byBase.get(base)!)
+      .map((dependency) => records.find((other) => recordProvides(other).includes(dependency)))
+      .find((other) => other && other.base !== base && failedReasons.has(other.base))?.base;
 
   await state.database.transaction(async () => {
     for (const base of byBase.keys()) if (!known.has(base)) await state.packages.upsertPackage(byBase.get(base)!);
   });
-  try {
-    for (const level of tree.levels) {
-      await mapLimit(level, services.settings.parallelJobs, async (base) => {
-        const record = byBase.get(base)!;
-        const blocker = recordDependencies(record)
-          .map((dependency) => records.find((other) => recordProvides(other).includes(dependency)))
-          .find((other) => other && other.base !== base && failedReasons.has(other.base));
-        if (blocker) {
-          failedReasons.set(base, `dependency ${blocker.base} failed`);
-          return;
-        }
-        const started = now();
-        await services.status.building(known.get(base) ?? record);
-        try {
-          const version = await buildOne(services, record, served.get(base), options, log, recorder);
-          built.set(base, { version, duration: now() - started });
-        } catch (error) {
-          failedReasons.set(base, errorMessage(error));
-          logger.error(`${base}: ${errorMessage(error)}`);
-        }
-      });
-    }
-  } finally {
-    await log.close();
+  const distributed = readDistributedSettings(services.configuration);
+  let built: Map<string, Built>;
+  let closeRun: (() => Promise<void>) | undefined;
+  const coordinator = distributed && (await import('../distributed/coordinator.js'));
+  if (distributed && coordinator && (await coordinator.queueAvailable(distributed))) {
+    const remote = await coordinator.buildOnWorkers(services, distributed, {
+      levels: tree.levels,
+      records: byBase,
+      failed: failedReasons,
+      blocker,
+      plan: (record) => planBuild(services, record.base, record.version, served.get(record.base), options),
+      packager: (record) => record.packager ?? services.settings.packager,
+    });
+    built = remote.built;
+    closeRun = remote.close;
+  } else {
+    built = await buildLocally(services, tree.levels, byBase, { failed: failedReasons, blocker, known, served, options });
   }
 
   const run = { id: services.processId, built: Object.fromEntries([...built].map(([base, build]) => [base, build.version])), failed: Object.fromEntries(failedReasons) };
@@ -152,6 +205,7 @@ export async function buildAndPublish(
       await state.rebuilds.rebuildFailed(base, Math.floor(now()));
     }
   });
+  await closeRun?.();
   if (published.added.length > 0) await detectRebuilds(services);
   result.removed = published.removed.filter((entry) => !published.added.some((added) => added.name === entry.name)).map((entry) => entry.name);
   return result;

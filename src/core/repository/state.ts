@@ -5,6 +5,7 @@ import { ArchiveMetadataOperations } from '../database/operations/archive-metada
 import { BuildQueueOperations } from '../database/operations/build-queue.js';
 import { ChangesOperations } from '../database/operations/changes.js';
 import { DependenciesOperations } from '../database/operations/dependencies.js';
+import { DistributedRunOperations } from '../database/operations/distributed-runs.js';
 import { EventOperations } from '../database/operations/events.js';
 import { HistoryOperations } from '../database/operations/history.js';
 import { LogOperations } from '../database/operations/logs.js';
@@ -28,6 +29,7 @@ export class RepositoryState {
   readonly history: HistoryOperations;
   readonly rebuilds: RebuildOperations;
   readonly snapshots: SnapshotOperations;
+  readonly distributedRuns: DistributedRunOperations;
 
   constructor(
     readonly database: Database,
@@ -45,6 +47,7 @@ export class RepositoryState {
     this.history = new HistoryOperations(database, repositoryId);
     this.rebuilds = new RebuildOperations(database, repositoryId);
     this.snapshots = new SnapshotOperations(database, repositoryId);
+    this.distributedRuns = new DistributedRunOperations(database, repositoryId);
   }
 
   static async open(configuration: Configuration, repositoryId: RepositoryId): Promise<RepositoryState> {

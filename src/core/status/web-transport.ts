@@ -1,4 +1,6 @@
+import { openAsBlob } from 'node:fs';
 import http from 'node:http';
+import { basename } from 'node:path';
 import type { Configuration } from '../configuration/configuration.js';
 import { AhrimanError } from '../errors.js';
 
@@ -68,16 +70,48 @@ export class WebTransport {
       await this.login();
       response = await this.send(method, path, body, headers);
     }
-    if (response.status >= 400) {
-      let reason = response.body.slice(0, 200);
-      try {
-        reason = (JSON.parse(response.body) as { error?: string }).error ?? reason;
-      } catch {
-        // not JSON: keep the text
-      }
-      throw new WebServiceError(`${method} ${path} on ${this.description} answered ${response.status}: ${reason}`, response.status);
-    }
+    if (response.status >= 400) throw this.answerError(method, path, response);
     return response;
+  }
+
+  /**
+   * Uploads files as `multipart/form-data` (field `package`) to an `http://` web service, logging in on the first 401
+   * like {@link request}. Bodies are built by fetch's FormData, files read as blobs.
+   */
+  async upload(path: string, files: readonly string[]): Promise<void> {
+    if (this.endpoint.url === undefined) throw new WebServiceError(`uploads need an http:// address, not the socket ${this.description}`);
+    const send = async (): Promise<Response> => {
+      const form = new FormData();
+      for (const file of files) form.append('package', await openAsBlob(file), basename(file));
+      return fetch(`${this.endpoint.url}${path}`, {
+        method: 'POST',
+        body: form,
+        headers: this.cookie ? { cookie: this.cookie } : {},
+        signal: AbortSignal.timeout(this.endpoint.timeoutMs),
+      });
+    };
+    try {
+      let response = await send();
+      if (response.status === 401 && this.endpoint.username !== undefined) {
+        await this.login();
+        response = await send();
+      }
+      if (response.status >= 400) throw this.answerError('POST', path, { status: response.status, body: await response.text() });
+    } catch (error) {
+      if (error instanceof WebServiceError) throw error;
+      throw new WebServiceError(`POST ${path} on ${this.description} failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** The error of an answer >= 400: its `{"error"}` line, else the start of its body. */
+  private answerError(method: string, path: string, response: WebResponse): WebServiceError {
+    let reason = response.body.slice(0, 200);
+    try {
+      reason = (JSON.parse(response.body) as { error?: string }).error ?? reason;
+    } catch {
+      // not JSON: keep the text
+    }
+    return new WebServiceError(`${method} ${path} on ${this.description} answered ${response.status}: ${reason}`, response.status);
   }
 
   private async login(): Promise<void> {

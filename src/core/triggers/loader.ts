@@ -8,27 +8,17 @@
  *   same optional export name.
  * Everything is loaded with `import()`, only when configured. The export must be a {@link TriggerFactory}.
  */
-import { statSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { Configuration } from '../configuration/configuration.js';
 import { DEFAULT_TRIGGERS, type SectionSchema } from '../configuration/schema.js';
 import type { Issue } from '../configuration/validator.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
+import { type ExportReference, importExport, moduleReference } from '../module-export.js';
 import { BUILTIN_TRIGGERS, REFERENCE_TRIGGER_NAMES, UNSUPPORTED_TRIGGERS } from './builtin.js';
 import type { TriggerFactory } from './trigger.js';
 
-/** A module to import and the export to take from it, with a description for messages. */
-interface ExportReference {
-  description: string;
-  specifier: string;
-  exportName: string;
-}
-
-/** The export name after the last colon (`file.js:MyTrigger`), when what follows the colon is an identifier. */
-const EXPORT_SUFFIX = /^(?<target>.+):(?<exportName>[A-Za-z_$][\w$]*)$/;
 const REFERENCE_PREFIX = 'ahriman.';
 
 const logger = getLogger('triggers');
@@ -43,23 +33,11 @@ export function knownTriggers(configuration: Configuration): string[] {
   return configuration.getList('build', 'triggers_known', [] as string[]);
 }
 
-function isFilePath(target: string): boolean {
-  return path.isAbsolute(target) || target.startsWith('./') || target.startsWith('../');
-}
-
 function builtinReference(entry: string): ExportReference | undefined {
   const name = REFERENCE_TRIGGER_NAMES[entry] ?? entry;
   const builtin = BUILTIN_TRIGGERS[name];
   if (builtin === undefined) return undefined;
   return { description: `built-in trigger ${name}`, specifier: new URL(builtin.module, import.meta.url).href, exportName: builtin.exportName };
-}
-
-function fileReference(file: string, exportName: string, relativeTo: string): ExportReference {
-  const absolute = path.resolve(relativeTo, file);
-  const stat = statSync(absolute, { throwIfNoEntry: false });
-  if (stat === undefined) throw new ConfigurationError(`trigger file ${absolute} does not exist`);
-  if (!stat.isFile()) throw new ConfigurationError(`trigger file ${absolute} is not a file`);
-  return { description: `trigger file ${absolute}`, specifier: pathToFileURL(absolute).href, exportName };
 }
 
 /** Where an entry points; undefined for a trigger this implementation deliberately does not have. */
@@ -71,11 +49,7 @@ function locate(entry: string, relativeTo: string): ExportReference | undefined 
   if (entry.startsWith(REFERENCE_PREFIX)) {
     throw new ConfigurationError(`unknown trigger ${entry}: the reference's triggers known here are ${Object.keys(REFERENCE_TRIGGER_NAMES).join(', ')}`);
   }
-  const named = EXPORT_SUFFIX.exec(entry)?.groups;
-  const target = named?.target ?? entry;
-  const exportName = named?.exportName ?? 'default';
-  if (isFilePath(target)) return fileReference(target, exportName, relativeTo);
-  return { description: `trigger module ${target}`, specifier: target, exportName };
+  return moduleReference(entry, relativeTo, 'trigger');
 }
 
 function isObjectSchema(value: unknown): value is SectionSchema {
@@ -97,34 +71,18 @@ function factoryProblem(value: unknown): string | undefined {
   return invalid === undefined ? undefined : `its configurationSchemas.${invalid[0]} is not a zod object schema`;
 }
 
-async function importExport(reference: ExportReference): Promise<unknown> {
-  let namespace: Record<string, unknown>;
-  try {
-    namespace = (await import(reference.specifier)) as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigurationError(`cannot load ${reference.description}: ${errorMessage(error)}`, { cause: error });
-  }
-  if (!(reference.exportName in namespace)) {
-    const exported = Object.keys(namespace).filter((name) => factoryProblem(namespace[name]) === undefined);
-    const hint = exported.length > 0 ? `; its trigger exports: ${exported.join(', ')} (name one as <path>:<export>)` : '';
-    const what = reference.exportName === 'default' ? 'no default export' : `no export '${reference.exportName}'`;
-    throw new ConfigurationError(`${reference.description} has ${what}${hint}`);
-  }
-  return namespace[reference.exportName];
-}
-
 /**
  * The factory an entry of `[build] triggers` names (see the module comment). Relative file paths are resolved
  * against the directory of the configuration file. Returns undefined, with a warning, for the reference's
- * distributed-build triggers; throws a ConfigurationError naming the entry and what is wrong with it otherwise.
+ * push-based distributed-build triggers; throws a ConfigurationError naming the entry and what is wrong with it otherwise.
  */
 export async function loadTriggerFactory(entry: string, configuration: Configuration): Promise<TriggerFactory | undefined> {
   const reference = locate(entry.trim(), path.dirname(configuration.path));
   if (reference === undefined) {
-    logger.warning(`trigger ${entry} is not supported (distributed builds are not implemented): skipped`);
+    logger.warning(`trigger ${entry} is not supported (the reference's push-based workers are replaced by pull-based ones configured in [distributed], see docs/distributed.md): skipped`);
     return undefined;
   }
-  const value = await importExport(reference);
+  const value = await importExport(reference, (candidate) => factoryProblem(candidate) === undefined, 'trigger');
   const problem = factoryProblem(value);
   if (problem !== undefined) {
     throw new ConfigurationError(

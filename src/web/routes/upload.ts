@@ -5,6 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
 import { parsePackageFileName } from '../../core/alpm/validation.js';
+import { runStaging } from '../../core/distributed/staging.js';
+import { errorMessage } from '../../core/errors.js';
+import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { type WebApp, type WebContext, selectRepository } from '../context.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, repositoryQuery } from '../schemas.js';
@@ -22,18 +25,36 @@ function checkedName(name: string): string {
   return name;
 }
 
+const uploadQuery = repositoryQuery.extend({
+  /** A distributed build's upload: the run and base of the job, whose archives wait for the coordinator's check. */
+  run: z.string().optional(),
+  base: z.string().optional(),
+});
+
+/** `packages/<repo>/<arch>/`, or the staging area of a distributed run's job (see core/distributed/staging.ts). */
+function uploadDirectory(paths: RepositoryPaths, run: string | undefined, base: string | undefined): string {
+  if (run === undefined && base === undefined) return paths.packages;
+  if (run === undefined || base === undefined) throw new HttpError(400, 'run and base go together: both name the job of a distributed build');
+  try {
+    return runStaging(paths, run, base);
+  } catch (error) {
+    throw new HttpError(400, errorMessage(error));
+  }
+}
+
 /**
  * `service/upload` (reference §6.2): each file is streamed into a dot-prefixed temporary name in
- * `packages/<repo>/<arch>/` and renamed once complete, so the next update never sees half a file.
+ * `packages/<repo>/<arch>/` (or a distributed run's staging area, with `run` and `base`) and renamed once complete,
+ * so the next update never sees half a file.
  */
 export function uploadRoutes(app: WebApp, web: WebContext): void {
   if (!web.settings.enableArchiveUpload) return;
   app.post(
     '/api/v1/service/upload',
-    { config: { permission: 'full' }, schema: { querystring: repositoryQuery, response: { 201: z.null(), ...errorResponses } } },
+    { config: { permission: 'full' }, schema: { querystring: uploadQuery, response: { 201: z.null(), ...errorResponses } } },
     async (request, reply) => {
       if (!request.isMultipart()) throw new HttpError(400, 'expected a multipart/form-data body with a package field');
-      const directory = selectRepository(web, request.query).paths.packages;
+      const directory = uploadDirectory(selectRepository(web, request.query).paths, request.query.run, request.query.base);
       await fs.mkdir(directory, { recursive: true });
       const stored: string[] = [];
       for await (const part of request.parts()) {

@@ -5,7 +5,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDriver, detectDefaultDriver } from '../../../src/core/build/drivers/driver.js';
+import { createDriver, detectDefaultDriver, loadDriver } from '../../../src/core/build/drivers/driver.js';
+import { readPackageArchive } from '../../../src/core/alpm/package-archive.js';
 import {
   devtoolsCommand,
   devtoolsInstalled,
@@ -65,6 +66,29 @@ describe('createDriver', () => {
 
   it('needs the repository for devtools', () => {
     expect(() => createDriver('devtools')).toThrow(ConfigurationError);
+  });
+});
+
+describe('loadDriver', () => {
+  const support = path.resolve(import.meta.dirname, '../../support');
+
+  it('loads a driver from a module path, relative to the configuration, like a trigger', async () => {
+    const driver = await loadDriver('../../support/prebuilt-driver.mjs', import.meta.dirname);
+    expect(driver.name).toBe('prebuilt');
+    const directory = await temporary.make('prebuilt');
+    await fs.writeFile(path.join(directory, 'PKGBUILD'), "pkgbase=pair\npkgname=('left' 'right')\npkgver=2.0\npkgrel=3\nepoch=1\n");
+    const lines: string[] = [];
+    const archives = await driver.build({ directory, packageBase: 'pair', outputDirectory: path.join(directory, 'out'), packager: '', makepkgFlags: [], includeDebug: false, onLine: (line) => lines.push(line) });
+    const metadata = await Promise.all(archives.map((archive) => readPackageArchive(archive)));
+    expect(metadata.map((item) => `${item.name} ${item.version} ${item.base}`)).toEqual(['left 1:2.0-3 pair', 'right 1:2.0-3 pair']);
+    expect(lines).toEqual(['prebuilt left-1:2.0-3-any.pkg.tar.gz', 'prebuilt right-1:2.0-3-any.pkg.tar.gz']);
+  });
+
+  it('says what is wrong with a module that does not export a driver', async () => {
+    await expect(loadDriver(`${support}/ports.ts:freePort`, '/')).rejects.toThrow(
+      `export 'freePort' of build driver file ${support}/ports.ts is not a build driver: it is a function (expected { name, build(request) })`,
+    );
+    await expect(loadDriver('./missing-driver.mjs', support)).rejects.toThrow(`build driver file ${support}/missing-driver.mjs does not exist`);
   });
 });
 

@@ -126,7 +126,7 @@ describe('validateConfiguration', () => {
       { section: 'aur', key: 'retry_backoff', severity: 'error', message: "expected a number, got 'fast'" },
       { section: 'aur', key: 'timeout', severity: 'error', message: "expected an integer, got 'abc'" },
       { section: 'aur', key: 'url', severity: 'error', message: "expected a URL with scheme http, https, got 'ftp://mirror'" },
-      { section: 'build', key: 'driver', severity: 'error', message: "expected one of: devtools, sandbox, host, got 'docker'" },
+      { section: 'build', key: 'driver', severity: 'error', message: "expected one of: devtools, sandbox, host, or the module path of a driver (/path/driver.js[:export]), got 'docker'" },
       {
         section: 'build',
         key: 'include_debug_packages',
@@ -144,7 +144,7 @@ describe('validateConfiguration', () => {
         section: 'build',
         key: 'workers',
         severity: 'error',
-        message: `item 'not a url': expected a URL such as https://host/path, got 'http://a "not a url"'`,
+        message: 'no longer supported: distributed builds are configured in [distributed] (queue_url, coordinator, worker_id; see docs/distributed.md)',
       },
       {
         section: 'sign',
@@ -161,7 +161,7 @@ describe('validateConfiguration', () => {
 
   it('reports missing required options, including conditional ones', () => {
     const file = path.join(directory, 'ahriman.ini');
-    fs.writeFileSync(file, '[sign]\ntarget = package\n[auth]\ntarget = oauth\nclient_id = id\n[worker]\nidentifier = me\n');
+    fs.writeFileSync(file, '[sign]\ntarget = package\n[auth]\ntarget = oauth\nclient_id = id\n[distributed]\nprefix = ahriman\n');
     expect(errors(validateConfiguration(Configuration.load(file, undefined, {})))).toEqual([
       { section: 'repository', key: 'root', severity: 'error', message: 'missing required option' },
       { section: 'sign', key: 'key', severity: 'error', message: 'missing: key or key_file is required when target enables signing' },
@@ -173,7 +173,7 @@ describe('validateConfiguration', () => {
         message: 'missing: required when target is oauth, unless oauth_authorize_url, oauth_token_url, oauth_userinfo_url are all set',
       },
       { section: 'auth', key: 'oauth_scopes', severity: 'error', message: 'missing: required when target is oauth' },
-      { section: 'worker', key: 'address', severity: 'error', message: 'missing required option' },
+      { section: 'distributed', key: 'queue_url', severity: 'error', message: 'missing required option' },
     ]);
   });
 
@@ -319,9 +319,18 @@ describe('readSection', () => {
   });
 
   it('throws one error naming every bad option', () => {
-    const configuration = load('[worker]\ntime_to_live = 0\n');
-    expect(() => readSection(configuration, 'worker', coreSchemas.worker)).toThrow(
-      new ConfigurationError("[worker] address: missing required option; [worker] time_to_live: must be at least 1, got '0'"),
+    const configuration = load('[distributed]\nheartbeat = 0\n');
+    expect(() => readSection(configuration, 'distributed', coreSchemas.distributed)).toThrow(
+      new ConfigurationError("[distributed] heartbeat: must be at least 1, got '0'; [distributed] queue_url: missing required option"),
     );
+  });
+
+  it('names [distributed] for the reference worker options and masks the queue password', () => {
+    const configuration = load('[worker]\naddress = http://10.0.0.1:8080\n[distributed]\nqueue_url = http://:hunter2@host\n');
+    const issues = validateConfiguration(configuration).filter((issue) => ['worker', 'distributed'].includes(issue.section));
+    expect(issues.map((issue) => `[${issue.section}] ${issue.key}: ${issue.message}`)).toEqual([
+      "[distributed] queue_url: expected a URL with scheme redis, rediss, got 'http://********@host'",
+      '[worker] address: no longer supported: distributed builds are configured in [distributed] (queue_url, coordinator, worker_id; see docs/distributed.md)',
+    ]);
   });
 });

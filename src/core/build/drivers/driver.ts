@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { validatePackageName } from '../../alpm/validation.js';
-import { BUILD_DRIVERS } from '../../configuration/schema.js';
+import { BUILD_DRIVERS, isDriverModule } from '../../configuration/schema.js';
 import { AhrimanError, ConfigurationError, InvalidInputError, ProcessError, errorMessage } from '../../errors.js';
 import { getLogger } from '../../log/logger.js';
 import type { SystemUser } from '../../process.js';
@@ -30,7 +30,8 @@ export type DriverName = (typeof BUILD_DRIVERS)[number];
 const FAILURE_CONTEXT_LINES = 15;
 
 export interface BuildDriver {
-  readonly name: DriverName;
+  /** A built-in {@link DriverName}, or what a third-party driver calls itself. */
+  readonly name: string;
   /** Builds the package; resolves to the absolute paths of the archives now in `outputDirectory`. */
   build(request: BuildRequest): Promise<string[]>;
 }
@@ -167,6 +168,31 @@ export function createDriver(name: string, options: DriverOptions = {}): BuildDr
     default:
       throw new ConfigurationError(`unknown [build] driver '${name}': use one of ${BUILD_DRIVERS.join(', ')}`);
   }
+}
+
+function driverProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return `it is ${value === null ? 'null' : `a ${typeof value}`}`;
+  const candidate = value as Partial<Record<keyof BuildDriver, unknown>>;
+  if (typeof candidate.name !== 'string' || candidate.name.length === 0) return 'it has no name';
+  if (typeof candidate.build !== 'function') return 'it has no build(request) function';
+  return undefined;
+}
+
+/**
+ * The driver `[build] driver` names: a built-in one, or the export of a module (a file path relative to
+ * `relativeTo`, or a package module, with an optional `:export`), loaded like a third-party trigger. A module's
+ * driver gets the same request as the built-in ones and must resolve to the archives it left in `outputDirectory`.
+ */
+export async function loadDriver(name: string, relativeTo: string, options: DriverOptions = {}): Promise<BuildDriver> {
+  if (!isDriverModule(name)) return createDriver(name, options);
+  const { importExport, moduleReference } = await import('../../module-export.js');
+  const reference = moduleReference(name, relativeTo, 'build driver');
+  const value = await importExport(reference, (candidate) => driverProblem(candidate) === undefined, 'build driver');
+  const problem = driverProblem(value);
+  if (problem !== undefined) {
+    throw new ConfigurationError(`export '${reference.exportName}' of ${reference.description} is not a build driver: ${problem} (expected { name, build(request) })`);
+  }
+  return value as BuildDriver;
 }
 
 /**

@@ -1,0 +1,269 @@
+/**
+ * Distributed builds on one machine, with the real pieces: redis-server (our own, on a loopback port), the web
+ * service as the coordinator's API, `repo-update` as the coordinator, three `repo-worker` processes building with
+ * the sandbox driver, signing on the coordinator only, and pacman installing the result with SigLevel = Required.
+ *
+ * Every wait is on a process exit or a polled condition with a bound; nothing sleeps to synchronise.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, openAsBlob, readlinkSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../../support/cli.js';
+import { craftArchive } from '../../support/crafted-archives.js';
+import { removeBuildDirectories, type PkgbuildSpec } from '../../support/makepkg.js';
+import { freePort } from '../../support/ports.js';
+import { RedisServer } from '../../support/redis.js';
+import { Service } from '../e2e/support.js';
+
+const USER = 'builder';
+const PASSWORD = 'builder-secret-password';
+const PREFIX = 'ahriman-test';
+const WAIT_MS = 240_000;
+
+interface Running {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+const install = (name: string): string => `mkdir -p "$pkgdir/usr/share/${name}" && echo ${name} > "$pkgdir/usr/share/${name}/marker"`;
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, explain: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${explain()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function start(args: string[], env: Record<string, string>): Running {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill(signal);
+  await running.exited;
+}
+
+/** How often a line matching `pattern` appears in the outputs. */
+function count(outputs: Running[], pattern: RegExp): number {
+  return outputs.reduce((sum, running) => sum + (running.output.join('').match(new RegExp(pattern, 'g'))?.length ?? 0), 0);
+}
+
+describe('distributed builds: a coordinator, three workers and Redis', () => {
+  let service: Service;
+  let redis: RedisServer;
+  let web: Running;
+  let base: string;
+  let temporary: string;
+  const workers: Running[] = [];
+  const gates: string[] = [];
+
+  const currentGeneration = (): number => Number(readlinkSync(path.join(service.repository, '.db', 'current')));
+  const everything = (): string => [web, ...workers].map((running) => running.output.join('')).join('\n----\n');
+
+  async function startWorker(index: number): Promise<Running> {
+    const directory = path.join(await service.temporaryDirectory(), `worker-${index}`);
+    await fs.mkdir(path.join(directory, 'root'), { recursive: true });
+    const configuration = path.join(directory, 'ahriman.ini');
+    await fs.writeFile(configuration, [
+      '[repository]', `root = ${directory}/root`, '',
+      '[build]', 'driver = sandbox', '',
+      '[distributed]', `queue_url = ${redis.url}`, `prefix = ${PREFIX}`, 'heartbeat = 1', `coordinator = ${base}`, `worker_id = worker-${index}`, '',
+      '[status]', `username = ${USER}`, `password = ${PASSWORD}`, '',
+    ].join('\n'));
+    const worker = start(['-c', configuration, '-a', 'x86_64', '-r', 'demo', 'repo-worker'], { TMPDIR: temporary });
+    await waitFor(() => worker.output.join('').includes('takes x86_64 jobs'), `worker ${index} to start`, () => worker.output.join(''));
+    return worker;
+  }
+
+  /** A package whose package() waits for a file the test creates, so a test can act while it builds. */
+  async function gated(name: string): Promise<{ spec: PkgbuildSpec; open: () => Promise<void> }> {
+    const directory = await fs.mkdtemp('/var/tmp/ahriman-gate-');
+    await fs.chmod(directory, 0o755);
+    gates.push(directory);
+    const gate = path.join(directory, 'open');
+    const spec: PkgbuildSpec = {
+      pkgname: name,
+      pkgver: '1.0',
+      package: [`echo gate-reached`, `for _ in $(seq 1200); do [ -e ${gate} ] && break; sleep 0.2; done`, `[ -e ${gate} ] || exit 1`, install(name)].join('\n'),
+    };
+    return { spec, open: () => fs.writeFile(gate, '') };
+  }
+
+  beforeAll(async () => {
+    service = await Service.create();
+    redis = await RedisServer.start();
+    temporary = await service.temporaryDirectory();
+    await fs.chmod(temporary, 0o1777);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const includes = path.join(service.sandbox.root, '.config', 'ahriman', 'ahriman.ini.d');
+    await fs.mkdir(includes, { recursive: true });
+    await fs.writeFile(path.join(includes, '90-distributed.ini'), [
+      '[web]', 'host = 127.0.0.1', `port = ${port}`, 'enable_archive_upload = yes', '',
+      '[auth]', 'target = configuration', 'salt = distributed-test-salt', 'allow_read_only = yes', '',
+      '[status]', `address = ${base}`, `username = ${USER}`, `password = ${PASSWORD}`, '',
+      '[distributed]', `queue_url = ${redis.url}`, `prefix = ${PREFIX}`, 'heartbeat = 1', '',
+    ].join('\n'));
+    await service.expectCli(['user-add', USER, '-R', 'full', '-p', PASSWORD]);
+    web = start(['-c', service.sandbox.configuration, 'web'], {});
+    await waitFor(() => fetch(`${base}/api/v1/info`).then((response) => response.ok, () => false), 'the web service', () => web.output.join(''));
+    for (const index of [1, 2, 3]) workers.push(await startWorker(index));
+  }, WAIT_MS);
+
+  afterAll(async () => {
+    for (const running of [...workers, web]) if (running) await stop(running);
+    await redis?.remove();
+    await service?.cleanup();
+    for (const directory of gates) await fs.rm(directory, { recursive: true, force: true });
+    await removeBuildDirectories();
+  }, WAIT_MS);
+
+  it('builds a dependency chain and a split package on the workers, each once, publishes once, pacman installs it', async () => {
+    const specs: PkgbuildSpec[] = [
+      { pkgname: 'dist-lib', pkgver: '1.0', package: install('dist-lib') },
+      { pkgname: 'dist-app', pkgver: '2.0', variables: { depends: ['dist-lib'] }, package: install('dist-app') },
+      { pkgname: 'dist-top', pkgver: '3.0', variables: { depends: ['dist-app>=2.0'] }, package: install('dist-top') },
+      { pkgbase: 'dist-pair', pkgname: ['dist-left', 'dist-right'], pkgver: '4.0', package: { 'dist-left': install('dist-left'), 'dist-right': install('dist-right') } },
+    ];
+    for (const spec of specs) await service.expectCli(['package-add', await service.localPackage(spec)]);
+    const before = currentGeneration();
+
+    const update = await service.cli(['repo-update']);
+    expect(update.code, `${update.stdout}\n${update.stderr}\n${everything()}`).toBe(0);
+    const built = update.stdout.split('\n').filter((line) => line.startsWith('built ')).map((line) => line.split(' ').slice(1, 3).join(' '));
+    expect(built.sort()).toEqual(['dist-app 2.0-1', 'dist-lib 1.0-1', 'dist-pair 4.0-1', 'dist-top 3.0-1']);
+    expect(update.stderr).toMatch(/dist-lib: building on worker-\d/);
+
+    for (const name of ['dist-lib', 'dist-app', 'dist-top', 'dist-pair']) {
+      expect(count(workers, new RegExp(`\\[worker\\]: building ${name} `)), name).toBe(1);
+      expect(count(workers, new RegExp(`finished build of ${name} `)), name).toBe(1);
+    }
+    expect(currentGeneration()).toBe(before + 1);
+    const entries = await service.checkServedFiles();
+    expect(entries.map((entry) => `${entry.name} ${entry.version}`)).toEqual(['dist-app 2.0-1', 'dist-left 4.0-1', 'dist-lib 1.0-1', 'dist-right 4.0-1', 'dist-top 3.0-1']);
+
+    const pacman = await service.pacman();
+    expect((await pacman.sync()).code).toBe(0);
+    const installed = await pacman.install(['dist-top', 'dist-left', 'dist-right']);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(Object.fromEntries(await pacman.query())).toEqual({ 'dist-app': '2.0-1', 'dist-left': '4.0-1', 'dist-lib': '1.0-1', 'dist-right': '4.0-1', 'dist-top': '3.0-1' });
+
+    // the workers streamed the build logs to the coordinator
+    const logs = await service.expectCli(['package-logs', 'dist-top']);
+    expect(logs.stdout).toContain('Finished making: dist-top 3.0-1');
+  }, WAIT_MS);
+
+  it('rebuilds on another worker the job of a worker killed mid-build, and lists live workers meanwhile', async () => {
+    const slow = await gated('dist-slow');
+    await service.expectCli(['package-add', await service.localPackage(slow.spec)]);
+    const update = service.spawn(['repo-update']);
+    await waitFor(() => workers.some((worker) => worker.output.join('').includes('[worker]: building dist-slow ')), 'a worker to take dist-slow', everything);
+    const victim = workers.find((worker) => worker.output.join('').includes('[worker]: building dist-slow '))!;
+
+    const overview = (await (await fetch(`${base}/api/v1/distributed`)).json()) as { workers: Array<{ id: string; jobs: Array<{ base: string }> }>; queues: Array<{ active: number }> };
+    expect(overview.workers.map((worker) => worker.id)).toEqual(['worker-1', 'worker-2', 'worker-3']);
+    expect(overview.workers.flatMap((worker) => worker.jobs.map((job) => job.base))).toEqual(['dist-slow']);
+    expect(overview.queues[0]!.active).toBe(1);
+
+    await stop(victim, 'SIGKILL');
+    workers.splice(workers.indexOf(victim), 1);
+    await slow.open();
+    expect(await update.exited, update.output.join('') + everything()).toBe(0);
+    expect(update.output.join('')).toContain('built dist-slow 1.0-1');
+    expect(count(workers, /\[worker\]: building dist-slow /)).toBe(1);
+    expect(count(workers, /finished build of dist-slow /)).toBe(1);
+    expect((await service.databaseEntries()).map((entry) => entry.name)).toContain('dist-slow');
+    workers.push(await startWorker(4));
+  }, WAIT_MS);
+
+  it('resumes the run of a coordinator killed mid-run without rebuilding its finished jobs', async () => {
+    const held = await gated('dist-held');
+    await service.expectCli(['package-add', await service.localPackage(held.spec)]);
+    await service.expectCli(['package-add', await service.localPackage({ pkgname: 'dist-quick', pkgver: '1.0', package: install('dist-quick') })]);
+    const first = service.spawn(['repo-update']);
+    await waitFor(() => count(workers, /finished build of dist-quick /) === 1 && count(workers, /\[worker\]: building dist-held /) === 1, 'dist-quick built and dist-held under way', everything);
+    await stop(first as Running, 'SIGKILL');
+    expect((await service.databaseEntries()).map((entry) => entry.name)).not.toContain('dist-quick');
+
+    const second = service.spawn(['repo-update']);
+    await waitFor(() => second.output.join('').includes('resuming distributed run'), 'the coordinator to resume its run', () => second.output.join(''));
+    await held.open();
+    expect(await second.exited, second.output.join('') + everything()).toBe(0);
+    expect(second.output.join('')).toContain('built dist-quick 1.0-1');
+    expect(second.output.join('')).toContain('built dist-held 1.0-1');
+    expect(count(workers, /\[worker\]: building dist-quick /)).toBe(1);
+    expect(count(workers, /\[worker\]: building dist-held /)).toBe(1);
+    const names = (await service.checkServedFiles()).map((entry) => entry.name);
+    expect(names).toEqual(expect.arrayContaining(['dist-held', 'dist-quick']));
+  }, WAIT_MS);
+
+  it('refuses archives that do not match their job: another version, a tampered file', async () => {
+    for (const worker of workers.splice(0)) await stop(worker);
+    for (const name of ['dist-liar', 'dist-tamper']) {
+      await service.expectCli(['package-add', await service.localPackage({ pkgname: name, pkgver: '1.0', package: install(name) })]);
+    }
+    const upload = path.join(temporary, 'rogue');
+    let cookie = '';
+    const login = await fetch(`${base}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ username: USER, password: PASSWORD }),
+    });
+    cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const rogue = new Worker(
+      'build-x86_64',
+      async (job: Job) => {
+        const data = job.data as { base: string; run: string; version: string };
+        const honest = await craftArchive(upload, { pkgname: data.base, version: data.version }, `${data.base}-honest.pkg.tar.zst`);
+        const sent = data.base === 'dist-liar'
+          ? await craftArchive(upload, { pkgname: data.base, version: '9.9-1' })
+          : await craftArchive(upload, { pkgname: data.base, version: data.version });
+        const reported = data.base === 'dist-liar' ? sent : honest;
+        const form = new FormData();
+        form.append('package', await openAsBlob(sent), path.basename(sent));
+        const response = await fetch(`${base}/api/v1/service/upload?run=${data.run}&base=${data.base}`, { method: 'POST', body: form, headers: { cookie } });
+        expect(response.status).toBe(201);
+        const sha256 = createHash('sha256').update(await fs.readFile(reported)).digest('hex');
+        const version = data.base === 'dist-liar' ? '9.9-1' : data.version;
+        return { worker: 'rogue', duration: 0, archives: [{ file: path.basename(sent), name: data.base, version, architecture: 'any', sha256 }] };
+      },
+      { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: PREFIX },
+    );
+    try {
+      const before = currentGeneration();
+      const update = await service.cli(['repo-update']);
+      expect(update.code).toBe(1);
+      expect(update.stdout).toContain("failed dist-liar 1.0-1: refused dist-liar-9.9-1-any.pkg.tar.zst from worker rogue: its version 9.9-1 is not the job's 1.0-1");
+      expect(update.stdout).toMatch(/failed dist-tamper 1\.0-1: refused dist-tamper-1\.0-1-any\.pkg\.tar\.zst from worker rogue: its sha256 [0-9a-f]{64} is not the [0-9a-f]{64} the worker reported/);
+      const names = (await service.databaseEntries()).map((entry) => entry.name);
+      expect(names).not.toContain('dist-liar');
+      expect(names).not.toContain('dist-tamper');
+      expect(currentGeneration()).toBe(before);
+      expect(existsSync(path.join(service.incoming, 'dist-liar-9.9-1-any.pkg.tar.zst'))).toBe(false);
+    } finally {
+      await rogue.close();
+    }
+  }, WAIT_MS);
+
+  it('stops with one clear error before building anything when Redis is down, publishing nothing', async () => {
+    await service.expectCli(['package-add', await service.localPackage({ pkgname: 'dist-late', pkgver: '1.0', package: install('dist-late') })]);
+    await redis.stop();
+    const before = currentGeneration();
+    const update = await service.cli(['repo-update']);
+    expect(update.code).toBe(1);
+    expect(update.stderr).toContain(`the build queue redis://127.0.0.1:${redis.port} is unreachable`);
+    expect(currentGeneration()).toBe(before);
+    expect((await fs.readdir(service.incoming).catch(() => [])).filter((name) => name.startsWith('dist-late'))).toEqual([]);
+  });
+});

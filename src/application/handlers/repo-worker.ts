@@ -1,9 +1,9 @@
 import { ConfigurationError } from '../../core/errors.js';
 import { readDistributedSettings } from '../../core/distributed/settings.js';
 import { readBuildSettings } from '../../core/repository/build-settings.js';
-import { READ_ONLY, type RepositoryHandler } from '../handler.js';
+import { READ_ONLY, repositoryHandler } from '../handler.js';
 
-export const repoWorker: RepositoryHandler = {
+export const repoWorker = repositoryHandler({
   name: 'repo-worker',
   description: 'build jobs of a distributed update ([distributed]) for the coordinator, until SIGTERM or SIGINT',
   mode: { ...READ_ONLY, unsafe: false },
@@ -31,4 +31,4 @@ export const repoWorker: RepositoryHandler = {
     }
     return 0;
   },
-};
+});

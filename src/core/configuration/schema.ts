@@ -299,7 +299,7 @@ const web = z.object({
   enable_archive_upload: option.boolean().default(false),
   host: option.ipAddress(['localhost']).default('127.0.0.1'),
   index_url: option.url(HTTP).optional(),
-  max_body_size: option.integer({ min: 0 }).optional(),
+  max_body_size: option.integer({ min: 1 }).optional(),
   max_queue_size: option.integer({ min: 0 }).default(0),
   port: option.integer({ min: 0, max: 65535 }).optional(),
   service_only: option.boolean().default(false),

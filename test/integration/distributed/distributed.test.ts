@@ -171,7 +171,14 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     await waitFor(() => workers.some((worker) => worker.output.join('').includes('[worker]: building dist-slow ')), 'a worker to take dist-slow', everything);
     const victim = workers.find((worker) => worker.output.join('').includes('[worker]: building dist-slow '))!;
 
-    const overview = (await (await fetch(`${base}/api/v1/distributed`)).json()) as { workers: Array<{ id: string; jobs: Array<{ base: string }> }>; queues: Array<{ active: number }> };
+    type Overview = { workers: Array<{ id: string; jobs: Array<{ base: string }> }>; queues: Array<{ active: number }> };
+    let overview: Overview | undefined;
+    // the worker logs its job before its next heartbeat lists it
+    await waitFor(async () => {
+      overview = (await (await fetch(`${base}/api/v1/distributed`)).json()) as Overview;
+      return overview.workers.some((worker) => worker.jobs.length > 0);
+    }, 'the overview to list the job', () => JSON.stringify(overview));
+    if (!overview) throw new Error('no overview');
     expect(overview.workers.map((worker) => worker.id)).toEqual(['worker-1', 'worker-2', 'worker-3']);
     expect(overview.workers.flatMap((worker) => worker.jobs.map((job) => job.base))).toEqual(['dist-slow']);
     expect(overview.queues[0]!.active).toBe(1);

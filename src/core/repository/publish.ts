@@ -21,7 +21,7 @@ import type { PackageRecord } from '../../models/package-record.js';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import { vercmp } from '../alpm/vercmp.js';
 import { isPackageFileName } from '../alpm/validation.js';
-import { defaultConcurrency, mapLimit } from '../concurrency.js';
+import { FILE_OPERATIONS_CONCURRENCY, defaultConcurrency, mapLimit } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { ValidatedArchives, checkSignature, inspectArchive, nonRegularReason } from './intake.js';
@@ -59,7 +59,11 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 /** Records of the published packages, grouped by base, keeping the source of what state knew before. */
 function publishedRecords(entries: readonly RepositoryEntry[], previous: Map<string, PackageRecord>): PackageRecord[] {
   const byBase = new Map<string, RepositoryEntry[]>();
-  for (const entry of entries) byBase.set(entry.base, [...(byBase.get(entry.base) ?? []), entry]);
+  for (const entry of entries) {
+    const items = byBase.get(entry.base);
+    if (items) items.push(entry);
+    else byBase.set(entry.base, [entry]);
+  }
   return [...byBase].map(([base, items]) => {
     const known = previous.get(base);
     return {
@@ -72,27 +76,36 @@ function publishedRecords(entries: readonly RepositoryEntry[], previous: Map<str
   });
 }
 
-/** Step 7: the state catches up with the committed database, and the journal row goes, in one transaction. */
+/**
+ * Step 7: the state catches up with the committed database, and the journal row goes, in one transaction whose
+ * statements do not grow in number with the packages published.
+ */
 async function applyToState(services: PublishServices, plan: PublishPlan, added: readonly RepositoryEntry[]): Promise<void> {
   const { state } = services;
-  const known = new Map((await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
+  const bases = [...new Set(added.map((entry) => entry.base))];
+  const known = new Map((await state.packages.listPackages(bases)).map((item) => [item.package.base, item.package]));
+  const records = publishedRecords(added, known);
   const created = nowSeconds();
   await state.database.transaction(async () => {
-    for (const record of publishedRecords(added, known)) {
-      await state.packages.upsertPackage(record);
-      await state.packages.updateStatus(record.base, 'success');
-      await state.queue.queueClear(record.base);
-      const duration = plan.durations[record.base] ?? 0;
-      await state.events.eventInsert({ event: 'package-updated', objectId: record.base, message: `updated to ${record.version}`, created, data: { version: record.version, duration } });
-    }
+    await state.packages.upsertPackages(records);
+    await state.packages.updateStatuses(bases, 'success');
+    await state.queue.queueClear(bases);
+    await state.events.eventsInsert(
+      records.map((record) => {
+        const duration = plan.durations[record.base] ?? 0;
+        return { event: 'package-updated', objectId: record.base, message: `updated to ${record.version}`, created, data: { version: record.version, duration } };
+      }),
+    );
     for (const base of plan.forget) {
-      await state.queue.queueClear(base);
       await state.patches.patchesRemove(base);
       await state.logs.logsRemove(base);
       await state.changes.changesRemove(base);
       await state.packages.removePackage(base);
-      await state.events.eventInsert({ event: 'package-removed', objectId: base, message: 'removed from the repository', created, data: {} });
     }
+    await state.queue.queueClear(plan.forget);
+    await state.events.eventsInsert(
+      plan.forget.map((base) => ({ event: 'package-removed', objectId: base, message: 'removed from the repository', created, data: {} })),
+    );
     await state.archiveMetadata.metadataRemove(plan.added.map((metadata) => metadata.sha256));
     await state.journal.journalDelete();
   });
@@ -116,10 +129,13 @@ async function withdrawOverwritten(services: PublishServices, index: ServedIndex
   return services.publisher.index();
 }
 
-/** Steps 4-8 of a journaled plan; repeating them after a crash at any point completes exactly this plan. */
-async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<PublishOutcome> {
+/**
+ * Steps 4-8 of a journaled plan; repeating them after a crash at any point completes exactly this plan (`recovering`:
+ * this run finishes the plan of a killed one, whose temporary files in the pool it deletes too).
+ */
+async function applyPlan(services: PublishServices, plan: PublishPlan, recovering: boolean): Promise<PublishOutcome> {
   const { publisher } = services;
-  const concurrency = defaultConcurrency();
+  const concurrency = FILE_OPERATIONS_CONCURRENCY;
   const before = await publisher.index();
   const index = await withdrawOverwritten(services, before, plan.added);
   await fs.mkdir(services.paths.repository, { recursive: true });
@@ -134,7 +150,7 @@ async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<
   for (const entry of added) next.set(entry.name, entry);
   await publisher.commit([...next.values()]);
   await applyToState(services, plan, added);
-  await publisher.cleanup(next, plan.added, [], [...added.map((entry) => entry.base)]);
+  await publisher.cleanup(next, plan.added, [], recovering ? added.map((entry) => entry.base) : []);
   await Promise.all(plan.forget.map((base) => fs.rm(services.paths.cacheFor(base), { recursive: true, force: true })));
 
   const removed = [...before.values()].filter((entry) => next.get(entry.name)?.fileName !== entry.fileName);
@@ -144,7 +160,7 @@ async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<
 /** Step 3 then steps 4-8. */
 export async function executePlan(services: PublishServices, plan: PublishPlan): Promise<PublishOutcome> {
   await services.state.journal.journalInsert(plan);
-  return applyPlan(services, plan);
+  return applyPlan(services, plan, false);
 }
 
 /** Step 0: finishes the publish an interrupted run journaled, if any. */
@@ -152,7 +168,7 @@ export async function recoverPublish(services: PublishServices): Promise<Publish
   const plan = await services.state.journal.journalGet<PublishPlan>();
   if (!plan) return undefined;
   logger.info(`finishing the publish an interrupted run started: ${plan.added.length} archive(s) to add, ${plan.remove.length} package(s) to remove`);
-  return applyPlan(services, plan);
+  return applyPlan(services, plan, true);
 }
 
 /** Moves a rejected archive (and its signature) out of staging into `rejected/`, where nothing scans it. */

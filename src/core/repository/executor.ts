@@ -122,8 +122,10 @@ export async function buildAndPublish(
   }
 
   const published = await publishStaged(services, Object.fromEntries([...built].map(([base, build]) => [base, build.duration])));
+  const succeeded = new Set(result.success.map((item) => item.base));
   for (const entry of published.added) {
-    if (result.success.some((item) => item.base === entry.base)) continue;
+    if (succeeded.has(entry.base)) continue;
+    succeeded.add(entry.base);
     result.success.push({ base: entry.base, version: entry.version, duration: built.get(entry.base)?.duration ?? 0 });
   }
   result.errors.push(...published.rejected.map((line) => `rejected ${line}`));

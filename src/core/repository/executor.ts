@@ -45,7 +45,8 @@ async function buildOne(services: RepositoryServices, record: PackageRecord, cur
     await applyPatches(directory, patches);
     await state.logs.logsRemove(record.base, version);
     const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
-    await settings.driver.build({
+    const driver = await settings.driver();
+    await driver.build({
       directory,
       packageBase: record.base,
       outputDirectory: paths.packages,

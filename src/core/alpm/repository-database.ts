@@ -5,7 +5,7 @@ import { gzip } from 'node:zlib';
 import { Header } from 'tar/header';
 import { Pax } from 'tar/pax';
 import { temporarySibling } from '../atomic-file.js';
-import { DESC_FIELDS, FILES_BLOCK, type DescEntry } from './sync-database.js';
+import { DESC_FIELDS, FILES_BLOCK, type DescEntry, readSyncDatabase } from './sync-database.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -100,6 +100,28 @@ export async function replaceSymlink(link: string, target: string): Promise<void
 /** Hidden directory of database generations `<n>/` and the pointer `current -> <n>` (uploads skip hidden names). */
 export const GENERATIONS_DIRECTORY = '.db';
 const POINTER = 'current';
+
+/**
+ * Beside the archives, each generation keeps the entries it lists as JSON (not served: the directory is hidden), so
+ * the next write starts from them without inflating and parsing the files database: a third of a small change's cost.
+ */
+const ENTRIES_FILE = 'entries.json';
+
+/**
+ * The entries the database in `directory` lists now, with their file lists: from the current generation's JSON when
+ * it has one, else (a database written by repo-add or before generations kept it) read from the files database.
+ * Empty when there is no database.
+ */
+export async function readRepositoryEntries(directory: string, repository: string): Promise<RepositoryEntry[]> {
+  const { files } = databaseFiles(directory, repository);
+  const current = path.join(directory, GENERATIONS_DIRECTORY, POINTER, path.basename(files));
+  const [served, generation] = await Promise.all([fs.realpath(files).catch(() => undefined), fs.realpath(current).catch(() => undefined)]);
+  if (served === undefined) return [];
+  // only while the served name still leads to the current generation (repo-add by hand replaces the link)
+  const kept = served === generation ? await fs.readFile(path.join(path.dirname(served), ENTRIES_FILE), 'utf8').catch(() => undefined) : undefined;
+  if (kept !== undefined) return JSON.parse(kept) as RepositoryEntry[];
+  return (await readSyncDatabase(files)).map((entry) => ({ ...entry, files: entry.files ?? [] }));
+}
 
 /** The database files of one generation: `<repo>.db.tar.gz`, `<repo>.files.tar.gz` and, when signed, their `.sig`. */
 function generationFiles(repository: string, signed: boolean): string[] {
@@ -205,6 +227,7 @@ export async function writeRepositoryDatabase(
       written.push(`${target}.sig`);
     }
   }
+  await fs.writeFile(path.join(generation, ENTRIES_FILE), JSON.stringify(entries), { mode: 0o644 });
   const seconds = Math.max(Math.floor(Date.now() / 1000), (previousSeconds ?? 0) + 1);
   await Promise.all(written.map((file) => fs.utimes(file, seconds, seconds)));
   await switchGeneration(directory, repository, number, sign !== undefined);

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
-import { type FileSigner, type RepositoryEntry, databaseFiles, replaceSymlink, writeRepositoryDatabase } from '../alpm/repository-database.js';
-import { readSyncDatabase } from '../alpm/sync-database.js';
+import { type FileSigner, type RepositoryEntry, databaseFiles, readRepositoryEntries, replaceSymlink, writeRepositoryDatabase } from '../alpm/repository-database.js';
 import { isPackageFileName } from '../alpm/validation.js';
 import { temporarySibling } from '../atomic-file.js';
 import { FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
@@ -67,10 +66,8 @@ export class RepositoryPublisher {
   }
 
   private async readIndex(): Promise<ServedIndex> {
-    const { files } = databaseFiles(this.paths.repository, this.paths.repositoryId.name);
-    if (!existsSync(files)) return new Map();
-    const entries = await readSyncDatabase(files);
-    return new Map(entries.map((entry) => [entry.name, { ...entry, files: entry.files ?? [] }]));
+    const entries = await readRepositoryEntries(this.paths.repository, this.paths.repositoryId.name);
+    return new Map(entries.map((entry) => [entry.name, entry]));
   }
 
   /** Version of each package base the repository serves now. */

@@ -45,15 +45,21 @@ for (const name of await readdir(directory)) {
   createHash('md5').update(bytes).digest('hex');
 }`;
 
-function usage(message) {
-  console.error(`${message}\nusage: node bench/operations.mjs [sizes=1000,5000,10000] [rounds=3]`);
-  process.exit(2);
+/** Sizes and rounds from the command line words `[sizes=1000,5000,10000] [rounds=3]`; exits on bad ones. */
+export function parseOperationsArguments(words, program = 'bench/operations.mjs') {
+  const usage = (message) => {
+    console.error(`${message}\nusage: node ${program} [sizes=1000,5000,10000] [rounds=3]`);
+    process.exit(2);
+  };
+  const sizes = (words[0] ?? '1000,5000,10000').split(',').map(Number);
+  const rounds = Number(words[1] ?? 3);
+  if (sizes.some((size) => !Number.isInteger(size) || size < 1)) usage(`invalid sizes '${words[0]}'`);
+  if (!Number.isInteger(rounds) || rounds < 1) usage(`invalid rounds '${words[1]}'`);
+  return { sizes, rounds };
 }
 
-const sizes = (process.argv[2] ?? '1000,5000,10000').split(',').map(Number);
-const rounds = Number(process.argv[3] ?? 3);
-if (sizes.some((size) => !Number.isInteger(size) || size < 1)) usage(`invalid sizes '${process.argv[2]}'`);
-if (!Number.isInteger(rounds) || rounds < 1) usage(`invalid rounds '${process.argv[3]}'`);
+/** Rounds of the run in progress (every measurement below takes turns this many times). */
+let rounds = 3;
 
 async function seconds(task) {
   const start = process.hrtime.bigint();
@@ -210,7 +216,9 @@ function printTable(title, header, rows) {
 const s = (value) => `${value.toFixed(3)} s`;
 const x = (ours, reference) => `${(ours / reference).toFixed(2)}x`;
 
-async function main() {
+/** Measures every row for `sizes` (the first gets every row), `roundCount` interleaved rounds each, and prints the tables. */
+export async function runOperations(sizes, roundCount) {
+  rounds = roundCount;
   const work = await mkdtemp(path.join(os.tmpdir(), 'ahriman-bench-operations-'));
   try {
     const largest = Math.max(...sizes);
@@ -278,4 +286,7 @@ async function main() {
   }
 }
 
-await main();
+if (process.argv[1] && import.meta.filename === path.resolve(process.argv[1])) {
+  const { sizes, rounds: roundCount } = parseOperationsArguments(process.argv.slice(2));
+  await runOperations(sizes, roundCount);
+}

@@ -54,8 +54,22 @@ interface Invocation {
   args: GlobalArguments;
 }
 
-/** Builds the parser; `onCommand` receives the handler chosen and its parsed arguments. */
-export function buildParser(rawArguments: string[], onCommand: (invocation: Invocation) => void): Argv {
+/** The part of yargs' internals that renders a command's help before running it. */
+interface UsageInternals {
+  getInternalMethods?: () => { getUsageInstance: () => { cacheHelpMessage: () => void } };
+}
+
+/**
+ * yargs renders the whole help of the chosen command before running it, to have it at hand should the command fail:
+ * some 30-50 ms of measuring strings at every start. Our failures print their own one line, never that help.
+ */
+function skipHelpRendering(parser: Argv): void {
+  const usage = (parser as unknown as UsageInternals).getInternalMethods?.().getUsageInstance();
+  if (usage) usage.cacheHelpMessage = () => undefined;
+}
+
+/** Builds the parser; `onCommand` receives the handler chosen (when yargs runs its builder). */
+function buildParser(rawArguments: string[], onCommand: (handler: Handler) => void): Argv {
   let parser = globalOptions(yargs(rawArguments))
     .scriptName('ahriman')
     .usage('$0 [options] <command> [command options]\n\nArch Linux repository service: builds AUR and local packages into a signed pacman repository.')
@@ -68,21 +82,17 @@ export function buildParser(rawArguments: string[], onCommand: (invocation: Invo
     .demandCommand(1, 'a command is required: see ahriman --help')
     .recommendCommands()
     .wrap(Math.min(120, process.stdout.columns || 120));
+  skipHelpRendering(parser);
   // yargs neither counts nor assigns the words after `--`: they are collected apart and given to the variadic positional
   const afterDashes = rawArguments.includes('--');
   if (afterDashes) parser = parser.parserConfiguration({ 'populate--': true });
   for (const entry of [...COMMANDS].sort((left, right) => left.command.localeCompare(right.command))) {
     // yargs runs the builder of the chosen command only, so only that handler module is loaded.
-    let handler: Handler | undefined;
-    parser = parser.command({
-      command: afterDashes ? entry.command.replace(VARIADIC, '[$2..]') : entry.command,
-      aliases: entry.aliases ?? [],
-      describe: entry.description,
-      builder: async (argv: Argv) => {
-        handler = await entry.load();
-        return handler.options ? handler.options(argv) : argv;
-      },
-      handler: (args) => onCommand({ handler: handler!, args: normalise(afterDashes ? withWordsAfterDashes(handler!, args) : args, rawArguments) }),
+    const command = afterDashes ? entry.command.replace(VARIADIC, '[$2..]') : entry.command;
+    parser = parser.command([command, ...(entry.aliases ?? [])], entry.description, async (argv: Argv) => {
+      const handler = await entry.load();
+      onCommand(handler);
+      return handler.options ? handler.options(argv) : argv;
     });
   }
   return parser;
@@ -139,7 +149,7 @@ const PROCESS_STREAMS: CliStreams = { output: STDOUT, errors: STDERR };
  */
 export async function runCli(rawArguments: string[], streams: CliStreams = PROCESS_STREAMS): Promise<number> {
   const { errors } = streams;
-  let invocation: Invocation | undefined;
+  let chosen: Handler | undefined;
   // yargs answers `ahriman nosuch --help` with the general help and exit 0; say what is wrong instead
   const word = commandWord(rawArguments);
   if (word !== undefined && !isCommandName(word) && word !== 'completion') {
@@ -147,8 +157,8 @@ export async function runCli(rawArguments: string[], streams: CliStreams = PROCE
     return 1;
   }
   try {
-    await buildParser(rawArguments, (chosen) => {
-      invocation = chosen;
+    const parsed = await buildParser(rawArguments, (handler) => {
+      chosen = handler;
     })
       .fail((message, error) => {
         if (error) throw error;
@@ -156,7 +166,9 @@ export async function runCli(rawArguments: string[], streams: CliStreams = PROCE
         throw new UsageError(message);
       })
       .parseAsync();
-    if (!invocation) return 0; // --help, --version and completion print and end here
+    if (!chosen || parsed.help === true || parsed.version === true) return 0; // --help, --version and completion print and end here
+    const args = parsed as Record<string, unknown>;
+    const invocation: Invocation = { handler: chosen, args: normalise(rawArguments.includes('--') ? withWordsAfterDashes(chosen, args) : args, rawArguments) };
     applyLogging(invocation.args);
     // --no-report is the reference's [status] enabled = no for this run (fan-out children inherit it)
     if (!invocation.args.report) process.env[REPORT_OVERRIDE] = 'no';

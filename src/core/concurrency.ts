@@ -5,6 +5,12 @@ export function defaultConcurrency(): number {
   return Math.max(1, os.availableParallelism());
 }
 
+/**
+ * Independent file-system calls (stat, link, rename, small reads) in flight at once: they wait on libuv's thread
+ * pool and the disk, not on the CPU, so a bound of the core count would leave the pool mostly idle.
+ */
+export const FILE_OPERATIONS_CONCURRENCY = 32;
+
 /** Maps with at most `limit` calls in flight, keeping the order of the input in the result. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, map: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

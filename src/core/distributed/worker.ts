@@ -64,7 +64,7 @@ async function buildJob(options: WorkerOptions, transport: WebTransport, job: Bu
     await prepareBuildDirectory(checkout, directory);
     await applyPatches(directory, job.patches);
     const output = path.join(workspace, '.output');
-    const archives = await build.driver.build({
+    const archives = await (await build.driver()).build({
       directory,
       packageBase: job.base,
       outputDirectory: output,

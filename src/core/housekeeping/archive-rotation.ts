@@ -1,4 +1,3 @@
-import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
@@ -17,15 +16,10 @@ interface ArchivedFile {
 
 const logger = getLogger('archive-rotation');
 
-async function subdirectories(directory: string): Promise<string[]> {
-  const entries: Dirent[] = await fs.readdir(directory, { withFileTypes: true }).catch(() => []);
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => path.join(directory, entry.name));
-}
-
 /** The package files of one base directory, grouped by package name and architecture. */
 async function filesByPackage(directory: string): Promise<ArchivedFile[][]> {
   const groups = new Map<string, ArchivedFile[]>();
-  for (const name of (await fs.readdir(directory)).filter((item) => isPackageFileName(item))) {
+  for (const name of (await fs.readdir(directory).catch(() => [] as string[])).filter((item) => isPackageFileName(item))) {
     let parsed;
     try {
       parsed = parsePackageFileName(name);
@@ -33,7 +27,9 @@ async function filesByPackage(directory: string): Promise<ArchivedFile[][]> {
       continue; // not a file we put there
     }
     const key = `${parsed.name}/${parsed.architecture}`;
-    groups.set(key, [...(groups.get(key) ?? []), { file: name, version: parsed.version }]);
+    const group = groups.get(key);
+    if (group) group.push({ file: name, version: parsed.version });
+    else groups.set(key, [{ file: name, version: parsed.version }]);
   }
   return [...groups.values()];
 }
@@ -42,24 +38,27 @@ async function filesByPackage(directory: string): Promise<ArchivedFile[][]> {
  * Deletes old package files (with their signatures) from the archive tree `archive/packages/<l>/<base>/`, which
  * all repositories of the root share: of each package (name and architecture), files that no repository or snapshot serves are
  * ordered by version and all but the newest `keep` go. Served files are never touched; `keep` 0 keeps everything.
+ * Only the directories of `bases` are looked at (a run rotates what it built; the rest of the tree did not change).
  * Returns the deleted package files.
  */
-export async function rotateArchive(paths: RepositoryPaths, keep: number): Promise<string[]> {
-  if (keep === 0) return [];
-  // A package with at most `keep` files has nothing to lose: only the others need to know which files are served,
-  // so a tree in order (the usual case after a run) costs one directory listing per base and nothing more.
+export async function rotateArchive(paths: RepositoryPaths, keep: number, bases: readonly string[]): Promise<string[]> {
+  if (keep === 0 || bases.length === 0) return [];
+  // A package with at most `keep` files has nothing to lose: only the others need to know which files are served.
   const crowded: Array<{ base: string; files: ArchivedFile[] }> = [];
-  for (const letter of await subdirectories(paths.archivePackages)) {
-    for (const base of await subdirectories(letter)) {
-      for (const files of await filesByPackage(base)) if (files.length > keep) crowded.push({ base, files });
-    }
+  for (const base of new Set(bases)) {
+    const directory = paths.archiveFor(base);
+    for (const files of await filesByPackage(directory)) if (files.length > keep) crowded.push({ base: directory, files });
   }
   if (crowded.length === 0) return [];
   const served = await referencedPoolFiles(paths);
   const deleted: string[] = [];
   for (const { base, files } of crowded) {
     const directory = await fs.realpath(base);
-    const unserved = files.map(({ file, version }) => ({ file: path.join(directory, file), version })).filter(({ file }) => !served.has(file));
+    const unserved: ArchivedFile[] = [];
+    for (const { file, version } of files) {
+      const real = path.join(directory, file);
+      if (!served.has(real)) unserved.push({ file: real, version });
+    }
     const stale = unserved.sort((left, right) => vercmp(right.version, left.version)).slice(keep);
     for (const { file } of stale) {
       await fs.rm(`${file}.sig`, { force: true });
@@ -71,15 +70,15 @@ export async function rotateArchive(paths: RepositoryPaths, keep: number): Promi
   return deleted;
 }
 
-/** After every run, applies `[archive] keep_built_packages` to the archive tree (see {@link rotateArchive}). */
+/** After every run, applies `[archive] keep_built_packages` to the bases it built (see {@link rotateArchive}). */
 export const archiveRotationTrigger: TriggerFactory = {
   name: 'archive-rotation',
   create({ configuration, paths }) {
     const { keep_built_packages: keep } = readSection(configuration, 'archive', coreSchemas.archive);
     return {
       name: 'archive-rotation',
-      async onResult() {
-        await rotateArchive(paths, keep);
+      async onResult(result) {
+        await rotateArchive(paths, keep, result.success.map((built) => built.base));
       },
     };
   },

@@ -9,7 +9,8 @@ import { type SystemUser, lookupUser } from '../process.js';
 
 /** `[build]` (after per-repository overrides) as the update flow uses it. */
 export interface BuildSettings {
-  driver: BuildDriver;
+  /** The build driver: a configured one is checked at once; finding the default starts bubblewrap, so only a build does. */
+  driver: () => Promise<BuildDriver>;
   /** The account makepkg runs as: `[build] user` when we are root (makepkg refuses root), else ourselves. */
   user: SystemUser;
   packager: string;
@@ -45,18 +46,23 @@ export function buildUser(configuration: Configuration): Promise<SystemUser> {
 
 export async function readBuildSettings(configuration: Configuration, paths: RepositoryPaths): Promise<BuildSettings> {
   const user = await buildUser(configuration);
-  const driverName = configuration.getString('build', 'driver', '') || (await detectDefaultDriver(user));
-  const driver = await loadDriver(driverName, path.dirname(configuration.path), {
-    devtools: {
-      repositoryId: paths.repositoryId,
-      paths,
-      wrapper: configuration.getList('build', 'devtools_wrapper', undefined),
-      buildCommand: configuration.getList('build', 'build_command', undefined),
-      configsDirectory: configuration.getPath('build', 'devtools_configs', undefined),
-      archbuildFlags: configuration.getList('build', 'archbuild_flags', [] as string[]),
-      makechrootpkgFlags: configuration.getList('build', 'makechrootpkg_flags', [] as string[]),
-    },
-  });
+  const configured = configuration.getString('build', 'driver', '');
+  const make = (name: string): Promise<BuildDriver> =>
+    loadDriver(name, path.dirname(configuration.path), {
+      devtools: {
+        repositoryId: paths.repositoryId,
+        paths,
+        wrapper: configuration.getList('build', 'devtools_wrapper', undefined),
+        buildCommand: configuration.getList('build', 'build_command', undefined),
+        configsDirectory: configuration.getPath('build', 'devtools_configs', undefined),
+        archbuildFlags: configuration.getList('build', 'archbuild_flags', [] as string[]),
+        makechrootpkgFlags: configuration.getList('build', 'makechrootpkg_flags', [] as string[]),
+      },
+    });
+  // a configured driver is loaded now, so that a wrong name or module fails before anything is built
+  const chosen = configured ? await make(configured) : undefined;
+  let detected: Promise<BuildDriver> | undefined;
+  const driver = (): Promise<BuildDriver> => (chosen ? Promise.resolve(chosen) : (detected ??= detectDefaultDriver(user).then(make)));
   return {
     driver,
     user,

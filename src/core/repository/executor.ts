@@ -68,7 +68,8 @@ async function buildOne(
     const { version, patches } = await planBuild(services, record.base, (await sources.info(directory)).version, currentVersion, options);
     await applyPatches(directory, patches);
     const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
-    const archives = await settings.driver.build({
+    const driver = await settings.driver();
+    const archives = await driver.build({
       directory,
       packageBase: record.base,
       outputDirectory: paths.packages,
@@ -191,8 +192,10 @@ export async function buildAndPublish(
 
   const run = { id: services.processId, built: Object.fromEntries([...built].map(([base, build]) => [base, build.version])), failed: Object.fromEntries(failedReasons) };
   const published = await publishStaged(services, Object.fromEntries([...built].map(([base, build]) => [base, build.duration])), run);
+  const succeeded = new Set(result.success.map((item) => item.base));
   for (const entry of published.added) {
-    if (result.success.some((item) => item.base === entry.base)) continue;
+    if (succeeded.has(entry.base)) continue;
+    succeeded.add(entry.base);
     result.success.push({ base: entry.base, version: entry.version, duration: built.get(entry.base)?.duration ?? 0 });
   }
   result.errors.push(...published.rejected.map((line) => `rejected ${line}`));

@@ -22,7 +22,7 @@ import type { PackageRecord } from '../../models/package-record.js';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import { vercmp } from '../alpm/vercmp.js';
 import { isPackageFileName } from '../alpm/validation.js';
-import { defaultConcurrency, mapLimit } from '../concurrency.js';
+import { FILE_OPERATIONS_CONCURRENCY, defaultConcurrency, mapLimit } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { recordHistory } from './history.js';
@@ -67,7 +67,11 @@ const logger = getLogger('publisher');
 /** Records of the published packages, grouped by base, keeping the source of what state knew before. */
 function publishedRecords(entries: readonly RepositoryEntry[], previous: Map<string, PackageRecord>): PackageRecord[] {
   const byBase = new Map<string, RepositoryEntry[]>();
-  for (const entry of entries) byBase.set(entry.base, [...(byBase.get(entry.base) ?? []), entry]);
+  for (const entry of entries) {
+    const items = byBase.get(entry.base);
+    if (items) items.push(entry);
+    else byBase.set(entry.base, [entry]);
+  }
   return [...byBase].map(([base, items]) => {
     const known = previous.get(base);
     return {
@@ -82,18 +86,18 @@ function publishedRecords(entries: readonly RepositoryEntry[], previous: Map<str
 
 /**
  * Step 7: the state (through the status core, and the content history) catches up with the committed database, which
- * lists `listed`, and the journal row goes, in one transaction.
+ * lists `listed`, and the journal row goes, in one transaction whose statements do not grow in number with the
+ * packages published.
  */
 async function applyToState(services: PublishServices, plan: PublishPlan, added: readonly RepositoryEntry[], listed: Iterable<RepositoryEntry>, snapshot: string | undefined): Promise<void> {
   const { state, status } = services;
-  const known = new Map((await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
+  const bases = [...new Set(added.map((entry) => entry.base))];
+  const known = new Map((await state.packages.listPackages(bases)).map((item) => [item.package.base, item.package]));
   const records = publishedRecords(added, known);
   await status.client.batch(async () => {
     await status.published(records.map((record) => ({ record, duration: plan.durations[record.base] ?? 0 })), plan.forget);
-    for (const record of records) {
-      await state.queue.queueClear(record.base);
-      await state.rebuilds.rebuildRemove(record.base);
-    }
+    await state.queue.queueClear(bases);
+    await state.rebuilds.rebuildRemove(bases);
     if (!plan.keepSources) for (const base of plan.forget) await state.patches.patchesRemove(base);
     await state.archiveMetadata.metadataRemove(plan.added.map((metadata) => metadata.sha256));
     await recordHistory(state, listed, snapshot ?? null);
@@ -119,10 +123,13 @@ async function withdrawOverwritten(services: PublishServices, index: ServedIndex
   return services.publisher.index();
 }
 
-/** Steps 4-8 of a journaled plan; repeating them after a crash at any point completes exactly this plan. */
-async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<PublishOutcome> {
+/**
+ * Steps 4-8 of a journaled plan; repeating them after a crash at any point completes exactly this plan (`recovering`:
+ * this run finishes the plan of a killed one, whose temporary files in the pool it deletes too).
+ */
+async function applyPlan(services: PublishServices, plan: PublishPlan, recovering: boolean): Promise<PublishOutcome> {
   const { publisher } = services;
-  const concurrency = defaultConcurrency();
+  const concurrency = FILE_OPERATIONS_CONCURRENCY;
   const before = await publisher.index();
   const index = await withdrawOverwritten(services, before, plan.added);
   await fs.mkdir(services.paths.repository, { recursive: true });
@@ -138,7 +145,7 @@ async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<
   await publisher.commit([...next.values()]);
   const snapshot = services.snapshots ? await snapshotPublished(services.snapshots, services.state, before, [...next.values()], plan.run) : undefined;
   await applyToState(services, plan, added, next.values(), snapshot);
-  await publisher.cleanup(next, plan.added, [], [...added.map((entry) => entry.base)]);
+  await publisher.cleanup(next, plan.added, [], recovering ? added.map((entry) => entry.base) : []);
   if (!plan.keepSources) await Promise.all(plan.forget.map((base) => fs.rm(services.paths.cacheFor(base), { recursive: true, force: true })));
 
   const removed = [...before.values()].filter((entry) => next.get(entry.name)?.fileName !== entry.fileName);
@@ -148,7 +155,7 @@ async function applyPlan(services: PublishServices, plan: PublishPlan): Promise<
 /** Step 3 then steps 4-8. */
 export async function executePlan(services: PublishServices, plan: PublishPlan): Promise<PublishOutcome> {
   await services.state.journal.journalInsert(plan);
-  return applyPlan(services, plan);
+  return applyPlan(services, plan, false);
 }
 
 /** Step 0: finishes the publish an interrupted run journaled, if any. */
@@ -156,7 +163,7 @@ export async function recoverPublish(services: PublishServices): Promise<Publish
   const plan = await services.state.journal.journalGet<PublishPlan>();
   if (!plan) return undefined;
   logger.info(`finishing the publish an interrupted run started: ${plan.added.length} archive(s) to add, ${plan.remove.length} package(s) to remove`);
-  return applyPlan(services, plan);
+  return applyPlan(services, plan, true);
 }
 
 /** Moves a rejected archive (and its signature) out of staging into `rejected/`, where nothing scans it. */

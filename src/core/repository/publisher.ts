@@ -5,11 +5,10 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
-import { type FileSigner, type RepositoryEntry, databaseFiles, replaceSymlink, writeRepositoryDatabase } from '../alpm/repository-database.js';
-import { readSyncDatabase } from '../alpm/sync-database.js';
+import { type FileSigner, type RepositoryEntry, databaseFiles, readRepositoryEntries, replaceSymlink, writeRepositoryDatabase } from '../alpm/repository-database.js';
 import { isPackageFileName } from '../alpm/validation.js';
 import { temporarySibling } from '../atomic-file.js';
-import { defaultConcurrency, mapLimit } from '../concurrency.js';
+import { FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
 import { InvalidInputError } from '../errors.js';
 
 export interface PublishSigners {
@@ -27,6 +26,13 @@ async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');
+}
+
+/** Deletes a file; a missing one is fine (one unlink, where `rm` with `force` costs an lstat too). */
+async function unlinkIfPresent(file: string): Promise<void> {
+  await fs.unlink(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
 }
 
 /** A hard link (same file system) or else a copy: the staged file stays where it is until the commit lists it. */
@@ -60,10 +66,8 @@ export class RepositoryPublisher {
   }
 
   private async readIndex(): Promise<ServedIndex> {
-    const { files } = databaseFiles(this.paths.repository, this.paths.repositoryId.name);
-    if (!existsSync(files)) return new Map();
-    const entries = await readSyncDatabase(files);
-    return new Map(entries.map((entry) => [entry.name, { ...entry, files: entry.files ?? [] }]));
+    const entries = await readRepositoryEntries(this.paths.repository, this.paths.repositoryId.name);
+    return new Map(entries.map((entry) => [entry.name, entry]));
   }
 
   /** Version of each package base the repository serves now. */
@@ -123,6 +127,7 @@ export class RepositoryPublisher {
     if (!(await this.inPool(stored, staged, metadata.sha256))) {
       if (!existsSync(staged)) return undefined;
       const temporary = temporarySibling(stored);
+      let renamed = false;
       try {
         await linkOrCopy(staged, temporary);
         // a staged file replaced since the plan was made is not what the plan lists: it waits for the next intake
@@ -130,16 +135,16 @@ export class RepositoryPublisher {
         if (this.signers.packages) await this.signers.packages(temporary);
         else if (existsSync(`${staged}.sig`)) await linkOrCopy(`${staged}.sig`, `${temporary}.sig`);
         if (existsSync(`${temporary}.sig`)) await fs.rename(`${temporary}.sig`, `${stored}.sig`);
-        else await fs.rm(`${stored}.sig`, { force: true });
+        else await unlinkIfPresent(`${stored}.sig`);
         await fs.rename(temporary, stored);
+        renamed = true;
       } finally {
-        await fs.rm(temporary, { force: true });
-        await fs.rm(`${temporary}.sig`, { force: true });
+        if (!renamed) await Promise.all([unlinkIfPresent(temporary), unlinkIfPresent(`${temporary}.sig`)]);
       }
     } else if (this.signers.packages && !existsSync(`${stored}.sig`)) {
       await this.signers.packages(stored);
     }
-    const signature = await fs.readFile(`${stored}.sig`).catch(() => undefined);
+    const signature = existsSync(`${stored}.sig`) ? await fs.readFile(`${stored}.sig`) : undefined;
     return { ...metadata, pgpSignature: signature?.toString('base64') ?? '' };
   }
 
@@ -149,20 +154,21 @@ export class RepositoryPublisher {
     const link = path.join(this.paths.repository, entry.fileName);
     const relative = path.relative(this.paths.repository, stored);
     if (existsSync(`${stored}.sig`)) await replaceSymlink(`${link}.sig`, `${relative}.sig`);
-    else await fs.rm(`${link}.sig`, { force: true });
+    else await unlinkIfPresent(`${link}.sig`);
     await replaceSymlink(link, relative);
   }
 
   /**
    * Step 8, idempotent and needing no journal: deletes the staged files whose archives the database now serves (or
    * that were set aside as already served), links of package files the database does not list, and the temporary
-   * files of killed runs in the staging and served directories and in the pool directories of `bases`.
+   * files of killed runs in the staging and served directories and in the pool directories of `bases` (only a
+   * publish that a killed run journaled can have left any there: a finished step 4 leaves none).
    */
   async cleanup(index: ServedIndex, committed: readonly PackageMetadata[], discarded: readonly string[], bases: readonly string[]): Promise<void> {
-    const concurrency = defaultConcurrency();
+    const concurrency = FILE_OPERATIONS_CONCURRENCY;
     const served = await mapLimit(committed, concurrency, async (metadata) => ((await this.stagedCopyPooled(metadata)) ? [metadata.fileName] : []));
     const staged = [...served.flat(), ...discarded].flatMap((name) => [name, `${name}.sig`]).map((name) => path.join(this.paths.packages, name));
-    await mapLimit(staged, concurrency, (file) => fs.rm(file, { force: true }));
+    await mapLimit(staged, concurrency, unlinkIfPresent);
 
     const listed = new Set([...index.values()].map((entry) => entry.fileName));
     const names = await fs.readdir(this.paths.repository).catch(() => [] as string[]);
@@ -170,12 +176,12 @@ export class RepositoryPublisher {
       const packageFile = name.endsWith('.sig') ? name.slice(0, -4) : name;
       return isPackageFileName(packageFile) && !listed.has(packageFile);
     });
-    await mapLimit(unlisted, concurrency, (name) => fs.rm(path.join(this.paths.repository, name), { force: true }));
+    await mapLimit(unlisted, concurrency, (name) => unlinkIfPresent(path.join(this.paths.repository, name)));
 
     const directories = [this.paths.packages, this.paths.repository, ...new Set(bases.map((base) => this.paths.archiveFor(base)))];
     await mapLimit(directories, concurrency, async (directory) => {
       const temporaries = (await fs.readdir(directory).catch(() => [] as string[])).filter((name) => TEMPORARY.test(name));
-      await Promise.all(temporaries.map((name) => fs.rm(path.join(directory, name), { force: true })));
+      await Promise.all(temporaries.map((name) => unlinkIfPresent(path.join(directory, name))));
     });
   }
 

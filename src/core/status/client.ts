@@ -18,6 +18,8 @@ export interface StatusClient {
   packages(base?: string): Promise<PackageWithStatus[]>;
   /** Creates or replaces a base and sets its status, recording a `package-status-changed` event. */
   packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void>;
+  /** {@link packageUpdate} of many bases at once (a publish of thousands stays a few statements locally). */
+  packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue): Promise<void>;
   /** Sets the status of a known base (of `version`), recording a `package-status-changed` event. */
   statusUpdate(base: string, status: BuildStatusValue, version: string): Promise<void>;
   /** Holds or releases a known base, recording a `package-held` event. */
@@ -31,6 +33,7 @@ export interface StatusClient {
   /** Drops the build logs of `base`, except those of `exceptVersion` when given. */
   logsRemove(base: string, exceptVersion?: string): Promise<void>;
   eventAdd(event: Event): Promise<void>;
+  eventsAdd(events: readonly Event[]): Promise<void>;
   events(filter?: EventFilter): Promise<Event[]>;
   /**
    * Runs `work` in one transaction of the state database: writes of this client join it, and so does anything else

@@ -47,10 +47,19 @@ export class LocalStatusClient implements StatusClient {
     return this.state.packages.listPackages(base);
   }
 
-  async packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void> {
+  packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void> {
+    return this.packagesUpdate([record], status);
+  }
+
+  async packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue): Promise<void> {
+    if (records.length === 0) return;
     await this.batch(async () => {
-      await this.state.packages.upsertPackage(record);
-      await this.statusUpdate(record.base, status, record.version);
+      await this.state.packages.upsertPackages(records);
+      await this.state.packages.updateStatuses(
+        records.map((record) => record.base),
+        status,
+      );
+      await this.eventsAdd(records.map((record) => makeEvent('package-status-changed', record.base, status, { data: { status, version: record.version } })));
     });
   }
 
@@ -93,9 +102,13 @@ export class LocalStatusClient implements StatusClient {
     await this.state.logs.logsRemove(base, exceptVersion);
   }
 
-  async eventAdd(event: Event): Promise<void> {
-    await this.state.events.eventInsert(event);
-    this.announce(event);
+  eventAdd(event: Event): Promise<void> {
+    return this.eventsAdd([event]);
+  }
+
+  async eventsAdd(events: readonly Event[]): Promise<void> {
+    await this.state.events.eventsInsert(events);
+    for (const event of events) this.announce(event);
   }
 
   events(filter?: EventFilter): Promise<Event[]> {

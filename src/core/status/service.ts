@@ -99,11 +99,12 @@ export class StatusService {
    */
   async published(updated: readonly { record: PackageRecord; duration: number }[], removed: readonly string[]): Promise<void> {
     await this.client.batch(async () => {
-      for (const { record, duration } of updated) {
-        await this.client.packageUpdate(record, 'success');
-        // `data.duration`, which repo-statistics reads
-        await this.event('package-updated', record.base, `updated to ${record.version}`, { data: { version: record.version, duration } });
-      }
+      await this.client.packagesUpdate(
+        updated.map(({ record }) => record),
+        'success',
+      );
+      // `data.duration`, which repo-statistics reads
+      await this.client.eventsAdd(updated.map(({ record, duration }) => makeEvent('package-updated', record.base, `updated to ${record.version}`, { data: { version: record.version, duration } })));
       for (const base of removed) await this.removed(base);
     });
   }

@@ -141,6 +141,13 @@ export class WebStatusClient implements StatusClient {
     ]);
   }
 
+  /** The web API takes one base per request; each is its own report. */
+  async packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue): Promise<void> {
+    await this.batch(async () => {
+      for (const record of records) await this.packageUpdate(record, status);
+    });
+  }
+
   async statusUpdate(base: string, status: BuildStatusValue): Promise<void> {
     await this.report(undefined, [{ method: 'POST', path: this.packagePath(base), body: { status } }]);
   }
@@ -171,6 +178,12 @@ export class WebStatusClient implements StatusClient {
 
   async eventAdd(event: Event): Promise<void> {
     await this.report(undefined, [{ method: 'POST', path: `/api/v1/events?${this.query}`, body: eventJson(event) }]);
+  }
+
+  async eventsAdd(events: readonly Event[]): Promise<void> {
+    await this.batch(async () => {
+      for (const event of events) await this.eventAdd(event);
+    });
   }
 
   /** The reports `work` makes are kept with its other writes in one transaction, and sent once it is committed. */

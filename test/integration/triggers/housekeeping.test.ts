@@ -115,7 +115,8 @@ describe('housekeeping triggers', () => {
       await serve(servedElsewhere, new RepositoryId('x86_64', 'other'));
 
       const trigger = await archiveRotationTrigger.create(await context('[archive]\nkeep_built_packages = 1'));
-      await trigger.onResult!(emptyResult(), []);
+      const built = (base: string) => ({ base, version: '1', duration: 0 });
+      await trigger.onResult!({ ...emptyResult(), success: [built('ahr-a'), built('ahr-b')] }, []);
 
       expect(await archiveContents('ahr-a')).toEqual([
         'ahr-a-1.0-1-any.pkg.tar.zst',
@@ -140,9 +141,10 @@ describe('housekeeping triggers', () => {
 
     it('keeps everything with keep_built_packages = 0, and more versions with a higher number', async () => {
       for (const version of ['1.0-1', '1.1-1', '1.2-1', '1.3-1']) await archived('ahr-c', `ahr-c-${version}-any.pkg.tar.zst`, false);
-      expect(await rotateArchive(paths, 0)).toEqual([]);
+      expect(await rotateArchive(paths, 0, ['ahr-c'])).toEqual([]);
       expect(await archiveContents('ahr-c')).toHaveLength(4);
-      expect((await rotateArchive(paths, 3)).map((file) => path.basename(file))).toEqual(['ahr-c-1.0-1-any.pkg.tar.zst']);
+      expect(await rotateArchive(paths, 3, [])).toEqual([]);
+      expect((await rotateArchive(paths, 3, ['ahr-c'])).map((file) => path.basename(file))).toEqual(['ahr-c-1.0-1-any.pkg.tar.zst']);
       expect(await archiveContents('ahr-c')).toEqual(['ahr-c-1.1-1-any.pkg.tar.zst', 'ahr-c-1.2-1-any.pkg.tar.zst', 'ahr-c-1.3-1-any.pkg.tar.zst']);
     });
   });

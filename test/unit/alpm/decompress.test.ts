@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/core/errors.js';
 import { decompressFile, detectCompression } from '../../../src/core/alpm/archive/decompress.js';
+import { zstdDecodedSizeBound } from '../../../src/core/alpm/archive/zstd-bound.js';
 import { run } from '../../../src/core/process.js';
 
 const TOOLS = [
@@ -94,6 +95,48 @@ describe('decompressFile', () => {
       await truncate(truncated, 700 * 1024);
       await expect(decompressed(truncated)).rejects.toThrow(/big-truncated\.tar\.zst: corrupt zstd data: /);
     });
+  });
+});
+
+describe('small zstd files that promise a huge output (decompression bombs)', () => {
+  const ZEROS = 256 * 1024 * 1024;
+  let bomb: string;
+
+  beforeAll(async () => {
+    const zeros = path.join(scratch, 'zeros.tar');
+    await writeFile(zeros, '');
+    await truncate(zeros, ZEROS);
+    bomb = await compress('zstd', 'zst', zeros);
+    await rm(zeros);
+  });
+
+  it('are small enough to be decoded whole, but their headers say how big they get', async () => {
+    const bytes = await readFile(bomb);
+    expect(bytes.length).toBeLessThan(256 * 1024);
+    expect(zstdDecodedSizeBound(bytes)).toBeGreaterThanOrEqual(ZEROS);
+  });
+
+  it('are decoded as a stream, never into one buffer of their whole output', async () => {
+    const chunks = decompressFile(bomb)[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    await chunks.return?.();
+    expect(first.done).toBe(false);
+    expect((first.value as Buffer).length).toBeLessThanOrEqual(1024 * 1024);
+  });
+});
+
+describe('zstdDecodedSizeBound', () => {
+  it('bounds what frames decompress to, concatenated ones too', async () => {
+    const single = await readFile(await compress('zstd', 'zst'));
+    expect(zstdDecodedSizeBound(single)).toBeGreaterThanOrEqual(tarBytes.length);
+    expect(zstdDecodedSizeBound(Buffer.concat([single, single]))).toBeGreaterThanOrEqual(2 * tarBytes.length);
+  });
+
+  it('gives none for frames that do not fill the data exactly', async () => {
+    const single = await readFile(await compress('zstd', 'zst'));
+    expect(zstdDecodedSizeBound(single.subarray(0, single.length - 1))).toBeUndefined();
+    expect(zstdDecodedSizeBound(Buffer.concat([single, Buffer.from('trailing')]))).toBeUndefined();
+    expect(zstdDecodedSizeBound(tarBytes)).toBeUndefined();
   });
 });
 

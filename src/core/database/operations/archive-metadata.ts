@@ -11,19 +11,16 @@ export class ArchiveMetadataOperations {
     return rows.map((row) => JSON.parse(row.metadata) as PackageMetadata);
   }
 
-  /** Remembers validated archives, in one transaction. */
+  /** Remembers validated archives, in one statement. */
   async metadataInsert(archives: readonly PackageMetadata[]): Promise<void> {
     if (archives.length === 0) return;
-    await this.database.transaction(async () => {
-      for (const metadata of archives) {
-        await this.database.run(
-          `remember ${metadata.fileName} as validated`,
-          `INSERT INTO archive_metadata (sha256, file_name, size, metadata) VALUES ($sha256, $fileName, $size, $metadata)
-           ON CONFLICT (sha256) DO UPDATE SET file_name = excluded.file_name, size = excluded.size, metadata = excluded.metadata`,
-          { $sha256: metadata.sha256, $fileName: metadata.fileName, $size: metadata.compressedSize, $metadata: JSON.stringify(metadata) },
-        );
-      }
-    });
+    await this.database.run(
+      archives.length === 1 ? `remember ${archives[0]!.fileName} as validated` : `remember ${archives.length} archives as validated`,
+      `INSERT INTO archive_metadata (sha256, file_name, size, metadata)
+       SELECT value ->> 'sha256', value ->> 'fileName', value ->> 'compressedSize', value FROM json_each($archives) WHERE true
+       ON CONFLICT (sha256) DO UPDATE SET file_name = excluded.file_name, size = excluded.size, metadata = excluded.metadata`,
+      { $archives: JSON.stringify(archives) },
+    );
   }
 
   /** Forgets archives once published: the cache only spares the publish a second decompression. */

@@ -29,12 +29,14 @@ export class BuildQueueOperations {
     return rows.map((row) => JSON.parse(row.properties) as PackageRecord);
   }
 
-  /** Removes `base` from the queue, or empties the queue when no base is given. */
-  async queueClear(base?: string): Promise<void> {
+  /** Removes `base` (or each of the bases listed) from the queue, or empties the queue when no base is given. */
+  async queueClear(base?: string | readonly string[]): Promise<void> {
+    const bases = base === undefined ? null : typeof base === 'string' ? [base] : base;
+    if (bases?.length === 0) return;
     await this.database.run(
-      base === undefined ? 'clear the build queue' : `remove ${base} from the build queue`,
-      'DELETE FROM build_queue WHERE repository = $repository AND ($base IS NULL OR package_base = $base)',
-      { $repository: this.repository.id, $base: base ?? null },
+      bases === null ? 'clear the build queue' : `remove ${bases.join(', ')} from the build queue`,
+      'DELETE FROM build_queue WHERE repository = $repository AND ($bases IS NULL OR package_base IN (SELECT value FROM json_each($bases)))',
+      { $repository: this.repository.id, $bases: bases === null ? null : JSON.stringify(bases) },
     );
   }
 }

@@ -31,18 +31,18 @@ export class EventOperations {
   ) {}
 
   async eventInsert(event: Event): Promise<void> {
+    await this.eventsInsert([event]);
+  }
+
+  /** Records events in one statement, in their order. */
+  async eventsInsert(events: readonly Event[]): Promise<void> {
+    if (events.length === 0) return;
     await this.database.run(
-      `record event ${event.event}`,
+      events.length === 1 ? `record event ${events[0]!.event}` : `record ${events.length} events`,
       `INSERT INTO auditlog (created, repository, event, object_id, message, data)
-       VALUES ($created, $repository, $event, $objectId, $message, $data)`,
-      {
-        $created: event.created,
-        $repository: this.repository.id,
-        $event: event.event,
-        $objectId: event.objectId,
-        $message: event.message,
-        $data: JSON.stringify(event.data),
-      },
+       SELECT value ->> 'created', $repository, value ->> 'event', value ->> 'objectId', value ->> 'message', value -> 'data'
+       FROM json_each($events) ORDER BY key`,
+      { $repository: this.repository.id, $events: JSON.stringify(events) },
     );
   }
 

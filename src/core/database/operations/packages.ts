@@ -50,42 +50,64 @@ export class PackageOperations {
 
   /** Saves a base and its package names; names the base no longer produces are dropped. */
   async upsertPackage(record: PackageRecord): Promise<void> {
+    await this.upsertPackages([record]);
+  }
+
+  /**
+   * Saves bases and their package names (names a base no longer produces are dropped) in one transaction of four
+   * statements, whatever the number of bases: the rows travel as one JSON parameter.
+   */
+  async upsertPackages(records: readonly PackageRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const bases = JSON.stringify(records.map((record) => ({ base: record.base, version: record.version, ...record.remote, packager: record.packager })));
+    const names = records.flatMap((record) => Object.entries(record.packages).map(([name, description]) => ({ base: record.base, name, ...description })));
+    const label = records.length === 1 ? records[0]!.base : `${records.length} package bases`;
     await this.database.transaction(async () => {
       await this.database.run(
-        `save package base ${record.base}`,
+        `save package base ${label}`,
         `INSERT INTO package_bases (repository, package_base, version, source, git_url, web_url, path, branch, packager)
-         VALUES ($repository, $base, $version, $source, $gitUrl, $webUrl, $path, $branch, $packager)
+         SELECT $repository, value ->> 'base', value ->> 'version', value ->> 'source', value ->> 'gitUrl',
+                value ->> 'webUrl', value ->> 'path', value ->> 'branch', value ->> 'packager'
+         FROM json_each($bases) WHERE true
          ON CONFLICT (repository, package_base) DO UPDATE SET
            version = excluded.version, source = excluded.source, git_url = excluded.git_url,
            web_url = excluded.web_url, path = excluded.path, branch = excluded.branch, packager = excluded.packager`,
-        {
-          $repository: this.repository.id,
-          $base: record.base,
-          $version: record.version,
-          $source: record.remote.source,
-          $gitUrl: record.remote.gitUrl,
-          $webUrl: record.remote.webUrl,
-          $path: record.remote.path,
-          $branch: record.remote.branch,
-          $packager: record.packager,
-        },
+        { $repository: this.repository.id, $bases: bases },
       );
       // a new base is `unknown` from now on, so its status time does not change on every read
       await this.database.run(
-        `start the status of ${record.base}`,
+        `start the status of ${label}`,
         `INSERT INTO package_statuses (repository, package_base, status, last_updated)
-         VALUES ($repository, $base, 'unknown', $timestamp) ON CONFLICT DO NOTHING`,
-        { $repository: this.repository.id, $base: record.base, $timestamp: currentUnixTime() },
+         SELECT $repository, value ->> 'base', 'unknown', $timestamp FROM json_each($bases) WHERE true ON CONFLICT DO NOTHING`,
+        { $repository: this.repository.id, $bases: bases, $timestamp: currentUnixTime() },
       );
-      for (const [name, description] of Object.entries(record.packages)) {
-        await this.savePackageName(record.base, name, description);
-      }
       await this.database.run(
-        `drop package names no longer produced by ${record.base}`,
+        names.length === 1 ? `save package ${names[0]!.name} of ${names[0]!.base}` : `save the packages of ${label}`,
+        `INSERT INTO packages (repository, package, package_base, architecture, archive_size, build_date, depends,
+                               make_depends, opt_depends, check_depends, description, filename, "groups",
+                               installed_size, licenses, provides, url)
+         SELECT $repository, value ->> 'name', value ->> 'base', value ->> 'architecture', value ->> 'archiveSize',
+                value ->> 'buildDate', value -> 'depends', value -> 'makeDepends', value -> 'optDepends',
+                value -> 'checkDepends', value ->> 'description', value ->> 'filename', value -> 'groups',
+                value ->> 'installedSize', value -> 'licenses', value -> 'provides', value ->> 'url'
+         FROM json_each($names) WHERE true
+         ON CONFLICT (repository, package) DO UPDATE SET
+           package_base = excluded.package_base, architecture = excluded.architecture,
+           archive_size = excluded.archive_size, build_date = excluded.build_date, depends = excluded.depends,
+           make_depends = excluded.make_depends, opt_depends = excluded.opt_depends,
+           check_depends = excluded.check_depends, description = excluded.description, filename = excluded.filename,
+           "groups" = excluded."groups", installed_size = excluded.installed_size, licenses = excluded.licenses,
+           provides = excluded.provides, url = excluded.url`,
+        { $repository: this.repository.id, $names: JSON.stringify(names) },
+      );
+      // a package name belongs to one base of the repository, so a name saved above now belongs to its new base
+      await this.database.run(
+        `drop package names no longer produced by ${label}`,
         `DELETE FROM packages
-         WHERE repository = $repository AND package_base = $base
-           AND package NOT IN (SELECT value FROM json_each($names))`,
-        { $repository: this.repository.id, $base: record.base, $names: JSON.stringify(Object.keys(record.packages)) },
+         WHERE repository = $repository
+           AND package_base IN (SELECT value ->> 'base' FROM json_each($bases))
+           AND package NOT IN (SELECT value ->> 'name' FROM json_each($names))`,
+        { $repository: this.repository.id, $bases: bases, $names: JSON.stringify(names) },
       );
     });
   }
@@ -101,10 +123,11 @@ export class PackageOperations {
   }
 
   /**
-   * Every package base of the repository (or just `base`) with its package names and status, sorted by base. A
+   * Every package base of the repository (or just `base`, or those listed) with its package names and status, sorted by base. A
    * base without a status row is reported as `unknown`. One query, so the result is a consistent snapshot.
    */
-  async listPackages(base?: string): Promise<PackageWithStatus[]> {
+  async listPackages(base?: string | readonly string[]): Promise<PackageWithStatus[]> {
+    const bases = base === undefined ? null : JSON.stringify(typeof base === 'string' ? [base] : base);
     const rows = await this.database.all<PackageRow>(
       'list packages',
       `SELECT b.package_base, b.version, b.source, b.git_url, b.web_url, b.path, b.branch, b.packager,
@@ -115,9 +138,9 @@ export class PackageOperations {
        LEFT JOIN package_statuses s ON s.repository = b.repository AND s.package_base = b.package_base
        -- without statistics SQLite would join through the primary key on repository alone: one scan of every package per base
        LEFT JOIN packages p INDEXED BY packages_by_base ON p.repository = b.repository AND p.package_base = b.package_base
-       WHERE b.repository = $repository AND ($base IS NULL OR b.package_base = $base)
+       WHERE b.repository = $repository AND ($bases IS NULL OR b.package_base IN (SELECT value FROM json_each($bases)))
        ORDER BY b.package_base, p.package`,
-      { $repository: this.repository.id, $base: base ?? null },
+      { $repository: this.repository.id, $bases: bases },
     );
     const result = new Map<string, PackageWithStatus>();
     for (const row of rows) {
@@ -147,6 +170,22 @@ export class PackageOperations {
     });
   }
 
+  /** Sets the build status of known bases in one statement (unknown ones are skipped); as {@link updateStatus} for each. */
+  async updateStatuses(bases: readonly string[], status: BuildStatusValue, timestamp = currentUnixTime()): Promise<void> {
+    if (bases.length === 0) return;
+    await this.database.run(
+      `set status of ${bases.length} package bases to ${status}`,
+      `INSERT INTO package_statuses (repository, package_base, status, last_updated)
+       SELECT b.repository, b.package_base, $status, $timestamp
+       FROM json_each($bases) j JOIN package_bases b ON b.repository = $repository AND b.package_base = j.value
+       WHERE true
+       ON CONFLICT (repository, package_base) DO UPDATE SET
+         status = excluded.status, last_updated = excluded.last_updated
+       WHERE status <> excluded.status`,
+      { $repository: this.repository.id, $bases: JSON.stringify(bases), $status: status, $timestamp: timestamp },
+    );
+  }
+
   /** Holds or releases a package base (a base without a status gets `unknown`). */
   async setHeld(base: string, held: boolean): Promise<void> {
     await this.database.transaction(async () => {
@@ -167,44 +206,6 @@ export class PackageOperations {
       `remove status of ${base}`,
       'DELETE FROM package_statuses WHERE repository = $repository AND package_base = $base',
       { $repository: this.repository.id, $base: base },
-    );
-  }
-
-  private async savePackageName(base: string, name: string, description: PackageDescription): Promise<void> {
-    await this.database.run(
-      `save package ${name} of ${base}`,
-      `INSERT INTO packages (repository, package, package_base, architecture, archive_size, build_date, depends,
-                             make_depends, opt_depends, check_depends, description, filename, "groups",
-                             installed_size, licenses, provides, url)
-       VALUES ($repository, $name, $base, $architecture, $archiveSize, $buildDate, $depends, $makeDepends,
-               $optDepends, $checkDepends, $description, $filename, $groups, $installedSize, $licenses, $provides,
-               $url)
-       ON CONFLICT (repository, package) DO UPDATE SET
-         package_base = excluded.package_base, architecture = excluded.architecture,
-         archive_size = excluded.archive_size, build_date = excluded.build_date, depends = excluded.depends,
-         make_depends = excluded.make_depends, opt_depends = excluded.opt_depends,
-         check_depends = excluded.check_depends, description = excluded.description, filename = excluded.filename,
-         "groups" = excluded."groups", installed_size = excluded.installed_size, licenses = excluded.licenses,
-         provides = excluded.provides, url = excluded.url`,
-      {
-        $repository: this.repository.id,
-        $name: name,
-        $base: base,
-        $architecture: description.architecture,
-        $archiveSize: description.archiveSize,
-        $buildDate: description.buildDate,
-        $depends: JSON.stringify(description.depends),
-        $makeDepends: JSON.stringify(description.makeDepends),
-        $optDepends: JSON.stringify(description.optDepends),
-        $checkDepends: JSON.stringify(description.checkDepends),
-        $description: description.description,
-        $filename: description.filename,
-        $groups: JSON.stringify(description.groups),
-        $installedSize: description.installedSize,
-        $licenses: JSON.stringify(description.licenses),
-        $provides: JSON.stringify(description.provides),
-        $url: description.url,
-      },
     );
   }
 

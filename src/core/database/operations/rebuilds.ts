@@ -107,11 +107,14 @@ export class RebuildOperations {
   }
 
   /** Removes the scheduled rebuild of `base`. */
-  async rebuildRemove(base: string): Promise<void> {
+  /** Drops the scheduled rebuilds of `bases` (they were just published), in one statement. */
+  async rebuildRemove(bases: string | readonly string[]): Promise<void> {
+    const list = typeof bases === 'string' ? [bases] : bases;
+    if (list.length === 0) return;
     await this.database.run(
-      `remove the scheduled rebuild of ${base}`,
-      'DELETE FROM rebuild_queue WHERE repository = $repository AND package_base = $base',
-      { $repository: this.repository.id, $base: base },
+      `remove the scheduled rebuilds of ${list.length} package base(s)`,
+      'DELETE FROM rebuild_queue WHERE repository = $repository AND package_base IN (SELECT value FROM json_each($bases))',
+      { $repository: this.repository.id, $bases: JSON.stringify(list) },
     );
   }
 

@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RepositoryEntry, readRepositoryEntries, writeRepositoryDatabase } from '../../../src/core/alpm/repository-database.js';
+import { readSyncDatabase } from '../../../src/core/alpm/sync-database.js';
+import { run } from '../../../src/core/process.js';
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(path.join(os.tmpdir(), 'ahriman-entries-'));
+});
+afterAll(() => rm(directory, { recursive: true, force: true }));
+
+function entry(name: string): RepositoryEntry {
+  return {
+    fileName: `${name}-1.0-1-any.pkg.tar.zst`,
+    name,
+    base: name,
+    version: '1.0-1',
+    description: `package ${name}`,
+    groups: [],
+    compressedSize: 100,
+    installedSize: 200,
+    md5: '0'.repeat(32),
+    sha256: '0'.repeat(64),
+    pgpSignature: '',
+    url: '',
+    licenses: ['GPL'],
+    architecture: 'any',
+    buildDate: 1_700_000_000,
+    packager: 'Someone <someone@localhost>',
+    replaces: [],
+    conflicts: [],
+    provides: [],
+    depends: ['glibc'],
+    optDepends: [],
+    makeDepends: [],
+    checkDepends: [],
+    files: ['usr/', `usr/bin/${name}`],
+  };
+}
+
+describe('readRepositoryEntries', () => {
+  it('reads back what the current generation lists, file lists included, as the files database says', async () => {
+    const entries = [entry('ahr-one'), entry('ahr-two')];
+    await writeRepositoryDatabase(directory, 'demo', entries);
+    const read = await readRepositoryEntries(directory, 'demo');
+    expect(read).toEqual(entries);
+    const parsed = await readSyncDatabase(path.join(directory, 'demo.files.tar.gz'));
+    expect(parsed.map(({ name, files }) => ({ name, files }))).toEqual(read.map(({ name, files }) => ({ name, files })));
+  });
+
+  it('follows the files database once repo-remove by hand replaced the served links', async () => {
+    await run('repo-remove', ['-q', 'demo.db.tar.gz', 'ahr-one'], { cwd: directory });
+    expect((await readRepositoryEntries(directory, 'demo')).map((item) => item.name)).toEqual(['ahr-two']);
+  });
+
+  it('finds nothing where there is no database', async () => {
+    expect(await readRepositoryEntries(path.join(directory, 'none'), 'demo')).toEqual([]);
+  });
+});

@@ -46,6 +46,7 @@ describe('migrations', () => {
       'auditlog',
       'build_queue',
       'build_records',
+      'distributed_runs',
       'history_changes',
       'history_latest',
       'history_runs',

@@ -71,6 +71,16 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
   const currentGeneration = (): number => Number(readlinkSync(path.join(service.repository, '.db', 'current')));
   const everything = (): string => [web, ...workers].map((running) => running.output.join('')).join('\n----\n');
 
+  /** The session cookie of the workers' user (role full). */
+  async function login(): Promise<string> {
+    const response = await fetch(`${base}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ username: USER, password: PASSWORD }),
+    });
+    return response.headers.get('set-cookie')!.split(';')[0]!;
+  }
+
   async function startWorker(index: number): Promise<Running> {
     const directory = path.join(await service.temporaryDirectory(), `worker-${index}`);
     await fs.mkdir(path.join(directory, 'root'), { recursive: true });
@@ -159,6 +169,19 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     expect(installed.code, installed.stderr).toBe(0);
     expect(Object.fromEntries(await pacman.query())).toEqual({ 'dist-app': '2.0-1', 'dist-left': '4.0-1', 'dist-lib': '1.0-1', 'dist-right': '4.0-1', 'dist-top': '3.0-1' });
 
+    // the coordinator reported every step through the status service: queued, building on W, built on W
+    const cookie = await login();
+    for (const name of ['dist-lib', 'dist-app', 'dist-top', 'dist-pair']) {
+      const response = await fetch(`${base}/api/v1/events?event=package-status-changed&object_id=${name}`, { headers: { cookie, accept: 'application/json' } });
+      const events = ((await response.json()) as Array<{ message: string; created: number; data: { worker?: string } }>).sort((left, right) => left.created - right.created);
+      const builder = workers.findIndex((worker) => worker.output.join('').includes(`[worker]: building ${name} `));
+      const steps = events.map((event) => event.message).filter((message) => / on /.test(message));
+      expect(steps, name).toEqual(['queued on build-x86_64', `building on worker-${builder + 1}`, `built on worker-${builder + 1}`]);
+      expect(events.find((event) => event.message.startsWith('built on'))!.data.worker).toBe(`worker-${builder + 1}`);
+    }
+    const statuses = (await (await fetch(`${base}/api/v1/packages?architecture=x86_64&repository=demo`, { headers: { accept: 'application/json' } })).json()) as Array<{ package: { base: string }; status: { status: string } }>;
+    expect(statuses.filter((entry) => entry.package.base.startsWith('dist-')).map((entry) => entry.status.status)).toEqual(['success', 'success', 'success', 'success']);
+
     // the workers streamed the build logs to the coordinator
     const logs = await service.expectCli(['package-logs', 'dist-top']);
     expect(logs.stdout).toContain('Finished making: dist-top 3.0-1');
@@ -214,13 +237,7 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
       await service.expectCli(['package-add', await service.localPackage({ pkgname: name, pkgver: '1.0', package: install(name) })]);
     }
     const upload = path.join(temporary, 'rogue');
-    let cookie = '';
-    const login = await fetch(`${base}/api/v1/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ username: USER, password: PASSWORD }),
-    });
-    cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await login();
     const rogue = new Worker(
       'build-x86_64',
       async (job: Job) => {

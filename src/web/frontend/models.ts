@@ -92,6 +92,22 @@ export interface ScheduledRebuild {
   failed: number | null;
 }
 
+/** `GET /api/v1/distributed`: the live workers (from their heartbeats) and each architecture's build queue. */
+export interface DistributedOverview {
+  queue: string;
+  workers: Array<{ id: string; architecture: string; concurrency: number; jobs: Array<{ base: string; started: number }>; seen: number }>;
+  queues: Array<{
+    architecture: string;
+    waiting: number;
+    active: number;
+    delayed: number;
+    failed: number;
+    completed: number;
+    average_duration: number | null;
+    estimated_seconds: number | null;
+  }>;
+}
+
 export interface LogRecord {
   created: number;
   message: string;

@@ -5,54 +5,24 @@
  *
  * Every wait is on a process exit or a polled condition with a bound; nothing sleeps to synchronise.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, openAsBlob, readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../../support/cli.js';
 import { craftArchive } from '../../support/crafted-archives.js';
 import { removeBuildDirectories, type PkgbuildSpec } from '../../support/makepkg.js';
 import { freePort } from '../../support/ports.js';
 import { RedisServer } from '../../support/redis.js';
 import { Service } from '../e2e/support.js';
+import { type Running, WAIT_MS, start, startWorker as startProcessWorker, stop, waitFor } from './support.js';
 
 const USER = 'builder';
 const PASSWORD = 'builder-secret-password';
 const PREFIX = 'ahriman-test';
-const WAIT_MS = 240_000;
-
-interface Running {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
 
 const install = (name: string): string => `mkdir -p "$pkgdir/usr/share/${name}" && echo ${name} > "$pkgdir/usr/share/${name}/marker"`;
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, explain: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${explain()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function start(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output, exited };
-}
-
-async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill(signal);
-  await running.exited;
-}
 
 /** How often a line matching `pattern` appears in the outputs. */
 function count(outputs: Running[], pattern: RegExp): number {
@@ -81,20 +51,11 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     return response.headers.get('set-cookie')!.split(';')[0]!;
   }
 
-  async function startWorker(index: number): Promise<Running> {
-    const directory = path.join(await service.temporaryDirectory(), `worker-${index}`);
-    await fs.mkdir(path.join(directory, 'root'), { recursive: true });
-    const configuration = path.join(directory, 'ahriman.ini');
-    await fs.writeFile(configuration, [
-      '[repository]', `root = ${directory}/root`, '',
-      '[build]', 'driver = sandbox', '',
-      '[distributed]', `queue_url = ${redis.url}`, `prefix = ${PREFIX}`, 'heartbeat = 1', `coordinator = ${base}`, `worker_id = worker-${index}`, '',
-      '[status]', `username = ${USER}`, `password = ${PASSWORD}`, '',
-    ].join('\n'));
-    const worker = start(['-c', configuration, '-a', 'x86_64', '-r', 'demo', 'repo-worker'], { TMPDIR: temporary });
-    await waitFor(() => worker.output.join('').includes('takes x86_64 jobs'), `worker ${index} to start`, () => worker.output.join(''));
-    return worker;
-  }
+  const startWorker = (index: number): Promise<Running> =>
+    startProcessWorker({
+      directory: path.join(temporary, `worker-${index}`), id: `worker-${index}`, queueUrl: redis.url, prefix: PREFIX, coordinator: base,
+      username: USER, password: PASSWORD, temporary,
+    });
 
   /** A package whose package() waits for a file the test creates, so a test can act while it builds. */
   async function gated(name: string): Promise<{ spec: PkgbuildSpec; open: () => Promise<void> }> {

@@ -17,6 +17,7 @@ import { checkQueueReachable, describeQueue, redisOptions } from './connection.j
 import { type BuildJob, jobId, queueName } from './job.js';
 import type { DistributedSettings } from './settings.js';
 import { runStaging } from './staging.js';
+import { type StagedArchive, StagingRepository } from './staging-repository.js';
 import { acceptOutcome } from './verify.js';
 
 const logger = getLogger('distributed');
@@ -87,6 +88,7 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
     report(job.base, () => services.status.remoteStep(job.base, job.version, 'building', `building on ${worker}`, { worker }));
   });
   const built = new Map<string, { version: string; duration: number }>();
+  const staging = new StagingRepository(paths, run);
   try {
     await events.waitUntilReady();
     for (const [index, level] of plan.levels.entries()) {
@@ -108,6 +110,7 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
           packager: plan.packager(record),
           remote: record.remote,
           patches,
+          staged: !staging.empty,
         });
       }
       if (jobs.length === 0) continue;
@@ -131,7 +134,9 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
         }),
       );
       logger.info(`level ${index + 1} of ${plan.levels.length}: ${jobs.length} job(s) queued (${jobs.map((job) => job.base).join(', ')})`);
-      await Promise.all(added.map((job, position) => finish(job, jobs[position]!)));
+      const accepted = await Promise.all(added.map((job, position) => finish(job, jobs[position]!)));
+      // what the next levels depend on, for workers whose build environment installs dependencies
+      await staging.add(accepted.flat());
     }
   } finally {
     await reporting;
@@ -146,13 +151,14 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
     },
   };
 
-  async function finish(job: Job<BuildJob>, data: BuildJob): Promise<void> {
+  async function finish(job: Job<BuildJob>, data: BuildJob): Promise<StagedArchive[]> {
     try {
       const value: unknown = await job.waitUntilFinished(events);
-      const outcome = await acceptOutcome(paths, data, value);
+      const { outcome, archives } = await acceptOutcome(paths, data, value);
       built.set(data.base, { version: data.version, duration: outcome.duration });
       logger.info(`${data.base}: built ${data.version} on ${outcome.worker}`);
       report(data.base, () => services.status.remoteStep(data.base, data.version, undefined, `built on ${outcome.worker}`, { worker: outcome.worker, duration: outcome.duration }));
+      return archives;
     } catch (error) {
       const reason = errorMessage(error);
       plan.failed.set(data.base, reason);
@@ -160,6 +166,7 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
       const worker = tracked.get(job.id!)?.worker;
       const where = worker === undefined ? '' : ` on ${worker}`;
       report(data.base, () => services.status.remoteStep(data.base, data.version, 'failed', `failed${where}: ${reason}`, worker === undefined ? {} : { worker }));
+      return [];
     }
   }
 }

@@ -27,6 +27,7 @@ import { redisOptions, describeQueue } from './connection.js';
 import { type BuildJob, type BuildOutcome, buildJobSchema, parsePayload, queueName } from './job.js';
 import { type WorkerBeat, heartbeatKey } from './monitor.js';
 import type { DistributedSettings } from './settings.js';
+import { mirrorStagingRepository } from './staging-mirror.js';
 
 const logger = getLogger('worker');
 
@@ -64,7 +65,9 @@ async function buildJob(options: WorkerOptions, transport: WebTransport, job: Bu
     await prepareBuildDirectory(checkout, directory);
     await applyPatches(directory, job.patches);
     const output = path.join(workspace, '.output');
+    const repositories = job.staged && build.driver.installsDependencies ? [await mirrorStagingRepository(transport, paths, job)] : [];
     const archives = await build.driver.build({
+      repositories,
       directory,
       packageBase: job.base,
       outputDirectory: output,

@@ -47,15 +47,17 @@ export interface WorkerSetup {
   password: string;
   /** TMPDIR of the worker (build workspaces). */
   temporary: string;
+  /** `[build] driver`, default sandbox. */
+  driver?: string;
 }
 
-/** Starts `repo-worker` (sandbox driver, heartbeat every second) and resolves once it takes jobs. */
+/** Starts `repo-worker` (heartbeat every second) and resolves once it takes jobs. */
 export async function startWorker(setup: WorkerSetup): Promise<Running> {
   await fs.mkdir(path.join(setup.directory, 'root'), { recursive: true });
   const configuration = path.join(setup.directory, 'ahriman.ini');
   await fs.writeFile(configuration, [
     '[repository]', `root = ${setup.directory}/root`, '',
-    '[build]', 'driver = sandbox', '',
+    '[build]', `driver = ${setup.driver ?? 'sandbox'}`, '',
     '[distributed]', `queue_url = ${setup.queueUrl}`, `prefix = ${setup.prefix}`, 'heartbeat = 1', `coordinator = ${setup.coordinator}`, `worker_id = ${setup.id}`, '',
     '[status]', `username = ${setup.username}`, `password = ${setup.password}`, '',
   ].join('\n'));

@@ -1,4 +1,6 @@
 /** Payloads of the web API (reference paths and field names, snake_case as sent on the wire). */
+import type { QueueDepth, WorkerBeat } from '../../core/distributed/monitor.js';
+
 export type BuildStatus = 'unknown' | 'pending' | 'building' | 'failed' | 'success';
 export const BUILD_STATUSES: readonly BuildStatus[] = ['unknown', 'pending', 'building', 'failed', 'success'];
 
@@ -95,17 +97,8 @@ export interface ScheduledRebuild {
 /** `GET /api/v1/distributed`: the live workers (from their heartbeats) and each architecture's build queue. */
 export interface DistributedOverview {
   queue: string;
-  workers: Array<{ id: string; architecture: string; concurrency: number; jobs: Array<{ base: string; started: number }>; seen: number }>;
-  queues: Array<{
-    architecture: string;
-    waiting: number;
-    active: number;
-    delayed: number;
-    failed: number;
-    completed: number;
-    average_duration: number | null;
-    estimated_seconds: number | null;
-  }>;
+  workers: WorkerBeat[];
+  queues: QueueDepth[];
 }
 
 export interface LogRecord {

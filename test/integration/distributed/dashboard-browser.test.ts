@@ -8,13 +8,10 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type Browser } from '../../support/browser.js';
-import { freePort } from '../../support/ports.js';
 import { RedisServer } from '../../support/redis.js';
-import { Service, gatedPackageBody } from '../e2e/support.js';
-import { type Running, WAIT_MS, start, startWorker, stop, waitFor } from './support.js';
+import { type Service, gatedPackageBody } from '../e2e/support.js';
+import { PASSWORD, type Running, USER, WAIT_MS, startCoordinator, startWorker, stop, waitFor } from './support.js';
 
-const USER = 'builder';
-const PASSWORD = 'builder-secret-password';
 
 describe('dashboard: distributed builds panel in Chromium', () => {
   let service: Service;
@@ -22,28 +19,14 @@ describe('dashboard: distributed builds panel in Chromium', () => {
   let web: Running;
   let worker: Running;
   let base: string;
+  let temporary: string;
   let gates: string;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    service = await Service.create({
-      sign: false,
-      configuration: [
-        '[web]', 'host = 127.0.0.1', `port = ${port}`, 'enable_archive_upload = yes', '',
-        '[auth]', 'target = configuration', 'salt = panel-test-salt', 'allow_read_only = yes', '',
-        '[status]', `address = ${base}`, `username = ${USER}`, `password = ${PASSWORD}`, '',
-        '[distributed]', `queue_url = ${redis.url}`, 'prefix = ahriman-panel', 'heartbeat = 1', '',
-      ],
-    });
-    await service.expectCli(['user-add', USER, '-R', 'full', '-p', PASSWORD]);
-    web = start(['-c', service.sandbox.configuration, 'web'], {});
-    await waitFor(() => fetch(`${base}/api/v1/info`).then((response) => response.ok, () => false), 'the web service', () => web.output.join(''));
-    const temporary = await service.temporaryDirectory();
-    await fs.chmod(temporary, 0o1777);
+    ({ service, web, base, temporary } = await startCoordinator(redis, 'ahriman-panel'));
     worker = await startWorker({
       directory: path.join(temporary, 'worker'), id: 'panel-worker', queueUrl: redis.url, prefix: 'ahriman-panel', coordinator: base,
       username: USER, password: PASSWORD, temporary,

@@ -16,10 +16,8 @@ import { removeBuildDirectories, type PkgbuildSpec } from '../../support/makepkg
 import { freePort } from '../../support/ports.js';
 import { RedisServer } from '../../support/redis.js';
 import { Service } from '../e2e/support.js';
-import { type Running, WAIT_MS, start, startWorker as startProcessWorker, stop, waitFor } from './support.js';
+import { PASSWORD, type Running, USER, WAIT_MS, start, startWorker as startProcessWorker, stop, waitFor } from './support.js';
 
-const USER = 'builder';
-const PASSWORD = 'builder-secret-password';
 const PREFIX = 'ahriman-test';
 
 const install = (name: string): string => `mkdir -p "$pkgdir/usr/share/${name}" && echo ${name} > "$pkgdir/usr/share/${name}/marker"`;
@@ -155,10 +153,14 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     await waitFor(() => workers.some((worker) => worker.output.join('').includes('[worker]: building dist-slow ')), 'a worker to take dist-slow', everything);
     const victim = workers.find((worker) => worker.output.join('').includes('[worker]: building dist-slow '))!;
 
-    const overview = (await (await fetch(`${base}/api/v1/distributed`)).json()) as { workers: Array<{ id: string; jobs: Array<{ base: string }> }>; queues: Array<{ active: number }> };
-    expect(overview.workers.map((worker) => worker.id)).toEqual(['worker-1', 'worker-2', 'worker-3']);
-    expect(overview.workers.flatMap((worker) => worker.jobs.map((job) => job.base))).toEqual(['dist-slow']);
-    expect(overview.queues[0]!.active).toBe(1);
+    type Overview = { workers: Array<{ id: string; jobs: Array<{ base: string }> }>; queues: Array<{ active: number }> };
+    const overview = (): Promise<Overview> => fetch(`${base}/api/v1/distributed`).then((response) => response.json() as Promise<Overview>);
+    // the worker beats when it takes the job, which may come a moment after its log line
+    await waitFor(async () => (await overview()).workers.some((worker) => worker.jobs.length > 0), 'the heartbeat naming the job', everything);
+    const seen = await overview();
+    expect(seen.workers.map((worker) => worker.id)).toEqual(['worker-1', 'worker-2', 'worker-3']);
+    expect(seen.workers.flatMap((worker) => worker.jobs.map((job) => job.base))).toEqual(['dist-slow']);
+    expect(seen.queues[0]!.active).toBe(1);
 
     await stop(victim, 'SIGKILL');
     workers.splice(workers.indexOf(victim), 1);

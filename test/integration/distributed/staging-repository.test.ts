@@ -9,13 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPacmanRoot, removeKeyringTemplate } from '../../support/pacman-client.js';
-import { freePort } from '../../support/ports.js';
 import { RedisServer } from '../../support/redis.js';
-import { Service } from '../e2e/support.js';
-import { type Running, WAIT_MS, start, startWorker, stop, waitFor } from './support.js';
+import type { Service } from '../e2e/support.js';
+import { PASSWORD, type Running, USER, WAIT_MS, startCoordinator, startWorker, stop } from './support.js';
 
-const USER = 'builder';
-const PASSWORD = 'builder-secret-password';
 const PROBE = fileURLToPath(new URL('../../support/staging-probe-driver.mjs', import.meta.url));
 
 describe('distributed builds: the staging repository of a run', () => {
@@ -24,26 +21,12 @@ describe('distributed builds: the staging repository of a run', () => {
   let web: Running;
   let worker: Running;
   let base: string;
+  let temporary: string;
   let workerDirectory: string;
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    service = await Service.create({
-      sign: false,
-      configuration: [
-        '[web]', 'host = 127.0.0.1', `port = ${port}`, 'enable_archive_upload = yes', '',
-        '[auth]', 'target = configuration', 'salt = staging-test-salt', 'allow_read_only = yes', '',
-        '[status]', `address = ${base}`, `username = ${USER}`, `password = ${PASSWORD}`, '',
-        '[distributed]', `queue_url = ${redis.url}`, 'prefix = ahriman-staging', 'heartbeat = 1', '',
-      ],
-    });
-    await service.expectCli(['user-add', USER, '-R', 'full', '-p', PASSWORD]);
-    web = start(['-c', service.sandbox.configuration, 'web'], {});
-    await waitFor(() => fetch(`${base}/api/v1/info`).then((response) => response.ok, () => false), 'the web service', () => web.output.join(''));
-    const temporary = await service.temporaryDirectory();
-    await fs.chmod(temporary, 0o1777);
+    ({ service, web, base, temporary } = await startCoordinator(redis, 'ahriman-staging'));
     workerDirectory = path.join(temporary, 'worker');
     worker = await startWorker({
       directory: workerDirectory, id: 'probe-worker', queueUrl: redis.url, prefix: 'ahriman-staging', coordinator: base,

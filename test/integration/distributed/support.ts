@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CLI } from '../../support/cli.js';
+import { freePort } from '../../support/ports.js';
+import type { RedisServer } from '../../support/redis.js';
+import { Service } from '../e2e/support.js';
 
 export const WAIT_MS = 240_000;
 
@@ -64,4 +67,40 @@ export async function startWorker(setup: WorkerSetup): Promise<Running> {
   const worker = start(['-c', configuration, '-a', 'x86_64', '-r', 'demo', 'repo-worker'], { TMPDIR: setup.temporary });
   await waitFor(() => worker.output.join('').includes('takes x86_64 jobs'), `${setup.id} to start`, () => worker.output.join(''));
   return worker;
+}
+
+export const USER = 'builder';
+export const PASSWORD = 'builder-secret-password';
+
+export interface Coordinator {
+  service: Service;
+  web: Running;
+  /** The web service's address. */
+  base: string;
+  /** A world-writable directory of the service for workers (their roots and TMPDIR). */
+  temporary: string;
+}
+
+/**
+ * A coordinator on `redis` (queue prefix `prefix`): a repository without signing, its web service on a free loopback
+ * port with archive uploads, and the workers' user (role full) that it reports to as well.
+ */
+export async function startCoordinator(redis: RedisServer, prefix: string): Promise<Coordinator> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const service = await Service.create({
+    sign: false,
+    configuration: [
+      '[web]', 'host = 127.0.0.1', `port = ${port}`, 'enable_archive_upload = yes', '',
+      '[auth]', 'target = configuration', `salt = ${prefix}-salt`, 'allow_read_only = yes', '',
+      '[status]', `address = ${base}`, `username = ${USER}`, `password = ${PASSWORD}`, '',
+      '[distributed]', `queue_url = ${redis.url}`, `prefix = ${prefix}`, 'heartbeat = 1', '',
+    ],
+  });
+  await service.expectCli(['user-add', USER, '-R', 'full', '-p', PASSWORD]);
+  const web = start(['-c', service.sandbox.configuration, 'web'], {});
+  await waitFor(() => fetch(`${base}/api/v1/info`).then((response) => response.ok, () => false), 'the web service', () => web.output.join(''));
+  const temporary = await service.temporaryDirectory();
+  await fs.chmod(temporary, 0o1777);
+  return { service, web, base, temporary };
 }

@@ -38,12 +38,14 @@ const WORKERS_REFRESH_MS = 5000;
  */
 function DistributedPanel({ status }: { status: InternalStatus }) {
   const [tick, setTick] = useState(0);
+  const overview = useLoad(() => api.distributed({ architecture: status.architecture, repository: status.repository }), [status.architecture, status.repository, tick]);
+  const unconfigured = overview.error instanceof ApiError && overview.error.status === 404;
   useEffect(() => {
+    if (unconfigured) return undefined;
     const timer = setInterval(() => setTick((value) => value + 1), WORKERS_REFRESH_MS);
     return () => clearInterval(timer);
-  }, []);
-  const overview = useLoad(() => api.distributed({ architecture: status.architecture, repository: status.repository }), [status.architecture, status.repository, tick]);
-  if (overview.error instanceof ApiError && overview.error.status === 404) return null;
+  }, [unconfigured]);
+  if (unconfigured) return null;
   return (
     <section aria-label="Distributed builds">
       <h3>Distributed builds</h3>

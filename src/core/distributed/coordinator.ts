@@ -17,6 +17,7 @@ import { checkQueueReachable, describeQueue, redisOptions } from './connection.j
 import { type BuildJob, jobId, queueName } from './job.js';
 import type { DistributedSettings } from './settings.js';
 import { runStaging } from './staging.js';
+import { type StagedArchive, StagingRepository } from './staging-repository.js';
 import { acceptOutcome } from './verify.js';
 
 const logger = getLogger('distributed');
@@ -72,15 +73,22 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
   // every job of a level is awaited at once, and each wait listens on both
   queue.setMaxListeners(0);
   events.setMaxListeners(0);
-  const bases = new Map<string, string>();
+  const tracked = new Map<string, { base: string; version: string; worker?: string }>();
+  // status reports go out one after the other, so that `built on W` never lands before `building on W`
+  let reporting = Promise.resolve();
+  const report = (base: string, step: () => Promise<void>): void => {
+    reporting = reporting.then(step).catch((error: unknown) => logger.warning(`${base}: the status report failed: ${errorMessage(error)}`));
+  };
   events.on('progress', ({ jobId: id, data }) => {
-    const base = bases.get(id);
+    const job = tracked.get(id);
     const worker = (data as { worker?: unknown }).worker;
-    if (base === undefined || typeof worker !== 'string') return;
-    logger.info(`${base}: building on ${worker}`);
-    void state.packages.updateStatus(base, 'building').catch((error: unknown) => logger.warning(`${base}: ${errorMessage(error)}`));
+    if (job === undefined || typeof worker !== 'string') return;
+    job.worker = worker;
+    logger.info(`${job.base}: building on ${worker}`);
+    report(job.base, () => services.status.remoteStep(job.base, job.version, 'building', `building on ${worker}`, { worker }));
   });
   const built = new Map<string, { version: string; duration: number }>();
+  const staging = new StagingRepository(paths, run);
   try {
     await events.waitUntilReady();
     for (const [index, level] of plan.levels.entries()) {
@@ -102,6 +110,7 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
           packager: plan.packager(record),
           remote: record.remote,
           patches,
+          staged: !staging.empty,
         });
       }
       if (jobs.length === 0) continue;
@@ -118,11 +127,19 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
           },
         })),
       );
-      for (const job of added) bases.set(job.id!, job.data.base);
+      for (const job of added) tracked.set(job.id!, { base: job.data.base, version: job.data.version });
+      report(name, () =>
+        services.status.client.batch(async () => {
+          for (const job of added) await services.status.remoteStep(job.data.base, job.data.version, 'pending', `queued on ${name}`, { queue: name });
+        }),
+      );
       logger.info(`level ${index + 1} of ${plan.levels.length}: ${jobs.length} job(s) queued (${jobs.map((job) => job.base).join(', ')})`);
-      await Promise.all(added.map((job, position) => finish(job, jobs[position]!)));
+      const accepted = await Promise.all(added.map((job, position) => finish(job, jobs[position]!)));
+      // what the next levels depend on, for workers whose build environment installs dependencies
+      await staging.add(accepted.flat());
     }
   } finally {
+    await reporting;
     await events.close();
     await queue.close();
   }
@@ -134,15 +151,22 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
     },
   };
 
-  async function finish(job: Job<BuildJob>, data: BuildJob): Promise<void> {
+  async function finish(job: Job<BuildJob>, data: BuildJob): Promise<StagedArchive[]> {
     try {
       const value: unknown = await job.waitUntilFinished(events);
-      const outcome = await acceptOutcome(paths, data, value);
+      const { outcome, archives } = await acceptOutcome(paths, data, value);
       built.set(data.base, { version: data.version, duration: outcome.duration });
       logger.info(`${data.base}: built ${data.version} on ${outcome.worker}`);
+      report(data.base, () => services.status.remoteStep(data.base, data.version, undefined, `built on ${outcome.worker}`, { worker: outcome.worker, duration: outcome.duration }));
+      return archives;
     } catch (error) {
-      plan.failed.set(data.base, errorMessage(error));
-      logger.error(`${data.base}: ${errorMessage(error)}`);
+      const reason = errorMessage(error);
+      plan.failed.set(data.base, reason);
+      logger.error(`${data.base}: ${reason}`);
+      const worker = tracked.get(job.id!)?.worker;
+      const where = worker === undefined ? '' : ` on ${worker}`;
+      report(data.base, () => services.status.remoteStep(data.base, data.version, 'failed', `failed${where}: ${reason}`, worker === undefined ? {} : { worker }));
+      return [];
     }
   }
 }

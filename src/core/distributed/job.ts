@@ -40,6 +40,8 @@ export const buildJobSchema = z.object({
   }),
   /** PKGBUILD variable overrides (`key` set) and diffs (`key` null), applied by the worker as local builds do. */
   patches: z.array(z.object({ key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\(\))?$/, 'not a PKGBUILD variable').nullable(), value: z.string() })),
+  /** Earlier levels of the run are in its staging repository, which the worker's build environment may install from. */
+  staged: z.boolean().default(false),
 });
 export type BuildJob = z.infer<typeof buildJobSchema>;
 

@@ -7,6 +7,7 @@ import { temporarySibling } from '../atomic-file.js';
 import { AhrimanError, errorMessage } from '../errors.js';
 import { type BuildJob, type BuildOutcome, buildOutcomeSchema, parsePayload } from './job.js';
 import { runStaging } from './staging.js';
+import type { StagedArchive } from './staging-repository.js';
 
 /** An upload that does not match its job: the package fails, nothing of it is published. */
 export class RefusedArchiveError extends AhrimanError {}
@@ -27,10 +28,10 @@ function mismatch(job: BuildJob, reported: BuildOutcome['archives'][number], fou
  * base, version, architecture, sha256), then copies them into `packages/`, where the one publish of the run takes
  * them. Any mismatch refuses the whole job with one line naming the file, the worker and what differs.
  */
-export async function acceptOutcome(paths: RepositoryPaths, job: BuildJob, value: unknown): Promise<BuildOutcome> {
+export async function acceptOutcome(paths: RepositoryPaths, job: BuildJob, value: unknown): Promise<{ outcome: BuildOutcome; archives: StagedArchive[] }> {
   const outcome = parsePayload(buildOutcomeSchema, value, `outcome of ${job.base}`);
   const staging = runStaging(paths, job.run, job.base);
-  const accepted: string[] = [];
+  const accepted: StagedArchive[] = [];
   for (const archive of outcome.archives) {
     const file = path.join(staging, archive.file);
     let found: PackageMetadata;
@@ -41,14 +42,14 @@ export async function acceptOutcome(paths: RepositoryPaths, job: BuildJob, value
     }
     const problem = mismatch(job, archive, found, paths.repositoryId.architecture);
     if (problem !== undefined) throw new RefusedArchiveError(`refused ${archive.file} from worker ${outcome.worker}: ${problem}`);
-    accepted.push(file);
+    accepted.push({ file, metadata: found });
   }
   await fs.mkdir(paths.packages, { recursive: true });
-  for (const file of accepted) {
+  for (const { file } of accepted) {
     const target = path.join(paths.packages, path.basename(file));
     const temporary = temporarySibling(target);
     await fs.copyFile(file, temporary);
     await fs.rename(temporary, target);
   }
-  return outcome;
+  return { outcome, archives: accepted };
 }

@@ -27,6 +27,7 @@ import { redisOptions, describeQueue } from './connection.js';
 import { type BuildJob, type BuildOutcome, buildJobSchema, parsePayload, queueName } from './job.js';
 import { type WorkerBeat, heartbeatKey } from './monitor.js';
 import type { DistributedSettings } from './settings.js';
+import { mirrorStagingRepository } from './staging-mirror.js';
 
 const logger = getLogger('worker');
 
@@ -64,7 +65,10 @@ async function buildJob(options: WorkerOptions, transport: WebTransport, job: Bu
     await prepareBuildDirectory(checkout, directory);
     await applyPatches(directory, job.patches);
     const output = path.join(workspace, '.output');
-    const archives = await (await build.driver()).build({
+    const driver = await build.driver();
+    const repositories = job.staged && driver.installsDependencies ? [await mirrorStagingRepository(transport, paths, job)] : [];
+    const archives = await driver.build({
+      repositories,
       directory,
       packageBase: job.base,
       outputDirectory: output,
@@ -111,24 +115,6 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   const connection = redisOptions(settings.queueUrl);
   const stallMs = settings.heartbeatSeconds * 3000;
 
-  const processor = async (job: Job): Promise<BuildOutcome> => {
-    const data = parsePayload(buildJobSchema, job.data, `job ${job.id}`);
-    if (data.repository.architecture !== architecture) throw new InvalidInputError(`job ${job.id} is for ${data.repository.architecture}, this worker builds ${architecture}`);
-    running.set(job.id!, { base: data.base, started: Date.now() });
-    try {
-      await job.updateProgress({ worker: settings.workerId });
-      logger.info(`building ${data.base} ${data.version} (attempt ${job.attemptsMade + 1})`);
-      const outcome = await buildJob(options, transport, data);
-      logger.info(`finished build of ${data.base} ${data.version}: ${outcome.archives.map((archive) => archive.file).join(', ')}`);
-      return outcome;
-    } catch (error) {
-      logger.error(`${data.base}: ${errorMessage(error)}`);
-      throw error;
-    } finally {
-      running.delete(job.id!);
-    }
-  };
-
   const beats = new Redis(connection);
   beats.on('error', (error) => logger.warning(`heartbeat to ${describeQueue(settings.queueUrl)}: ${errorMessage(error)}`));
   const beat = async (): Promise<void> => {
@@ -141,6 +127,27 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
     };
     await beats.set(heartbeatKey(settings.prefix, settings.workerId), JSON.stringify(value), 'EX', settings.heartbeatSeconds * 3);
   };
+  const processor = async (job: Job): Promise<BuildOutcome> => {
+    const data = parsePayload(buildJobSchema, job.data, `job ${job.id}`);
+    if (data.repository.architecture !== architecture) throw new InvalidInputError(`job ${job.id} is for ${data.repository.architecture}, this worker builds ${architecture}`);
+    running.set(job.id!, { base: data.base, started: Date.now() });
+    // the overview shows what a worker builds from the moment it starts, not from its next heartbeat
+    void beat().catch(() => undefined);
+    try {
+      await job.updateProgress({ worker: settings.workerId });
+      logger.info(`building ${data.base} ${data.version} (attempt ${job.attemptsMade + 1})`);
+      const outcome = await buildJob(options, transport, data);
+      logger.info(`finished build of ${data.base} ${data.version}: ${outcome.archives.map((archive) => archive.file).join(', ')}`);
+      return outcome;
+    } catch (error) {
+      logger.error(`${data.base}: ${errorMessage(error)}`);
+      throw error;
+    } finally {
+      running.delete(job.id!);
+      void beat().catch(() => undefined);
+    }
+  };
+
   const worker = new Worker(queueName(architecture), processor, {
     connection,
     prefix: settings.prefix,

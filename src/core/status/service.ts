@@ -85,6 +85,17 @@ export class StatusService {
     await this.client.packageUpdate(record, 'building');
   }
 
+  /**
+   * A step of a build done elsewhere (a distributed job): `message` says where (`building on worker-2`), `data`
+   * names the worker. With `status` the base's status changes as well; without it only the event is recorded.
+   */
+  async remoteStep(base: string, version: string, status: BuildStatusValue | undefined, message: string, data: Record<string, unknown> = {}): Promise<void> {
+    await this.client.batch(async () => {
+      if (status !== undefined) await this.client.statusUpdate(base, status, version);
+      await this.event('package-status-changed', base, message, { data: { ...data, version, ...(status === undefined ? {} : { status }) } });
+    });
+  }
+
   /** The build of `version` (or one it waited for) failed; `record` is what the repository knows of the base. */
   async failed(record: PackageRecord, version: string, reason: string): Promise<void> {
     await this.client.batch(async () => {

@@ -1,6 +1,9 @@
-import { openAsBlob } from 'node:fs';
+import { createWriteStream, openAsBlob } from 'node:fs';
 import http from 'node:http';
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import type { Configuration } from '../configuration/configuration.js';
 import { AhrimanError } from '../errors.js';
 
@@ -79,27 +82,44 @@ export class WebTransport {
    * like {@link request}. Bodies are built by fetch's FormData, files read as blobs.
    */
   async upload(path: string, files: readonly string[]): Promise<void> {
-    if (this.endpoint.url === undefined) throw new WebServiceError(`uploads need an http:// address, not the socket ${this.description}`);
-    const send = async (): Promise<Response> => {
+    await this.fetchLoggedIn('POST', path, async () => {
       const form = new FormData();
       for (const file of files) form.append('package', await openAsBlob(file), basename(file));
-      return fetch(`${this.endpoint.url}${path}`, {
-        method: 'POST',
-        body: form,
+      return { body: form };
+    });
+  }
+
+  /** Downloads `path` of an `http://` web service into `target` (streamed), logging in on the first 401. */
+  async download(path: string, target: string): Promise<void> {
+    const response = await this.fetchLoggedIn('GET', path, () => Promise.resolve({}));
+    try {
+      await pipeline(Readable.fromWeb(response.body as ReadableStream<Uint8Array>), createWriteStream(target));
+    } catch (error) {
+      throw new WebServiceError(`GET ${path} on ${this.description} failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** A fetch of an `http://` web service with the session cookie, logging in on the first 401 like {@link request}. */
+  private async fetchLoggedIn(method: string, path: string, init: () => Promise<RequestInit>): Promise<Response> {
+    if (this.endpoint.url === undefined) throw new WebServiceError(`${method} ${path} needs an http:// address, not the socket ${this.description}`);
+    const send = async (): Promise<Response> =>
+      fetch(`${this.endpoint.url}${path}`, {
+        ...(await init()),
+        method,
         headers: this.cookie ? { cookie: this.cookie } : {},
         signal: AbortSignal.timeout(this.endpoint.timeoutMs),
       });
-    };
     try {
       let response = await send();
       if (response.status === 401 && this.endpoint.username !== undefined) {
         await this.login();
         response = await send();
       }
-      if (response.status >= 400) throw this.answerError('POST', path, { status: response.status, body: await response.text() });
+      if (response.status >= 400) throw this.answerError(method, path, { status: response.status, body: await response.text() });
+      return response;
     } catch (error) {
       if (error instanceof WebServiceError) throw error;
-      throw new WebServiceError(`POST ${path} on ${this.description} failed: ${(error as Error).message}`);
+      throw new WebServiceError(`${method} ${path} on ${this.description} failed: ${(error as Error).message}`);
     }
   }
 

@@ -1,5 +1,5 @@
 import type {
-  AuditEvent, AurPackage, Changes, InfoResponse, InternalStatus, LogRecord, Package, PackageStatus, Patch, ProcessState,
+  AuditEvent, AurPackage, Changes, DistributedOverview, InfoResponse, InternalStatus, LogRecord, Package, PackageStatus, Patch, ProcessState,
   RepositoryId, ScheduledRebuild,
 } from './models.js';
 
@@ -83,6 +83,7 @@ export const api = {
       query: { ...scope(repository), version, process_id: processId },
     }),
   rebuilds: (repository: RepositoryId) => request<ScheduledRebuild[]>('/api/v1/rebuilds', { query: scope(repository) }),
+  distributed: (repository: RepositoryId) => request<DistributedOverview>('/api/v1/distributed', { query: scope(repository) }),
   events: (repository: RepositoryId, objectId: string, limit: number) =>
     request<AuditEvent[]>('/api/v1/events', { query: { ...scope(repository), object_id: objectId, limit } }),
 

@@ -1,4 +1,6 @@
 /** Payloads of the web API (reference paths and field names, snake_case as sent on the wire). */
+import type { QueueDepth, WorkerBeat } from '../../core/distributed/monitor.js';
+
 export type BuildStatus = 'unknown' | 'pending' | 'building' | 'failed' | 'success';
 export const BUILD_STATUSES: readonly BuildStatus[] = ['unknown', 'pending', 'building', 'failed', 'success'];
 
@@ -90,6 +92,13 @@ export interface ScheduledRebuild {
   reason: string;
   scheduled: number;
   failed: number | null;
+}
+
+/** `GET /api/v1/distributed`: the live workers (from their heartbeats) and each architecture's build queue. */
+export interface DistributedOverview {
+  queue: string;
+  workers: WorkerBeat[];
+  queues: QueueDepth[];
 }
 
 export interface LogRecord {

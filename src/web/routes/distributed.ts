@@ -1,4 +1,8 @@
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
+import { stagingRepositoryDirectory, stagingRepositoryFile } from '../../core/distributed/staging-repository.js';
 import { distributedOverview } from '../../core/distributed/monitor.js';
 import { readDistributedSettings } from '../../core/distributed/settings.js';
 import { describeQueue } from '../../core/distributed/connection.js';
@@ -32,6 +36,22 @@ const overviewSchema = z.object({
   ),
 });
 
+/** The real path of a file of a run's staging repository, or a 400/404 naming what is wrong. */
+async function stagedFile(paths: Parameters<typeof stagingRepositoryFile>[0], run: string, file: string): Promise<string> {
+  let requested: string;
+  let directory: string;
+  try {
+    requested = stagingRepositoryFile(paths, run, file);
+    directory = stagingRepositoryDirectory(paths, run);
+  } catch (error) {
+    throw new HttpError(400, errorMessage(error));
+  }
+  // the database names are links into the database's generations, which stay inside the directory
+  const [real, root] = await Promise.all([fs.realpath(requested).catch(() => undefined), fs.realpath(directory).catch(() => undefined)]);
+  if (real === undefined || root === undefined || !real.startsWith(`${root}${path.sep}`)) throw new NotFoundError(`no ${file} in the staging repository of run ${run}`);
+  return real;
+}
+
 /** `GET /api/v1/distributed`: live workers (with what each builds), queue depths and the estimated time to empty. */
 export function distributedRoutes(app: WebApp, web: WebContext): void {
   app.get(
@@ -47,6 +67,20 @@ export function distributedRoutes(app: WebApp, web: WebContext): void {
       } catch (error) {
         throw new HttpError(503, `the build queue ${describeQueue(settings.queueUrl)} is unreachable: ${errorMessage(error)}`);
       }
+    },
+  );
+
+  // a run's staging repository (core/distributed/staging-repository.ts), for the workers' build environments
+  app.get(
+    '/api/v1/distributed/runs/:run/repository/:file',
+    {
+      config: { permission: 'full' },
+      schema: { params: z.object({ run: z.string(), file: z.string() }), querystring: repositoryQuery, response: { 200: z.unknown().describe('the file, application/octet-stream'), ...errorResponses } },
+    },
+    async (request, reply) => {
+      const { paths } = selectRepository(web, request.query);
+      const file = await stagedFile(paths, request.params.run, request.params.file);
+      return reply.type('application/octet-stream').send(createReadStream(file));
     },
   );
 }

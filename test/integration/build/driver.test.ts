@@ -183,6 +183,25 @@ describe('devtoolsCommand', () => {
     ]);
   });
 
+  it('gives the chroot a pacman.conf that adds the local repositories of the request after its own', async () => {
+    const configsDirectory = await temporary.make('devtools-configs');
+    await fs.writeFile(path.join(configsDirectory, 'aur-x86_64.conf'), '[options]\nArchitecture = x86_64\n\n[core]\nServer = file:///srv/core\n');
+    // $6 is the configurations directory the wrapper is given; pacman-conf reads the file as pacman would
+    const bin = await scripts({
+      archbuild: 'exit 1',
+      wrapper: ['pacman-conf --config "$6/aur-x86_64.conf" --repo-list', 'pacman-conf --config "$6/aur-x86_64.conf" --repo aur-staging Server SigLevel', ': > "$PKGDEST/drv-simple-1-1-any.pkg.tar.zst"'].join('\n'),
+    });
+    const options = { ...base, configsDirectory, wrapper: [path.join(bin, 'wrapper')] };
+    const outputDirectory = await temporary.make('devtools-output');
+    const { request, lines } = await simpleRequest(outputDirectory);
+    const driver = createDriver('devtools', { workspaceRoot, devtools: options });
+
+    await withPathFirst(bin, () => driver.build({ ...request, repositories: [{ name: 'aur-staging', directory: '/srv/mirror/run' }] }));
+
+    expect(lines).toEqual(['core', 'aur-staging', 'Server = file:///srv/mirror/run', 'SigLevel = PackageNever', 'SigLevel = DatabaseNever']);
+    expect(await fs.readFile(path.join(configsDirectory, 'aur-x86_64.conf'), 'utf8')).not.toContain('aur-staging');
+  });
+
   it('names the wrapper that is missing', async () => {
     const outputDirectory = await temporary.make('devtools-output');
     const { request } = await simpleRequest(outputDirectory);

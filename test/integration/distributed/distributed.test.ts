@@ -5,54 +5,22 @@
  *
  * Every wait is on a process exit or a polled condition with a bound; nothing sleeps to synchronise.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, openAsBlob, readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../../support/cli.js';
 import { craftArchive } from '../../support/crafted-archives.js';
 import { removeBuildDirectories, type PkgbuildSpec } from '../../support/makepkg.js';
 import { freePort } from '../../support/ports.js';
 import { RedisServer } from '../../support/redis.js';
 import { Service } from '../e2e/support.js';
+import { PASSWORD, type Running, USER, WAIT_MS, start, startWorker as startProcessWorker, stop, waitFor } from './support.js';
 
-const USER = 'builder';
-const PASSWORD = 'builder-secret-password';
 const PREFIX = 'ahriman-test';
-const WAIT_MS = 240_000;
-
-interface Running {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
 
 const install = (name: string): string => `mkdir -p "$pkgdir/usr/share/${name}" && echo ${name} > "$pkgdir/usr/share/${name}/marker"`;
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, explain: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${explain()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function start(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output, exited };
-}
-
-async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill(signal);
-  await running.exited;
-}
 
 /** How often a line matching `pattern` appears in the outputs. */
 function count(outputs: Running[], pattern: RegExp): number {
@@ -71,20 +39,21 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
   const currentGeneration = (): number => Number(readlinkSync(path.join(service.repository, '.db', 'current')));
   const everything = (): string => [web, ...workers].map((running) => running.output.join('')).join('\n----\n');
 
-  async function startWorker(index: number): Promise<Running> {
-    const directory = path.join(await service.temporaryDirectory(), `worker-${index}`);
-    await fs.mkdir(path.join(directory, 'root'), { recursive: true });
-    const configuration = path.join(directory, 'ahriman.ini');
-    await fs.writeFile(configuration, [
-      '[repository]', `root = ${directory}/root`, '',
-      '[build]', 'driver = sandbox', '',
-      '[distributed]', `queue_url = ${redis.url}`, `prefix = ${PREFIX}`, 'heartbeat = 1', `coordinator = ${base}`, `worker_id = worker-${index}`, '',
-      '[status]', `username = ${USER}`, `password = ${PASSWORD}`, '',
-    ].join('\n'));
-    const worker = start(['-c', configuration, '-a', 'x86_64', '-r', 'demo', 'repo-worker'], { TMPDIR: temporary });
-    await waitFor(() => worker.output.join('').includes('takes x86_64 jobs'), `worker ${index} to start`, () => worker.output.join(''));
-    return worker;
+  /** The session cookie of the workers' user (role full). */
+  async function login(): Promise<string> {
+    const response = await fetch(`${base}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ username: USER, password: PASSWORD }),
+    });
+    return response.headers.get('set-cookie')!.split(';')[0]!;
   }
+
+  const startWorker = (index: number): Promise<Running> =>
+    startProcessWorker({
+      directory: path.join(temporary, `worker-${index}`), id: `worker-${index}`, queueUrl: redis.url, prefix: PREFIX, coordinator: base,
+      username: USER, password: PASSWORD, temporary,
+    });
 
   /** A package whose package() waits for a file the test creates, so a test can act while it builds. */
   async function gated(name: string): Promise<{ spec: PkgbuildSpec; open: () => Promise<void> }> {
@@ -159,6 +128,19 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     expect(installed.code, installed.stderr).toBe(0);
     expect(Object.fromEntries(await pacman.query())).toEqual({ 'dist-app': '2.0-1', 'dist-left': '4.0-1', 'dist-lib': '1.0-1', 'dist-right': '4.0-1', 'dist-top': '3.0-1' });
 
+    // the coordinator reported every step through the status service: queued, building on W, built on W
+    const cookie = await login();
+    for (const name of ['dist-lib', 'dist-app', 'dist-top', 'dist-pair']) {
+      const response = await fetch(`${base}/api/v1/events?event=package-status-changed&object_id=${name}`, { headers: { cookie, accept: 'application/json' } });
+      const events = ((await response.json()) as Array<{ message: string; created: number; data: { worker?: string } }>).sort((left, right) => left.created - right.created);
+      const builder = workers.findIndex((worker) => worker.output.join('').includes(`[worker]: building ${name} `));
+      const steps = events.map((event) => event.message).filter((message) => / on /.test(message));
+      expect(steps, name).toEqual(['queued on build-x86_64', `building on worker-${builder + 1}`, `built on worker-${builder + 1}`]);
+      expect(events.find((event) => event.message.startsWith('built on'))!.data.worker).toBe(`worker-${builder + 1}`);
+    }
+    const statuses = (await (await fetch(`${base}/api/v1/packages?architecture=x86_64&repository=demo`, { headers: { accept: 'application/json' } })).json()) as Array<{ package: { base: string }; status: { status: string } }>;
+    expect(statuses.filter((entry) => entry.package.base.startsWith('dist-')).map((entry) => entry.status.status)).toEqual(['success', 'success', 'success', 'success']);
+
     // the workers streamed the build logs to the coordinator
     const logs = await service.expectCli(['package-logs', 'dist-top']);
     expect(logs.stdout).toContain('Finished making: dist-top 3.0-1');
@@ -172,16 +154,13 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     const victim = workers.find((worker) => worker.output.join('').includes('[worker]: building dist-slow '))!;
 
     type Overview = { workers: Array<{ id: string; jobs: Array<{ base: string }> }>; queues: Array<{ active: number }> };
-    let overview: Overview | undefined;
-    // the worker logs its job before its next heartbeat lists it
-    await waitFor(async () => {
-      overview = (await (await fetch(`${base}/api/v1/distributed`)).json()) as Overview;
-      return overview.workers.some((worker) => worker.jobs.length > 0);
-    }, 'the overview to list the job', () => JSON.stringify(overview));
-    if (!overview) throw new Error('no overview');
-    expect(overview.workers.map((worker) => worker.id)).toEqual(['worker-1', 'worker-2', 'worker-3']);
-    expect(overview.workers.flatMap((worker) => worker.jobs.map((job) => job.base))).toEqual(['dist-slow']);
-    expect(overview.queues[0]!.active).toBe(1);
+    const overview = (): Promise<Overview> => fetch(`${base}/api/v1/distributed`).then((response) => response.json() as Promise<Overview>);
+    // the worker beats when it takes the job, which may come a moment after its log line
+    await waitFor(async () => (await overview()).workers.some((worker) => worker.jobs.length > 0), 'the heartbeat naming the job', everything);
+    const seen = await overview();
+    expect(seen.workers.map((worker) => worker.id)).toEqual(['worker-1', 'worker-2', 'worker-3']);
+    expect(seen.workers.flatMap((worker) => worker.jobs.map((job) => job.base))).toEqual(['dist-slow']);
+    expect(seen.queues[0]!.active).toBe(1);
 
     await stop(victim, 'SIGKILL');
     workers.splice(workers.indexOf(victim), 1);
@@ -221,13 +200,7 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
       await service.expectCli(['package-add', await service.localPackage({ pkgname: name, pkgver: '1.0', package: install(name) })]);
     }
     const upload = path.join(temporary, 'rogue');
-    let cookie = '';
-    const login = await fetch(`${base}/api/v1/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ username: USER, password: PASSWORD }),
-    });
-    cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await login();
     const rogue = new Worker(
       'build-x86_64',
       async (job: Job) => {

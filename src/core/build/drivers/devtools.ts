@@ -17,7 +17,7 @@ import path from 'node:path';
 import { ConfigurationError } from '../../errors.js';
 import type { RepositoryId } from '../../../models/repository-id.js';
 import type { RepositoryPaths } from '../../../models/repository-paths.js';
-import type { BuildRequest } from './request.js';
+import type { BuildRequest, LocalRepository } from './request.js';
 import type { BuildWorkspace, MakepkgRunner } from './workspace.js';
 
 /** The reference's `[build] devtools_wrapper` default. */
@@ -80,11 +80,32 @@ export async function devtoolsInstalled(): Promise<boolean> {
   return (await findExecutable('archbuild')) !== undefined && (await findExecutable('makechrootpkg')) !== undefined;
 }
 
+/** A pacman.conf with `repositories` added after its own ones, unsigned (they come from our own coordinator). */
+export function withLocalRepositories(pacmanConf: string, repositories: readonly LocalRepository[]): string {
+  const sections = repositories.map((repository) => `\n[${repository.name}]\nSigLevel = Never\nServer = file://${repository.directory}\n`);
+  return `${pacmanConf.replace(/\n*$/, '\n')}${sections.join('')}`;
+}
+
+/**
+ * The devtools configurations of this build: the configured ones, or with the request's repositories a private copy
+ * of the chroot's pacman.conf that lists them (arch-nspawn bind-mounts `file://` servers into the chroot).
+ */
+async function configsFor(options: DevtoolsOptions, workspace: BuildWorkspace, request: BuildRequest): Promise<string> {
+  const configs = options.configsDirectory ?? path.join(options.paths.root, '.config', 'ahriman', 'pacman.conf.d');
+  if (!request.repositories?.length) return configs;
+  const file = `${options.repositoryId.name}-${options.repositoryId.architecture}.conf`;
+  const copy = path.join(workspace.root, '.pacman.conf.d');
+  await fs.mkdir(copy, { recursive: true });
+  await fs.writeFile(path.join(copy, file), withLocalRepositories(await fs.readFile(path.join(configs, file), 'utf8'), request.repositories));
+  return copy;
+}
+
 export class DevtoolsRunner implements MakepkgRunner {
   constructor(private readonly options: DevtoolsOptions) {}
 
   async run(workspace: BuildWorkspace, request: BuildRequest): Promise<void> {
-    const [command, ...args] = devtoolsCommand(this.options, request) as [string, ...string[]];
+    const configsDirectory = await configsFor(this.options, workspace, request);
+    const [command, ...args] = devtoolsCommand({ ...this.options, configsDirectory }, request) as [string, ...string[]];
     if ((await findExecutable('archbuild')) === undefined) {
       throw new ConfigurationError(
         'devtools driver needs archbuild (install devtools, Arch only); use [build] driver = sandbox',

@@ -32,6 +32,11 @@ const FAILURE_CONTEXT_LINES = 15;
 export interface BuildDriver {
   /** A built-in {@link DriverName}, or what a third-party driver calls itself. */
   readonly name: string;
+  /**
+   * Whether the build environment installs the dependencies (from `request.repositories` too): the devtools chroot
+   * does; the sandbox and host drivers build with `--nodeps`.
+   */
+  readonly installsDependencies?: boolean;
   /** Builds the package; resolves to the absolute paths of the archives now in `outputDirectory`. */
   build(request: BuildRequest): Promise<string[]>;
 }
@@ -116,6 +121,10 @@ class WorkspaceDriver implements BuildDriver {
     private readonly runner: MakepkgRunner,
     private readonly workspaceRoot: string,
   ) {}
+
+  get installsDependencies(): boolean {
+    return this.name === 'devtools';
+  }
 
   async build(original: BuildRequest): Promise<string[]> {
     const tail = new OutputTail(FAILURE_CONTEXT_LINES);

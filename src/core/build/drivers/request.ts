@@ -25,6 +25,18 @@ export interface BuildRequest {
   includeDebug: boolean;
   /** The whole build (every phase) is killed after this long. */
   timeoutMs?: number;
+  /**
+   * More pacman repositories (local directories) the build environment installs dependencies from, after its own:
+   * a distributed run's staging repository. Only the devtools chroot installs dependencies; the sandbox and host
+   * drivers build with `--nodeps` and ignore them.
+   */
+  repositories?: readonly LocalRepository[];
   /** Receives every output line (stdout and stderr) as it arrives: the build log. */
   onLine(line: string): void;
+}
+
+/** A pacman repository in a local directory: `<directory>/<name>.db` and the archives it lists. */
+export interface LocalRepository {
+  name: string;
+  directory: string;
 }

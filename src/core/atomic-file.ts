@@ -45,3 +45,10 @@ export async function moveFile(source: string, target: string): Promise<void> {
     await fs.rm(source);
   }
 }
+
+/** Deletes a file; a missing one is fine (one unlink, where `rm` with `force` costs an lstat too). */
+export async function unlinkIfPresent(file: string): Promise<void> {
+  await fs.unlink(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}

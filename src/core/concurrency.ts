@@ -11,6 +11,13 @@ export function defaultConcurrency(): number {
  */
 export const FILE_OPERATIONS_CONCURRENCY = 32;
 
+/**
+ * Package archives read (opened, decompressed, parsed, hashed, maybe copied) at once. Each one alternates between
+ * waiting on the file system and working on the CPU, so more than the core count keeps the CPU busy while others
+ * wait; each holds at most a read chunk and its decompressor's window, so the memory stays small.
+ */
+export const ARCHIVE_READS_IN_FLIGHT = 8;
+
 /** Maps with at most `limit` calls in flight, keeping the order of the input in the result. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, map: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

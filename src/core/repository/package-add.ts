@@ -12,8 +12,8 @@ import type { PackageSource } from '../../models/package-source.js';
 import type { AurPackage } from '../alpm/remote/aur.js';
 import { readOfficialPackages, readOfficialSettings } from '../alpm/remote/official.js';
 import { parsePackageFileName, validatePackageName } from '../alpm/validation.js';
-import { temporarySibling } from '../atomic-file.js';
-import { defaultConcurrency, mapLimit } from '../concurrency.js';
+import { temporarySibling, unlinkIfPresent } from '../atomic-file.js';
+import { ARCHIVE_READS_IN_FLIGHT, mapLimit } from '../concurrency.js';
 import { importLocal } from '../build/sources.js';
 import { InvalidInputError } from '../errors.js';
 import { fetchWithRetries } from '../http/client.js';
@@ -79,6 +79,7 @@ async function stageArchive(services: RepositoryServices, file: string, options:
   const name = path.basename(file);
   const target = path.join(services.paths.packages, name);
   const temporary = temporarySibling(target);
+  let renamed = false;
   try {
     const signed = await checkSignature(file, options.listed);
     const metadata = await inspectArchive(file, { architecture: services.paths.repositoryId.architecture, label: options.label, follow: options.follow, copyTo: temporary });
@@ -87,12 +88,12 @@ async function stageArchive(services: RepositoryServices, file: string, options:
       await fs.copyFile(`${file}.sig`, `${temporary}.sig`);
       await fs.rename(`${temporary}.sig`, `${target}.sig`);
     } else {
-      await fs.rm(`${target}.sig`, { force: true });
+      await unlinkIfPresent(`${target}.sig`);
     }
     await fs.rename(temporary, target);
+    renamed = true;
   } finally {
-    await fs.rm(temporary, { force: true });
-    await fs.rm(`${temporary}.sig`, { force: true });
+    if (!renamed) await Promise.all([unlinkIfPresent(temporary), unlinkIfPresent(`${temporary}.sig`)]);
   }
   return target;
 }
@@ -106,7 +107,7 @@ async function stageDirectory(services: RepositoryServices, directory: string, v
   const listed = new Set(listing.map((entry) => entry.name));
   const entries = listing.filter((entry) => isPackageFile(entry.name)).sort((left, right) => (left.name < right.name ? -1 : 1));
   if (entries.length === 0) throw new InvalidInputError(`${directory} holds no package archives`);
-  const outcomes = await mapLimit(entries, defaultConcurrency(), async (entry) => {
+  const outcomes = await mapLimit(entries, ARCHIVE_READS_IN_FLIGHT, async (entry) => {
     const file = path.join(directory, entry.name);
     const reason = nonRegularReason(entry);
     if (reason) return { rejected: `${file}: ${reason}` };

@@ -22,7 +22,7 @@ import type { PackageRecord } from '../../models/package-record.js';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import { vercmp } from '../alpm/vercmp.js';
 import { isPackageFileName } from '../alpm/validation.js';
-import { FILE_OPERATIONS_CONCURRENCY, defaultConcurrency, mapLimit } from '../concurrency.js';
+import { ARCHIVE_READS_IN_FLIGHT, FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { recordHistory } from './history.js';
@@ -185,7 +185,7 @@ async function intake(services: PublishServices): Promise<{ accepted: PackageMet
   const listing = entries.filter((entry) => !entry.name.startsWith('.') && isPackageFileName(entry.name));
   const rejected: string[] = [];
   const validated = new ValidatedArchives(listing.length > 0 ? await services.state.archiveMetadata.metadataList() : []);
-  const checked = await mapLimit(listing, defaultConcurrency(), async (entry) => {
+  const checked = await mapLimit(listing, ARCHIVE_READS_IN_FLIGHT, async (entry) => {
     const file = path.join(staging, entry.name);
     try {
       const reason = nonRegularReason(entry);

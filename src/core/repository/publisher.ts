@@ -7,7 +7,7 @@ import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { type FileSigner, type RepositoryEntry, databaseFiles, readRepositoryEntries, replaceSymlink, writeRepositoryDatabase } from '../alpm/repository-database.js';
 import { isPackageFileName } from '../alpm/validation.js';
-import { temporarySibling } from '../atomic-file.js';
+import { temporarySibling, unlinkIfPresent } from '../atomic-file.js';
 import { FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
 import { InvalidInputError } from '../errors.js';
 
@@ -26,13 +26,6 @@ async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');
-}
-
-/** Deletes a file; a missing one is fine (one unlink, where `rm` with `force` costs an lstat too). */
-async function unlinkIfPresent(file: string): Promise<void> {
-  await fs.unlink(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
 }
 
 /** A hard link (same file system) or else a copy: the staged file stays where it is until the commit lists it. */

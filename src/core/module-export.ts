@@ -12,9 +12,11 @@ import { ConfigurationError, errorMessage } from './errors.js';
 /** A module to import and the export to take from it, with a description for messages. */
 export interface ExportReference {
   description: string;
-  specifier: string;
+  load: () => Promise<Record<string, unknown>>;
   exportName: string;
 }
+
+const importing = (specifier: string) => (): Promise<Record<string, unknown>> => import(specifier) as Promise<Record<string, unknown>>;
 
 /** The export name after the last colon (`file.js:MyTrigger`), when what follows the colon is an identifier. */
 const EXPORT_SUFFIX = /^(?<target>.+):(?<exportName>[A-Za-z_$][\w$]*)$/;
@@ -28,7 +30,7 @@ function fileReference(file: string, exportName: string, relativeTo: string, kin
   const stat = statSync(absolute, { throwIfNoEntry: false });
   if (stat === undefined) throw new ConfigurationError(`${kind} file ${absolute} does not exist`);
   if (!stat.isFile()) throw new ConfigurationError(`${kind} file ${absolute} is not a file`);
-  return { description: `${kind} file ${absolute}`, specifier: pathToFileURL(absolute).href, exportName };
+  return { description: `${kind} file ${absolute}`, load: importing(pathToFileURL(absolute).href), exportName };
 }
 
 /** Where `entry` points; `kind` (`trigger`, `build driver`) names it in messages. */
@@ -37,14 +39,14 @@ export function moduleReference(entry: string, relativeTo: string, kind: string)
   const target = named?.target ?? entry;
   const exportName = named?.exportName ?? 'default';
   if (isFilePath(target)) return fileReference(target, exportName, relativeTo, kind);
-  return { description: `${kind} module ${target}`, specifier: target, exportName };
+  return { description: `${kind} module ${target}`, load: importing(target), exportName };
 }
 
 /** The export a reference names; a missing one is an error listing the exports that `fits` accepts. */
 export async function importExport(reference: ExportReference, fits: (value: unknown) => boolean, kind: string): Promise<unknown> {
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(reference.specifier)) as Record<string, unknown>;
+    namespace = await reference.load();
   } catch (error) {
     throw new ConfigurationError(`cannot load ${reference.description}: ${errorMessage(error)}`, { cause: error });
   }

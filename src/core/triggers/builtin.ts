@@ -4,23 +4,26 @@
  * configured: a command that does not use, say, the upload trigger never loads the S3 or GitHub clients.
  */
 
-/** Where a built-in trigger lives: its module (relative to this directory) and the export holding its factory. */
+/**
+ * Where a built-in trigger lives: its module (imported by a literal path, so that the CLI bundle knows it) and the
+ * export holding its factory.
+ */
 export interface BuiltinTrigger {
-  module: string;
+  load: () => Promise<Record<string, unknown>>;
   exportName: string;
 }
 
 export const BUILTIN_TRIGGERS: Readonly<Record<string, BuiltinTrigger>> = {
-  'remote-pull': { module: '../gitremote/remote-pull.js', exportName: 'remotePullTrigger' },
-  report: { module: '../report/report-trigger.js', exportName: 'reportTrigger' },
-  upload: { module: '../upload/upload-trigger.js', exportName: 'uploadTrigger' },
-  'remote-push': { module: '../gitremote/remote-push.js', exportName: 'remotePushTrigger' },
-  'logs-rotation': { module: '../housekeeping/logs-rotation.js', exportName: 'logsRotationTrigger' },
-  'archive-rotation': { module: '../housekeeping/archive-rotation.js', exportName: 'archiveRotationTrigger' },
-  'snapshot-purge': { module: '../housekeeping/snapshot-purge.js', exportName: 'snapshotPurgeTrigger' },
-  archive: { module: '../archive/archive-trigger.js', exportName: 'archiveTrigger' },
-  keyring: { module: '../support/keyring.js', exportName: 'keyringTrigger' },
-  mirrorlist: { module: '../support/mirrorlist.js', exportName: 'mirrorlistTrigger' },
+  'remote-pull': { load: () => import('../gitremote/remote-pull.js'), exportName: 'remotePullTrigger' },
+  report: { load: () => import('../report/report-trigger.js'), exportName: 'reportTrigger' },
+  upload: { load: () => import('../upload/upload-trigger.js'), exportName: 'uploadTrigger' },
+  'remote-push': { load: () => import('../gitremote/remote-push.js'), exportName: 'remotePushTrigger' },
+  'logs-rotation': { load: () => import('../housekeeping/logs-rotation.js'), exportName: 'logsRotationTrigger' },
+  'archive-rotation': { load: () => import('../housekeeping/archive-rotation.js'), exportName: 'archiveRotationTrigger' },
+  'snapshot-purge': { load: () => import('../housekeeping/snapshot-purge.js'), exportName: 'snapshotPurgeTrigger' },
+  archive: { load: () => import('../archive/archive-trigger.js'), exportName: 'archiveTrigger' },
+  keyring: { load: () => import('../support/keyring.js'), exportName: 'keyringTrigger' },
+  mirrorlist: { load: () => import('../support/mirrorlist.js'), exportName: 'mirrorlistTrigger' },
 };
 
 /** The reference's names of the same triggers. */

@@ -37,7 +37,7 @@ function builtinReference(entry: string): ExportReference | undefined {
   const name = REFERENCE_TRIGGER_NAMES[entry] ?? entry;
   const builtin = BUILTIN_TRIGGERS[name];
   if (builtin === undefined) return undefined;
-  return { description: `built-in trigger ${name}`, specifier: new URL(builtin.module, import.meta.url).href, exportName: builtin.exportName };
+  return { description: `built-in trigger ${name}`, load: builtin.load, exportName: builtin.exportName };
 }
 
 /** Where an entry points; undefined for a trigger this implementation deliberately does not have. */

@@ -62,8 +62,8 @@ describe('ahriman.ini.example', () => {
 
   it('lists every option of every typed section the built-in triggers read', async () => {
     const schemas = new Map<string, z.ZodType>();
-    for (const { module, exportName } of Object.values(BUILTIN_TRIGGERS)) {
-      const loaded = (await import(new URL(module, new URL('../../../src/core/triggers/', import.meta.url)).href)) as Record<string, TriggerFactory>;
+    for (const { load, exportName } of Object.values(BUILTIN_TRIGGERS)) {
+      const loaded = (await load()) as Record<string, TriggerFactory>;
       for (const [type, schema] of Object.entries(loaded[exportName]?.configurationSchemas ?? {})) schemas.set(type, schema);
     }
     expect(schemas.size).toBeGreaterThan(5);

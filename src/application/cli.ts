@@ -86,7 +86,8 @@ function buildParser(rawArguments: string[], onCommand: (handler: Handler) => vo
   // yargs neither counts nor assigns the words after `--`: they are collected apart and given to the variadic positional
   const afterDashes = rawArguments.includes('--');
   if (afterDashes) parser = parser.parserConfiguration({ 'populate--': true });
-  for (const entry of [...COMMANDS].sort((left, right) => left.command.localeCompare(right.command))) {
+  // command words are ASCII: a plain comparison, where localeCompare would load ICU's collator (3 ms of each start)
+  for (const entry of [...COMMANDS].sort((left, right) => (left.command < right.command ? -1 : 1))) {
     // yargs runs the builder of the chosen command only, so only that handler module is loaded.
     const command = afterDashes ? entry.command.replace(VARIADIC, '[$2..]') : entry.command;
     parser = parser.command([command, ...(entry.aliases ?? [])], entry.description, async (argv: Argv) => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { ProcessError } from './errors.js';
 
 /** An unprivileged account a subprocess runs as when we are root (makepkg refuses to run as root). */
@@ -163,12 +164,25 @@ export function run(command: string, args: readonly string[], options: RunOption
   });
 }
 
-/** Looks an account up through NSS (`getent passwd`), so LDAP/systemd-homed users work as well as /etc/passwd. */
+/** The account of a passwd line (`name:password:uid:gid:gecos:home:shell`) of this name, if it is one. */
+function passwdAccount(line: string, name: string): SystemUser | undefined {
+  const fields = line.split(':');
+  if (fields[0] !== name || fields.length < 7) return undefined;
+  return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] || '/' };
+}
+
+/**
+ * Looks an account up: in /etc/passwd first (where service and build users live; no process to start, which every
+ * command would pay), else through NSS (`getent passwd`), so LDAP and systemd-homed users work as well.
+ */
 export async function lookupUser(name: string): Promise<SystemUser> {
-  const result = await run('getent', ['passwd', name], { allowFailure: true });
-  const fields = result.stdout.trim().split(':');
-  if (result.code !== 0 || fields.length < 7) {
-    throw new ProcessError(`unknown user '${name}'`, result.code, result.stderr);
+  const local = await readFile('/etc/passwd', 'utf8').catch(() => '');
+  for (const line of local.split('\n')) {
+    const account = passwdAccount(line, name);
+    if (account) return account;
   }
-  return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] ?? '/' };
+  const result = await run('getent', ['passwd', name], { allowFailure: true });
+  const account = result.code === 0 ? passwdAccount(result.stdout.trim(), name) : undefined;
+  if (!account) throw new ProcessError(`unknown user '${name}'`, result.code, result.stderr);
+  return account;
 }

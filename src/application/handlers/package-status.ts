@@ -50,7 +50,7 @@ export const packageStatus = repositoryHandler({
     const selected = args.package.length > 0 ? await status.knownPackages(args.package) : await status.client.packages();
     const packages = selected
       .filter((entry) => args.status === undefined || entry.status.status === args.status)
-      .sort((left, right) => left.package.base.localeCompare(right.package.base));
+      .sort((left, right) => (left.package.base < right.package.base ? -1 : 1)); // as the reference: by code point
     const service = args.ahriman ? await status.serviceStatus() : undefined;
 
     if (args.json) {

@@ -13,7 +13,8 @@ export interface Migration {
   version: number;
   /** File name without `.sql`, e.g. `0001_initial`. */
   name: string;
-  sql: string;
+  /** Reads its SQL: only pending migrations are read, so opening an up-to-date database reads no file. */
+  sql: () => Promise<string>;
 }
 
 const MIGRATION_FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
@@ -37,8 +38,8 @@ export async function loadMigrations(directory: string): Promise<Migration[]> {
     if (!match) {
       throw new DatabaseError(`invalid migration file name ${fileName} in ${directory}: expected NNNN_name.sql`);
     }
-    const sql = await readFile(path.join(directory, fileName), 'utf8');
-    migrations.push({ version: Number(match[1]), name: fileName.slice(0, -'.sql'.length), sql });
+    const file = path.join(directory, fileName);
+    migrations.push({ version: Number(match[1]), name: fileName.slice(0, -'.sql'.length), sql: () => readFile(file, 'utf8') });
   }
   migrations.forEach((migration, index) => {
     if (migration.version !== index + 1) {
@@ -97,7 +98,7 @@ export async function applyMigrations(database: MigratedConnection, directory = 
         });
       };
       for (const migration of pending) {
-        await database.exec(`apply migration ${migration.name}`, migration.sql).catch((error: unknown) => {
+        await database.exec(`apply migration ${migration.name}`, await migration.sql()).catch((error: unknown) => {
           fail(errorMessage(error), error);
         });
       }

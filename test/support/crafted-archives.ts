@@ -87,6 +87,7 @@ export async function writeHostileArchives(directory: string): Promise<Map<strin
   await add('absolute entry', { pkgname: 'absolute', version: '1.0-1', rename: [',^usr/share,/tmp,'] });
   await add('.. entry', { pkgname: 'dotdot', version: '1.0-1', rename: [',^usr/share,../../../..,'] });
   await add('entry below a link', { pkgname: 'linkescape', version: '1.0-1', symlinks: { 'usr/lnk': '/etc' }, rename: [',^usr/share/linkescape,usr/lnk,'] });
+  await add('entry below a link, spelled ./usr//lnk', { pkgname: 'linkspelled', version: '1.0-1', symlinks: { 'usr/lnk': '/etc' }, rename: [',^usr/share/linkspelled,./usr//lnk,'] });
   await fs.symlink('/etc/passwd', path.join(directory, 'passwd-1.0-1-any.pkg.tar.zst'));
   cases.set('passwd-1.0-1-any.pkg.tar.zst', 'symbolic link');
   await run('mkfifo', [path.join(directory, 'fifo-1.0-1-any.pkg.tar.zst')]);

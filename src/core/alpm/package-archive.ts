@@ -10,28 +10,38 @@ const PKGINFO = '.PKGINFO';
 /** Real .PKGINFO files are a few KiB; a bigger one is not read into memory. */
 const MAX_PKGINFO_SIZE = 1024 * 1024;
 
-/** Path components of an archive entry name, without the empty and `.` ones. */
-function components(name: string): string[] {
-  return name.split('/').filter((part) => part !== '' && part !== '.');
+/** An empty or `.` component: `./usr`, `usr//bin`, `usr/./bin`, `usr/` (the usual name of a directory). */
+const EMPTY_OR_DOT_COMPONENT = /(^|\/)\.?(\/|$)/;
+
+/** An entry name without empty and `.` components (`./usr//bin/` -> `usr/bin`); plain names are returned as they are. */
+function normalizedName(name: string): string {
+  if (!EMPTY_OR_DOT_COMPONENT.test(name)) return name;
+  return name
+    .split('/')
+    .filter((part) => part !== '' && part !== '.')
+    .join('/');
 }
+
+/** An absolute name, or one with a `..` component. */
+const UNSAFE_NAME = /^\/|(^|\/)\.\.(\/|$)/;
 
 /**
  * Refuses an entry that pacman would extract outside the root it installs into: an absolute name, a `..` component,
  * a hard link to such a name, or a name below an entry the archive made a symbolic link (the link could lead anywhere).
  */
 function checkEntrySafety(file: string, entry: TarEntry, symlinks: Set<string>): void {
-  const unsafe = (name: string): boolean => name.startsWith('/') || name.split('/').includes('..');
-  if (unsafe(entry.name)) throw new InvalidInputError(`${file}: unsafe entry ${JSON.stringify(entry.name)} (absolute or with ..)`);
-  if (entry.type === 'hardlink' && unsafe(entry.linkName ?? '')) {
+  if (UNSAFE_NAME.test(entry.name)) throw new InvalidInputError(`${file}: unsafe entry ${JSON.stringify(entry.name)} (absolute or with ..)`);
+  if (entry.type === 'hardlink' && UNSAFE_NAME.test(entry.linkName ?? '')) {
     throw new InvalidInputError(`${file}: hard link ${JSON.stringify(entry.name)} to an unsafe name ${JSON.stringify(entry.linkName)}`);
   }
-  const parts = components(entry.name);
-  for (let length = 1; length < parts.length; length++) {
-    if (symlinks.has(parts.slice(0, length).join('/'))) {
+  if (symlinks.size === 0 && entry.type !== 'symlink') return;
+  const name = normalizedName(entry.name);
+  for (let slash = name.indexOf('/'); slash !== -1; slash = name.indexOf('/', slash + 1)) {
+    if (symlinks.has(name.slice(0, slash))) {
       throw new InvalidInputError(`${file}: entry ${JSON.stringify(entry.name)} lies below a symbolic link of the same archive`);
     }
   }
-  if (entry.type === 'symlink') symlinks.add(parts.join('/'));
+  if (entry.type === 'symlink') symlinks.add(name);
 }
 
 /**

@@ -6,10 +6,11 @@
  * says, built for the repository's architecture or `any`, without entries that could land outside the install root;
  * a signature beside it must be a small regular file.
  */
-import { constants, type Dirent } from 'node:fs';
+import { closeSync, constants, type Dirent, fstatSync, openSync, read, readSync, write, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import fs, { type FileHandle } from 'node:fs/promises';
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { PackageMetadata } from '../../models/package-metadata.js';
 import { readPackageArchive } from '../alpm/package-archive.js';
 import { parsePackageFileName } from '../alpm/validation.js';
@@ -63,44 +64,68 @@ export function nonRegularReason(entry: Dirent): string | undefined {
   return 'not a regular file';
 }
 
-async function openRegular(file: string, follow: boolean): Promise<{ handle: FileHandle; size: number }> {
+/**
+ * Archives up to this size are read whole, with synchronous calls into one buffer: most packages are this small, and
+ * every asynchronous call (open, stat, read, write, close) costs a thread-pool round trip worth more than the call.
+ * Bigger ones are read in chunks on the thread pool, so memory stays bounded and the event loop free.
+ */
+const WHOLE_READ_LIMIT = 1024 * 1024;
+
+const readAsync = promisify(read);
+const writeAsync = promisify(write);
+
+/** Opens a regular file for reading (see the module comment); returns its descriptor and size. */
+function openRegular(file: string, follow: boolean): { descriptor: number; size: number } {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW);
-  let handle: FileHandle;
+  let descriptor: number;
   try {
-    handle = await fs.open(file, flags);
+    descriptor = openSync(file, flags);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw new InvalidInputError(`${file}: a symbolic link, not a regular file`);
     throw new InvalidInputError(`${file}: cannot open: ${errorMessage(error)}`);
   }
-  const stat = await handle.stat();
+  const stat = fstatSync(descriptor);
   if (!stat.isFile()) {
-    await handle.close();
+    closeSync(descriptor);
     throw new InvalidInputError(`${file}: not a regular file`);
   }
-  return { handle, size: stat.size };
+  return { descriptor, size: stat.size };
+}
+
+/** The first `size` bytes of an open file in one buffer (fewer when it is shorter now). */
+function readWhole(descriptor: number, size: number): Buffer {
+  const buffer = Buffer.allocUnsafe(size);
+  let length = 0;
+  for (let count = -1; count !== 0 && length < size; length += count) count = readSync(descriptor, buffer, length, size - length, length);
+  return buffer.subarray(0, length);
 }
 
 /**
- * The `size` bytes of an open regular file from its start, in chunks of at most {@link READ_CHUNK_SIZE} (no bigger
- * than what is left: most archives are small), each also written at the same offset of `copy`.
+ * The `size` bytes of an open regular file from its start: whole when small, else in chunks of at most
+ * {@link READ_CHUNK_SIZE}; each is also written at the same offset of `copy`.
  */
-async function* chunksOf(handle: FileHandle, size: number, copy: FileHandle | undefined): AsyncGenerator<Buffer> {
+async function* chunksOf(descriptor: number, size: number, copy: number | undefined): AsyncGenerator<Buffer> {
+  if (size <= WHOLE_READ_LIMIT) {
+    const whole = readWhole(descriptor, size);
+    for (let written = 0; copy !== undefined && written < whole.length; ) written += writeSync(copy, whole, written, whole.length - written, written);
+    if (whole.length > 0) yield whole;
+    return;
+  }
   for (let position = 0; position < size; ) {
     const length = Math.min(READ_CHUNK_SIZE, size - position);
-    const buffer = Buffer.allocUnsafe(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    const { bytesRead, buffer } = await readAsync(descriptor, Buffer.allocUnsafe(length), 0, length, position);
     if (bytesRead === 0) return;
     const chunk = buffer.subarray(0, bytesRead);
-    if (copy) await copy.write(chunk, 0, bytesRead, position);
+    if (copy !== undefined) await writeAsync(copy, chunk, 0, bytesRead, position);
     position += bytesRead;
     yield chunk;
   }
 }
 
-async function sha256Of(handle: FileHandle, size: number, copy: FileHandle | undefined): Promise<string> {
+async function sha256Of(descriptor: number, size: number, copy: number | undefined): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of chunksOf(handle, size, copy)) hash.update(chunk);
+  for await (const chunk of chunksOf(descriptor, size, copy)) hash.update(chunk);
   return hash.digest('hex');
 }
 
@@ -142,19 +167,20 @@ export async function inspectArchive(file: string, options: InspectOptions): Pro
   } catch (error) {
     throw new InvalidInputError(`${label}: ${errorMessage(error)}`, { cause: error });
   }
-  const { handle, size } = await openRegular(file, options.follow ?? false);
-  const copy = options.copyTo ? await fs.open(options.copyTo, 'wx', 0o644) : undefined;
+  const { descriptor, size } = openRegular(file, options.follow ?? false);
+  let copy: number | undefined;
   try {
+    if (options.copyTo) copy = openSync(options.copyTo, 'wx', 0o644);
     let metadata: PackageMetadata | undefined;
     if (options.validated?.worthHashing(fileName, size)) {
-      const known = options.validated.get(await sha256Of(handle, size, copy));
+      const known = options.validated.get(await sha256Of(descriptor, size, copy));
       if (known) metadata = { ...known, fileName };
     }
-    metadata ??= { ...(await readPackageArchive(label, chunksOf(handle, size, copy))), fileName };
+    metadata ??= { ...(await readPackageArchive(label, chunksOf(descriptor, size, copy))), fileName };
     checkAgainstName(label, fileName, metadata, options.architecture);
     return metadata;
   } finally {
-    await handle.close();
-    await copy?.close();
+    closeSync(descriptor);
+    if (copy !== undefined) closeSync(copy);
   }
 }

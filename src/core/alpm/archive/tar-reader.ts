@@ -179,7 +179,7 @@ function parseHeader(block: Buffer, archiveName: string, offset: number): Header
     new InvalidInputError(`${archiveName}: corrupt tar header at byte ${offset} (${why})`);
   if (!hasValidChecksum(block)) throw corrupt('checksum mismatch');
   const number = (start: number, length: number, field: string): number => {
-    const value = parseNumber(block.subarray(start, start + length));
+    const value = parseNumber(block, start, start + length);
     if (value === undefined) throw corrupt(`invalid ${field}`);
     return value;
   };
@@ -199,32 +199,56 @@ function parseHeader(block: Buffer, archiveName: string, offset: number): Header
   };
 }
 
-/** The checksum is the byte sum of the header with its own field read as spaces; old writers summed signed bytes. */
+/**
+ * The checksum is the byte sum of the header with its own field read as spaces; old writers summed signed bytes,
+ * which is the unsigned sum less 256 for every byte from 0x80 up.
+ */
 function hasValidChecksum(block: Buffer): boolean {
-  const stored = parseNumber(block.subarray(148, 156));
+  const stored = parseNumber(block, 148, 156);
   if (stored === undefined) return false;
-  let unsigned = 0;
-  let signed = 0;
+  let unsigned = 8 * 0x20;
+  let high = 0;
   for (let index = 0; index < BLOCK_SIZE; index++) {
-    const byte = index >= 148 && index < 156 ? 0x20 : (block[index] ?? 0);
+    if (index === 148) {
+      index = 155; // the checksum field itself, counted as spaces above
+      continue;
+    }
+    const byte = block[index]!;
     unsigned += byte;
-    signed += byte >= 0x80 ? byte - 0x100 : byte;
+    if (byte >= 0x80) high++;
   }
-  return stored === unsigned || stored === signed;
+  return stored === unsigned || stored === unsigned - 256 * high;
 }
 
-/** Octal text padded with spaces or NULs, or GNU base-256 (high bit of the first byte set) for big values. */
-function parseNumber(field: Buffer): number | undefined {
-  const first = field[0] ?? 0;
+const SPACE = 0x20;
+const DIGIT_ZERO = 0x30;
+const DIGIT_SEVEN = 0x37;
+
+/**
+ * The number in bytes `start` to `end` of a header: octal digits after optional spaces, ended by spaces or NULs
+ * (nothing but those may follow), or GNU base-256 (high bit of the first byte set) for big values. Read byte by byte:
+ * there are about a hundred header fields per package archive.
+ */
+function parseNumber(block: Buffer, start: number, end: number): number | undefined {
+  const first = block[start] ?? 0;
   if (first & 0x80) {
     if (first & 0x40) return undefined; // negative
     let value = first & 0x3f;
-    for (const byte of field.subarray(1)) value = value * 256 + byte;
+    for (let index = start + 1; index < end; index++) value = value * 256 + block[index]!;
     return Number.isSafeInteger(value) ? value : undefined;
   }
-  const text = field.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
-  if (!/^[0-7]*$/.test(text)) return undefined;
-  return text === '' ? 0 : parseInt(text, 8);
+  let index = start;
+  while (index < end && block[index] === SPACE) index++;
+  let value = 0;
+  for (; index < end; index++) {
+    const byte = block[index]!;
+    if (byte < DIGIT_ZERO || byte > DIGIT_SEVEN) break;
+    value = value * 8 + (byte - DIGIT_ZERO);
+  }
+  for (; index < end; index++) {
+    if (block[index] !== 0 && block[index] !== SPACE) return undefined;
+  }
+  return value;
 }
 
 function cString(bytes: Buffer): string {

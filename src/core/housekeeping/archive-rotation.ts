@@ -6,7 +6,7 @@ import { vercmp } from '../alpm/vercmp.js';
 import { coreSchemas } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
 import { getLogger } from '../log/logger.js';
-import { referencedPoolFiles } from '../snapshots/references.js';
+import { fileIdentity, referencedPoolFiles } from '../snapshots/references.js';
 import type { TriggerFactory } from '../triggers/trigger.js';
 
 interface ArchivedFile {
@@ -57,7 +57,7 @@ export async function rotateArchive(paths: RepositoryPaths, keep: number, bases:
     const unserved: ArchivedFile[] = [];
     for (const { file, version } of files) {
       const real = path.join(directory, file);
-      if (!served.has(real)) unserved.push({ file: real, version });
+      if (!served.has((await fileIdentity(real)) ?? '')) unserved.push({ file: real, version });
     }
     const stale = unserved.sort((left, right) => vercmp(right.version, left.version)).slice(keep);
     for (const { file } of stale) {

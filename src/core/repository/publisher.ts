@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
-import { type FileSigner, type RepositoryEntry, databaseFiles, readRepositoryEntries, replaceSymlink, writeRepositoryDatabase } from '../alpm/repository-database.js';
+import { type FileSigner, type RepositoryEntry, databaseFiles, readRepositoryEntries, writeRepositoryDatabase } from '../alpm/repository-database.js';
 import { isPackageFileName } from '../alpm/validation.js';
 import { temporarySibling, unlinkIfPresent } from '../atomic-file.js';
 import { FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
@@ -26,6 +26,36 @@ async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');
+}
+
+/** Whether two paths name the same file (a hard link of it, or a symbolic link to it). */
+async function sameFile(left: string, right: string): Promise<boolean> {
+  const [one, other] = await Promise.all([fs.stat(left).catch(() => undefined), fs.stat(right).catch(() => undefined)]);
+  return one !== undefined && other !== undefined && one.ino === other.ino && one.dev === other.dev;
+}
+
+/**
+ * Makes `name` a hard link to `file` (a copy across file systems), so that a reader finds the old or the new file at
+ * the name, never none: created in place when the name is free, else through a temporary name and one rename.
+ */
+async function replaceHardLink(name: string, file: string): Promise<void> {
+  const created = await linkOrCopy(file, name).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      return false;
+    },
+  );
+  // a symbolic link of the layout before (served names led into the pool) is replaced too
+  if (created || ((await fs.lstat(name)).isFile() && (await sameFile(name, file)))) return;
+  const temporary = temporarySibling(name);
+  try {
+    await linkOrCopy(file, temporary);
+    await fs.rename(temporary, name);
+  } catch (error) {
+    await unlinkIfPresent(temporary);
+    throw error;
+  }
 }
 
 /** A hard link (same file system) or else a copy: the staged file stays where it is until the commit lists it. */
@@ -141,14 +171,17 @@ export class RepositoryPublisher {
     return { ...metadata, pgpSignature: signature?.toString('base64') ?? '' };
   }
 
-  /** Step 5 for one entry: the relative links of the served directory to its pooled archive and signature. */
+  /**
+   * Step 5 for one entry: its archive and signature in the served directory, hard links to the pooled files. The
+   * served directory is then complete in itself (a web server need not follow links, rsync copies files as they
+   * are), and a link costs no new inode, where a symbolic link costs one.
+   */
   async link(entry: RepositoryEntry): Promise<void> {
     const stored = this.pooled(entry);
-    const link = path.join(this.paths.repository, entry.fileName);
-    const relative = path.relative(this.paths.repository, stored);
-    if (existsSync(`${stored}.sig`)) await replaceSymlink(`${link}.sig`, `${relative}.sig`);
-    else await unlinkIfPresent(`${link}.sig`);
-    await replaceSymlink(link, relative);
+    const served = path.join(this.paths.repository, entry.fileName);
+    if (existsSync(`${stored}.sig`)) await replaceHardLink(`${served}.sig`, `${stored}.sig`);
+    else await unlinkIfPresent(`${served}.sig`);
+    await replaceHardLink(served, stored);
   }
 
   /**

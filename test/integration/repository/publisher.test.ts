@@ -5,7 +5,7 @@
  * removed, intake that sets every bad archive aside, and completion of a publish interrupted at its crash points.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,13 +128,15 @@ describe('publishing', () => {
     await fs.rm(reference, { recursive: true });
   });
 
-  it('serves links to the archive pool, records state in the same run, replaces an upgrade and removes for good', async () => {
+  it('serves hard links of the archive pool, records state in the same run, replaces an upgrade and removes for good', async () => {
     const services = await makeServices();
     await stage(services, archives);
     await publishStaged(services);
     const oldPlain = path.basename(archives.find((archive) => archive.includes('ahr-plain-1.0'))!);
     const { repository } = services.paths;
-    expect(readlinkSync(path.join(repository, oldPlain))).toBe(`../../../archive/packages/a/ahr-plain/${oldPlain}`);
+    const served = lstatSync(path.join(repository, oldPlain));
+    const pooled = lstatSync(path.join(services.paths.root, 'archive/packages/a/ahr-plain', oldPlain));
+    expect(served.isFile() && served.ino === pooled.ino && served.nlink === 2).toBe(true);
     expect(readdirSync(services.paths.packages)).toEqual([]);
     expect(await statuses(services)).toEqual({ 'ahr-gzip': 'success', 'ahr-plain': 'success', 'ahr-split': 'success' });
     expect(await services.state.journal.journalGet()).toBeUndefined();

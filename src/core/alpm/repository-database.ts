@@ -52,37 +52,44 @@ const TAR_BLOCK = 512;
 const PADDING = Buffer.alloc(TAR_BLOCK);
 
 /**
- * Appends one tar entry (a directory, or a file with `content`) to `parts`, headers encoded by node-tar: a pax header
- * first when the name does not fit the ustar fields.
+ * Tar entries (a directory, or a file with content) as blocks: the header encoded by node-tar, a pax header first
+ * when the name does not fit the ustar fields, then the content padded to whole blocks. One node-tar Header is reused
+ * for every entry: constructing one per entry cost four times the encoding itself.
  */
-function appendTarEntry(parts: Buffer[], name: string, mtime: Date, content?: Buffer): void {
-  const header = new Header({ path: name, mode: content ? 0o644 : 0o755, uid: 0, gid: 0, size: content?.length ?? 0, mtime, type: content ? 'File' : 'Directory', uname: '', gname: '' });
-  if (header.encode()) parts.push(new Pax({ path: name, mtime }).encode());
-  parts.push(header.block!);
-  if (!content) return;
-  parts.push(content);
-  const padding = (TAR_BLOCK - (content.length % TAR_BLOCK)) % TAR_BLOCK;
-  if (padding > 0) parts.push(PADDING.subarray(0, padding));
+class TarEntries {
+  private readonly header = new Header({ path: '', mode: 0, uid: 0, gid: 0, size: 0, mtime: new Date(0), type: 'File', uname: '', gname: '' });
+
+  blocks(name: string, mtime: Date, content?: Buffer): Buffer[] {
+    const { header } = this;
+    header.path = name;
+    header.mode = content ? 0o644 : 0o755;
+    header.size = content?.length ?? 0;
+    header.mtime = mtime;
+    header.type = content ? 'File' : 'Directory';
+    const block = Buffer.alloc(TAR_BLOCK);
+    const blocks = header.encode(block, 0) ? [new Pax({ path: name, mtime }).encode(), block] : [block];
+    if (!content) return blocks;
+    const padding = (TAR_BLOCK - (content.length % TAR_BLOCK)) % TAR_BLOCK;
+    return padding > 0 ? [...blocks, content, PADDING.subarray(0, padding)] : [...blocks, content];
+  }
 }
 
 /**
- * Both archives of a generation, gzipped: the tars are built in memory (each `desc` rendered once for both) and
- * compressed with one gzip call each, both at once on the thread pool. Streaming thousands of small entries through a
- * tar stream and zlib costs a round trip per chunk, several times slower (a files database of 1,000 packages is a
- * few MB of tar).
+ * Both archives of a generation, gzipped: the tars are built in memory and compressed with one gzip call each, both
+ * at once on the thread pool. An entry's directory and `desc` blocks are made once and listed in both archives.
+ * Streaming thousands of small entries through a tar stream and zlib costs a round trip per chunk, several times
+ * slower (a files database of 1,000 packages is a few MB of tar).
  */
 async function renderArchives(entries: readonly RepositoryEntry[]): Promise<{ database: Buffer; files: Buffer }> {
+  const tar = new TarEntries();
   const database: Buffer[] = [];
   const files: Buffer[] = [];
   for (const entry of [...entries].sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0))) {
     const directory = `${entry.name}-${entry.version}`;
     const mtime = new Date(entry.buildDate * 1000);
-    const desc = Buffer.from(formatDesc(entry));
-    for (const parts of [database, files]) {
-      appendTarEntry(parts, `${directory}/`, mtime);
-      appendTarEntry(parts, `${directory}/desc`, mtime, desc);
-    }
-    appendTarEntry(files, `${directory}/files`, mtime, Buffer.from(formatFiles(entry)));
+    const shared = [...tar.blocks(`${directory}/`, mtime), ...tar.blocks(`${directory}/desc`, mtime, Buffer.from(formatDesc(entry)))];
+    database.push(...shared);
+    files.push(...shared, ...tar.blocks(`${directory}/files`, mtime, Buffer.from(formatFiles(entry))));
   }
   const end = Buffer.alloc(2 * TAR_BLOCK);
   const [databaseArchive, filesArchive] = await Promise.all([gzipAsync(Buffer.concat([...database, end])), gzipAsync(Buffer.concat([...files, end]))]);

@@ -56,6 +56,18 @@ describe('readRepositoryEntries', () => {
     expect((await readRepositoryEntries(directory, 'demo')).map((item) => item.name)).toEqual(['ahr-two']);
   });
 
+  it('writes a name too long for ustar headers (a pax header before it), as bsdtar and pacman read it', async () => {
+    const long = entry(`ahr-${'x'.repeat(120)}`);
+    const short = entry('ahr-short');
+    const target = path.join(directory, 'long');
+    await writeRepositoryDatabase(target, 'demo', [long, short]);
+    const listed = (await run('bsdtar', ['-tf', path.join(target, 'demo.files.tar.gz')])).stdout.trim().split('\n');
+    const directoryName = `${long.name}-${long.version}`;
+    expect(listed).toEqual(['ahr-short-1.0-1/', 'ahr-short-1.0-1/desc', 'ahr-short-1.0-1/files', `${directoryName}/`, `${directoryName}/desc`, `${directoryName}/files`]);
+    const parsed = await readSyncDatabase(path.join(target, 'demo.db.tar.gz'));
+    expect(parsed.map((item) => item.name)).toEqual(['ahr-short', long.name]);
+  });
+
   it('finds nothing where there is no database', async () => {
     expect(await readRepositoryEntries(path.join(directory, 'none'), 'demo')).toEqual([]);
   });

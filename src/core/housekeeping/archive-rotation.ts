@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { isPackageFileName, parsePackageFileName } from '../alpm/validation.js';
 import { vercmp } from '../alpm/vercmp.js';
+import { FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
 import { coreSchemas } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
 import { getLogger } from '../log/logger.js';
@@ -44,11 +45,9 @@ async function filesByPackage(directory: string): Promise<ArchivedFile[][]> {
 export async function rotateArchive(paths: RepositoryPaths, keep: number, bases: readonly string[]): Promise<string[]> {
   if (keep === 0 || bases.length === 0) return [];
   // A package with at most `keep` files has nothing to lose: only the others need to know which files are served.
-  const crowded: Array<{ base: string; files: ArchivedFile[] }> = [];
-  for (const base of new Set(bases)) {
-    const directory = paths.archiveFor(base);
-    for (const files of await filesByPackage(directory)) if (files.length > keep) crowded.push({ base: directory, files });
-  }
+  const directories = [...new Set(bases)].map((base) => paths.archiveFor(base));
+  const listed = await mapLimit(directories, FILE_OPERATIONS_CONCURRENCY, filesByPackage);
+  const crowded = directories.flatMap((directory, position) => listed[position]!.filter((files) => files.length > keep).map((files) => ({ base: directory, files })));
   if (crowded.length === 0) return [];
   const served = await referencedPoolFiles(paths);
   const deleted: string[] = [];

@@ -1,43 +1,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-import { Header } from 'tar/header';
-import { Pax } from 'tar/pax';
 import { temporarySibling } from '../atomic-file.js';
-import { DESC_FIELDS, FILES_BLOCK, type DescEntry, readSyncDatabase } from './sync-database.js';
+import { type RepositoryEntry, readKept, renderDatabases, writeKept } from './database-archives.js';
+import { readSyncDatabase } from './sync-database.js';
 
-const gzipAsync = promisify(gzip);
-
-/** One package as the repository database lists it; `files` goes into the files database only. */
-export interface RepositoryEntry extends DescEntry {
-  files: string[];
-}
-
-export interface RepositoryDatabaseFiles {
-  database: string;
-  files: string;
-}
+export type { RepositoryEntry } from './database-archives.js';
 
 /** Signs a file by writing `<file>.sig` next to it. */
 export type FileSigner = (file: string) => Promise<void>;
 
-function block(name: string, values: readonly (string | number)[]): string {
-  return `%${name}%\n${values.join('\n')}\n\n`;
-}
-
-/** The `desc` file of an entry: repo-add's blocks in repo-add's order, leaving out empty ones as repo-add does. */
-export function formatDesc(entry: DescEntry): string {
-  return DESC_FIELDS.map((field) => {
-    const value = entry[field.property];
-    const values = Array.isArray(value) ? value : [value];
-    return values.length === 0 || values[0] === '' ? '' : block(field.block, values);
-  }).join('');
-}
-
-/** repo-add writes the file list without the blank line that ends a `desc` block. */
-export function formatFiles(entry: RepositoryEntry): string {
-  return `%${FILES_BLOCK}%\n${entry.files.map((file) => `${file}\n`).join('')}`;
+export interface RepositoryDatabaseFiles {
+  database: string;
+  files: string;
 }
 
 /** `<repo>.db.tar.gz` and `<repo>.files.tar.gz` in `directory`: the names pacman's `<repo>.db` links point at. */
@@ -46,54 +20,6 @@ export function databaseFiles(directory: string, repository: string): Repository
     database: path.join(directory, `${repository}.db.tar.gz`),
     files: path.join(directory, `${repository}.files.tar.gz`),
   };
-}
-
-const TAR_BLOCK = 512;
-const PADDING = Buffer.alloc(TAR_BLOCK);
-
-/**
- * Tar entries (a directory, or a file with content) as blocks: the header encoded by node-tar, a pax header first
- * when the name does not fit the ustar fields, then the content padded to whole blocks. One node-tar Header is reused
- * for every entry: constructing one per entry cost four times the encoding itself.
- */
-class TarEntries {
-  private readonly header = new Header({ path: '', mode: 0, uid: 0, gid: 0, size: 0, mtime: new Date(0), type: 'File', uname: '', gname: '' });
-
-  blocks(name: string, mtime: Date, content?: Buffer): Buffer[] {
-    const { header } = this;
-    header.path = name;
-    header.mode = content ? 0o644 : 0o755;
-    header.size = content?.length ?? 0;
-    header.mtime = mtime;
-    header.type = content ? 'File' : 'Directory';
-    const block = Buffer.alloc(TAR_BLOCK);
-    const blocks = header.encode(block, 0) ? [new Pax({ path: name, mtime }).encode(), block] : [block];
-    if (!content) return blocks;
-    const padding = (TAR_BLOCK - (content.length % TAR_BLOCK)) % TAR_BLOCK;
-    return padding > 0 ? [...blocks, content, PADDING.subarray(0, padding)] : [...blocks, content];
-  }
-}
-
-/**
- * Both archives of a generation, gzipped: the tars are built in memory and compressed with one gzip call each, both
- * at once on the thread pool. An entry's directory and `desc` blocks are made once and listed in both archives.
- * Streaming thousands of small entries through a tar stream and zlib costs a round trip per chunk, several times
- * slower (a files database of 1,000 packages is a few MB of tar).
- */
-async function renderArchives(entries: readonly RepositoryEntry[]): Promise<{ database: Buffer; files: Buffer }> {
-  const tar = new TarEntries();
-  const database: Buffer[] = [];
-  const files: Buffer[] = [];
-  for (const entry of [...entries].sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0))) {
-    const directory = `${entry.name}-${entry.version}`;
-    const mtime = new Date(entry.buildDate * 1000);
-    const shared = [...tar.blocks(`${directory}/`, mtime), ...tar.blocks(`${directory}/desc`, mtime, Buffer.from(formatDesc(entry)))];
-    database.push(...shared);
-    files.push(...shared, ...tar.blocks(`${directory}/files`, mtime, Buffer.from(formatFiles(entry))));
-  }
-  const end = Buffer.alloc(2 * TAR_BLOCK);
-  const [databaseArchive, filesArchive] = await Promise.all([gzipAsync(Buffer.concat([...database, end])), gzipAsync(Buffer.concat([...files, end]))]);
-  return { database: databaseArchive, files: filesArchive };
 }
 
 /**
@@ -119,15 +45,9 @@ export const GENERATIONS_DIRECTORY = '.db';
 const POINTER = 'current';
 
 /**
- * Beside the archives, each generation keeps the entries it lists as JSON (not served: the directory is hidden), so
- * the next write starts from them without inflating and parsing the files database: a third of a small change's cost.
- */
-const ENTRIES_FILE = 'entries.json';
-
-/**
- * The entries the database in `directory` lists now, with their file lists: from the current generation's JSON when
- * it has one, else (a database written by repo-add or before generations kept it) read from the files database.
- * Empty when there is no database.
+ * The entries the database in `directory` lists now, with their file lists: from what the current generation keeps
+ * (database-archives.ts) when it keeps them, else (a database written by repo-add or before generations kept it) read
+ * from the files database. Empty when there is no database.
  */
 export async function readRepositoryEntries(directory: string, repository: string): Promise<RepositoryEntry[]> {
   const { files } = databaseFiles(directory, repository);
@@ -135,8 +55,8 @@ export async function readRepositoryEntries(directory: string, repository: strin
   const [served, generation] = await Promise.all([fs.realpath(files).catch(() => undefined), fs.realpath(current).catch(() => undefined)]);
   if (served === undefined) return [];
   // only while the served name still leads to the current generation (repo-add by hand replaces the link)
-  const kept = served === generation ? await fs.readFile(path.join(path.dirname(served), ENTRIES_FILE), 'utf8').catch(() => undefined) : undefined;
-  if (kept !== undefined) return JSON.parse(kept) as RepositoryEntry[];
+  const kept = served === generation ? await readKept(path.dirname(served)) : undefined;
+  if (kept !== undefined) return kept;
   return (await readSyncDatabase(files)).map((entry) => ({ ...entry, files: entry.files ?? [] }));
 }
 
@@ -230,7 +150,7 @@ export async function writeRepositoryDatabase(
   const number = Math.max(0, ...(await generationNumbers(root))) + 1;
   const generation = path.join(root, String(number));
   await fs.mkdir(generation);
-  const archives = await renderArchives(entries);
+  const archives = await renderDatabases(entries);
   const written: string[] = [];
   for (const [file, content] of [
     [path.basename(targets.database), archives.database],
@@ -244,7 +164,7 @@ export async function writeRepositoryDatabase(
       written.push(`${target}.sig`);
     }
   }
-  await fs.writeFile(path.join(generation, ENTRIES_FILE), JSON.stringify(entries), { mode: 0o644 });
+  await writeKept(generation, archives.kept);
   const seconds = Math.max(Math.floor(Date.now() / 1000), (previousSeconds ?? 0) + 1);
   await Promise.all(written.map((file) => fs.utimes(file, seconds, seconds)));
   await switchGeneration(directory, repository, number, sign !== undefined);

@@ -25,6 +25,7 @@ export async function resolveDependencies(
   requested: PackageRecord[],
   official: ReadonlySet<string> | undefined,
 ): Promise<ResolvedDependencies> {
+  if (requested.length === 0) return { records: [], unresolvable: new Map() };
   const known = await services.state.packages.listPackages();
   const satisfied = new Set([...known.flatMap((item) => recordProvides(item.package)), ...(official ?? [])]);
   const records = new Map(requested.map((record) => [record.base, record]));

@@ -158,7 +158,8 @@ export async function buildAndPublish(
   // builds write into staging: a publish an interrupted run journaled must be finished before they do
   await recoverPublish(services);
   const result = emptyResult();
-  const known = new Map((await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
+  // every package is listed only when there is something to build (a run that publishes staged archives has not)
+  const known = new Map(records.length === 0 ? [] : (await state.packages.listPackages()).map((item) => [item.package.base, item.package]));
   const served = await services.publisher.baseVersions();
   const tree = resolveLevels(records.filter((record) => !unresolvable.has(record.base)).map(treeNode));
   const failedReasons = new Map([...unresolvable, ...tree.unresolvable]);

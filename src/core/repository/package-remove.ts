@@ -13,24 +13,19 @@ export async function removePackages(services: RepositoryServices, names: string
   const { state, publisher } = services;
   for (const name of names) validatePackageName(name);
   await recoverPublish(services);
-  const known = (await state.packages.listPackages()).map((item) => item.package);
+  const named = await state.packages.basesNamed(names);
   const index = await publisher.index();
   const bases = new Set<string>();
   const unknown: string[] = [];
   for (const name of names) {
-    const record = known.find((item) => item.base === name || name in item.packages);
-    const entry = index.get(name);
-    if (record) bases.add(record.base);
-    else if (entry) bases.add(entry.base);
+    const base = named.get(name) ?? index.get(name)?.base;
+    if (base !== undefined) bases.add(base);
     else unknown.push(name);
   }
   if (unknown.length > 0) throw new InvalidInputError(`not in the repository: ${unknown.join(', ')}`);
 
   const packageNames = [...index.values()].filter((entry) => bases.has(entry.base)).map((entry) => entry.name);
-  for (const base of bases) {
-    const record = known.find((item) => item.base === base);
-    packageNames.push(...Object.keys(record?.packages ?? {}));
-  }
+  for (const item of await state.packages.listPackages([...bases])) packageNames.push(...Object.keys(item.package.packages));
   const removing = [...new Set(packageNames.flatMap((name) => [name, `${name}-debug`]))].filter((name) => index.has(name));
   const result = await executePlan(services, { added: [], remove: removing, forget: [...bases], durations: {} });
   return result.removed.map((entry) => entry.name);

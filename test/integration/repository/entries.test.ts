@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,31 @@ describe('readRepositoryEntries', () => {
     expect(listed).toEqual(['ahr-short-1.0-1/', 'ahr-short-1.0-1/desc', 'ahr-short-1.0-1/files', `${directoryName}/`, `${directoryName}/desc`, `${directoryName}/files`]);
     const parsed = await readSyncDatabase(path.join(target, 'demo.db.tar.gz'));
     expect(parsed.map((item) => item.name)).toEqual(['ahr-short', long.name]);
+  });
+
+  it('writes the same archives from entries read back as from fresh ones, with a new entry among them', async () => {
+    const first = path.join(directory, 'kept');
+    await writeRepositoryDatabase(first, 'demo', [entry('ahr-one'), entry('ahr-two')]);
+    const kept = await readRepositoryEntries(first, 'demo');
+    expect(kept).toEqual([entry('ahr-one'), entry('ahr-two')]);
+    const next = [...kept, entry('ahr-three')];
+    await writeRepositoryDatabase(first, 'demo', next);
+    const fresh = path.join(directory, 'fresh');
+    await writeRepositoryDatabase(fresh, 'demo', [entry('ahr-one'), entry('ahr-two'), entry('ahr-three')]);
+    for (const name of ['demo.db.tar.gz', 'demo.files.tar.gz']) {
+      const [ours, theirs] = await Promise.all([first, fresh].map(async (root) => gunzipSync(await readFile(path.join(root, name)))));
+      expect(ours!.equals(theirs!), name).toBe(true);
+    }
+    expect(await readRepositoryEntries(first, 'demo')).toEqual([entry('ahr-one'), entry('ahr-three'), entry('ahr-two')]); // kept by name
+  });
+
+  it('reads the entries a generation kept with their file lists in entries.json alone (before files.tar)', async () => {
+    const older = path.join(directory, 'older');
+    await writeRepositoryDatabase(older, 'demo', [entry('ahr-one')]);
+    const generation = path.join(older, '.db', 'current');
+    await rm(path.join(generation, 'files.tar'));
+    await writeFile(path.join(generation, 'entries.json'), JSON.stringify([entry('ahr-one')]));
+    expect(await readRepositoryEntries(older, 'demo')).toEqual([entry('ahr-one')]);
   });
 
   it('finds nothing where there is no database', async () => {

@@ -154,6 +154,20 @@ export class PackageOperations {
     return [...result.values()];
   }
 
+  /** The base of each of `names` that is a package base or a package name of one; names of neither are left out. */
+  async basesNamed(names: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.database.all<{ name: string; base: string }>(
+      'look up package bases by name',
+      `SELECT j.value AS name, COALESCE(b.package_base, p.package_base) AS base
+       FROM json_each($names) j
+       LEFT JOIN package_bases b ON b.repository = $repository AND b.package_base = j.value
+       LEFT JOIN packages p ON p.repository = $repository AND p.package = j.value
+       WHERE COALESCE(b.package_base, p.package_base) IS NOT NULL`,
+      { $repository: this.repository.id, $names: JSON.stringify(names) },
+    );
+    return new Map(rows.map((row) => [row.name, row.base]));
+  }
+
   /** Sets the build status; its timestamp changes only when the status does. */
   async updateStatus(base: string, status: BuildStatusValue, timestamp = currentUnixTime()): Promise<void> {
     await this.database.transaction(async () => {

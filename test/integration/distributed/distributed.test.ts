@@ -16,7 +16,7 @@ import { removeBuildDirectories, type PkgbuildSpec } from '../../support/makepkg
 import { freePort } from '../../support/ports.js';
 import { RedisServer } from '../../support/redis.js';
 import { Service } from '../e2e/support.js';
-import { PASSWORD, type Running, USER, WAIT_MS, start, startWorker as startProcessWorker, stop, waitFor } from './support.js';
+import { PASSWORD, type Running, USER, WAIT_MS, type WorkerSetup, start, startWorker as startProcessWorker, stop, waitFor, workerConfiguration } from './support.js';
 
 const PREFIX = 'ahriman-test';
 
@@ -49,11 +49,11 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     return response.headers.get('set-cookie')!.split(';')[0]!;
   }
 
-  const startWorker = (index: number): Promise<Running> =>
-    startProcessWorker({
-      directory: path.join(temporary, `worker-${index}`), id: `worker-${index}`, queueUrl: redis.url, prefix: PREFIX, coordinator: base,
-      username: USER, password: PASSWORD, temporary,
-    });
+  const workerSetup = (index: number): WorkerSetup => ({
+    directory: path.join(temporary, `worker-${index}`), id: `worker-${index}`, queueUrl: redis.url, prefix: PREFIX, coordinator: base,
+    username: USER, password: PASSWORD, temporary,
+  });
+  const startWorker = (index: number): Promise<Running> => startProcessWorker(workerSetup(index));
 
   /** A package whose package() waits for a file the test creates, so a test can act while it builds. */
   async function gated(name: string): Promise<{ spec: PkgbuildSpec; open: () => Promise<void> }> {
@@ -235,6 +235,15 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
       await rogue.close();
     }
   }, WAIT_MS);
+
+  it('stops a worker whose login the coordinator refuses before it takes a job, with one line', async () => {
+    const configuration = await workerConfiguration({ ...workerSetup(9), password: 'not-the-password' });
+    const refused = start(['-c', configuration, '-a', 'x86_64', '-r', 'demo', 'repo-worker'], { TMPDIR: temporary });
+    expect(await refused.exited).toBe(1);
+    const output = refused.output.join('');
+    expect(output).toContain(`login as ${USER} on ${base} answered 401: check [status] username and password (a user of role full on the coordinator)`);
+    expect(output).not.toContain('takes x86_64 jobs');
+  });
 
   it('stops with one clear error before building anything when Redis is down, publishing nothing', async () => {
     await service.expectCli(['package-add', await service.localPackage({ pkgname: 'dist-late', pkgver: '1.0', package: install('dist-late') })]);

@@ -70,9 +70,10 @@ async function buildJob(options: WorkerOptions, transport: WebTransport, job: Bu
   const started = Date.now();
   const query = `architecture=${encodeURIComponent(job.repository.architecture)}&repository=${encodeURIComponent(job.repository.name)}`;
   const processId = randomUUID();
+  // each chunk of lines (a few per second at most) is one request
   const log = new LogWriter({
     logsInsert: async (records) => {
-      for (const record of records) await transport.request('POST', `/api/v1/packages/${encodeURIComponent(job.base)}/logs?${query}`, logRecordJson(record));
+      await transport.request('POST', `/api/v2/packages/${encodeURIComponent(job.base)}/logs?${query}`, records.map(logRecordJson));
     },
   });
   await fs.mkdir(paths.buildWorkspaces, { recursive: true });

@@ -41,6 +41,8 @@ export interface DistributedPlan {
   plan(record: PackageRecord): Promise<PlannedBuild>;
   /** The packager of a base's build. */
   packager(record: PackageRecord): string;
+  /** Records what a build used and produced, as after a local build; `archives` are its verified archives. */
+  recordBuild(base: string, version: string, archives: readonly string[]): Promise<void>;
 }
 
 export interface DistributedResult {
@@ -155,6 +157,7 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
     try {
       const value: unknown = await job.waitUntilFinished(events);
       const { outcome, archives } = await acceptOutcome(paths, data, value);
+      await plan.recordBuild(data.base, data.version, archives.map((archive) => archive.file));
       built.set(data.base, { version: data.version, duration: outcome.duration });
       logger.info(`${data.base}: built ${data.version} on ${outcome.worker}`);
       report(data.base, () => services.status.remoteStep(data.base, data.version, undefined, `built on ${outcome.worker}`, { worker: outcome.worker, duration: outcome.duration }));

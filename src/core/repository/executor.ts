@@ -106,12 +106,12 @@ async function buildLocally(
     known: ReadonlyMap<string, PackageRecord>;
     served: ReadonlyMap<string, string>;
     options: BuildOptions;
+    recorder: BuildRecorder;
   },
 ): Promise<Map<string, Built>> {
   const built = new Map<string, Built>();
   // build output goes out in chunks (a few per second at most), to the web service while the build runs
   const log = new LogWriter({ logsInsert: (lines) => services.status.client.logsAdd(lines) });
-  const recorder = new BuildRecorder(services);
   try {
     for (const level of levels) {
       await mapLimit(level, services.settings.parallelJobs, async (base) => {
@@ -124,7 +124,7 @@ async function buildLocally(
         const record = byBase.get(base)!;
         await services.status.building(run.known.get(base) ?? record);
         try {
-          const version = await buildOne(services, record, run.served.get(base), run.options, log, recorder);
+          const version = await buildOne(services, record, run.served.get(base), run.options, log, run.recorder);
           built.set(base, { version, duration: now() - started });
         } catch (error) {
           run.failed.set(base, errorMessage(error));
@@ -171,6 +171,8 @@ export async function buildAndPublish(
   await state.database.transaction(async () => {
     for (const base of byBase.keys()) if (!known.has(base)) await state.packages.upsertPackage(byBase.get(base)!);
   });
+  // what each build used and produced, wherever it was built
+  const recorder = new BuildRecorder(services);
   const distributed = readDistributedSettings(services.configuration);
   let built: Map<string, Built>;
   let closeRun: (() => Promise<void>) | undefined;
@@ -183,11 +185,12 @@ export async function buildAndPublish(
       blocker,
       plan: (record) => planBuild(services, record.base, record.version, served.get(record.base), options),
       packager: (record) => record.packager ?? services.settings.packager,
+      recordBuild: (base, version, archives) => recorder.record(base, version, archives),
     });
     built = remote.built;
     closeRun = remote.close;
   } else {
-    built = await buildLocally(services, tree.levels, byBase, { failed: failedReasons, blocker, known, served, options });
+    built = await buildLocally(services, tree.levels, byBase, { failed: failedReasons, blocker, known, served, options, recorder });
   }
 
   const run = { id: services.processId, built: Object.fromEntries([...built].map(([base, build]) => [base, build.version])), failed: Object.fromEntries(failedReasons) };

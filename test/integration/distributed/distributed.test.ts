@@ -11,6 +11,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../../../src/core/database/connection.js';
+import { RebuildOperations } from '../../../src/core/database/operations/rebuilds.js';
+import { RepositoryId } from '../../../src/models/repository-id.js';
 import { craftArchive } from '../../support/crafted-archives.js';
 import { removeBuildDirectories, type PkgbuildSpec } from '../../support/makepkg.js';
 import { freePort } from '../../support/ports.js';
@@ -140,6 +143,21 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     }
     const statuses = (await (await fetch(`${base}/api/v1/packages?architecture=x86_64&repository=demo`, { headers: { accept: 'application/json' } })).json()) as Array<{ package: { base: string }; status: { status: string } }>;
     expect(statuses.filter((entry) => entry.package.base.startsWith('dist-')).map((entry) => entry.status.status)).toEqual(['success', 'success', 'success', 'success']);
+
+    // the coordinator recorded what each remote build used and produced, as after a local build
+    const database = await Database.open(path.join(service.sandbox.root, 'ahriman.db'));
+    try {
+      const records = await new RebuildOperations(database, new RepositoryId('x86_64', 'demo')).latestBuildRecords();
+      const recorded = [...records.values()].filter((record) => record.base.startsWith('dist-'));
+      expect(recorded.map((record) => [record.base, record.version, Object.keys(record.sonames).sort()]).sort()).toEqual([
+        ['dist-app', '2.0-1', ['dist-app']],
+        ['dist-lib', '1.0-1', ['dist-lib']],
+        ['dist-pair', '4.0-1', ['dist-left', 'dist-right']],
+        ['dist-top', '3.0-1', ['dist-top']],
+      ]);
+    } finally {
+      await database.close();
+    }
 
     // the workers streamed the build logs to the coordinator
     const logs = await service.expectCli(['package-logs', 'dist-top']);

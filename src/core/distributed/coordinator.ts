@@ -130,9 +130,14 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
         })),
       );
       for (const job of added) tracked.set(job.id!, { base: job.data.base, version: job.data.version });
+      // after queueing, not before: the reports (the first one logs in to the web service) delay no build; the
+      // logs of other versions go as before a local build, and the job's own are kept whenever this lands
       report(name, () =>
         services.status.client.batch(async () => {
-          for (const job of added) await services.status.remoteStep(job.data.base, job.data.version, 'pending', `queued on ${name}`, { queue: name });
+          for (const job of added) {
+            await services.status.client.logsRemove(job.data.base, job.data.version);
+            await services.status.remoteStep(job.data.base, job.data.version, 'pending', `queued on ${name}`, { queue: name });
+          }
         }),
       );
       logger.info(`level ${index + 1} of ${plan.levels.length}: ${jobs.length} job(s) queued (${jobs.map((job) => job.base).join(', ')})`);

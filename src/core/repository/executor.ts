@@ -34,10 +34,11 @@ const now = (): number => Date.now() / 1000;
 
 /**
  * The version a base is built at and the patches applied before: its stored patches, this run's, and a pkgrel bump
- * when the sources' version is already in the repository (`--increment`). Logs of other versions are dropped.
+ * when the sources' version is already in the repository (`--increment`). The build drops the base's logs of other
+ * versions (`status.client.logsRemove(base, version)`).
  */
 async function planBuild(services: RepositoryServices, base: string, sourceVersion: string, currentVersion: string | undefined, options: BuildOptions): Promise<PlannedBuild> {
-  const { state, status } = services;
+  const { state } = services;
   let version = sourceVersion;
   const patches = [...((await state.patches.patchesList(base)).get(base) ?? []), ...(options.patches?.get(base) ?? [])];
   const bumped = options.increment ? nextPkgrel(currentVersion, version) : undefined;
@@ -46,7 +47,6 @@ async function planBuild(services: RepositoryServices, base: string, sourceVersi
     version = `${version.slice(0, version.lastIndexOf('-'))}-${bumped}`;
     logger.info(`${base}: ${currentVersion} is already in the repository, building release ${bumped}`);
   }
-  await status.client.logsRemove(base, version);
   return { version, patches };
 }
 
@@ -66,6 +66,7 @@ async function buildOne(
     const directory = path.join(workspace, record.base);
     await prepareBuildDirectory(checkout, directory);
     const { version, patches } = await planBuild(services, record.base, (await sources.info(directory)).version, currentVersion, options);
+    await services.status.client.logsRemove(record.base, version);
     await applyPatches(directory, patches);
     const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
     const driver = await settings.driver();

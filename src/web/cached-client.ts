@@ -1,6 +1,7 @@
 import type { BuildStatusValue } from '../models/build-status.js';
 import type { PackageRecord } from '../models/package-record.js';
 import type { PackageWithStatus } from '../core/database/operations/packages.js';
+import type { StatusNote } from '../core/status/client.js';
 import { LocalStatusClient } from '../core/status/local-client.js';
 
 /**
@@ -30,8 +31,8 @@ export class CachedStatusClient extends LocalStatusClient {
     await this.changed(() => super.packageUpdate(record, status));
   }
 
-  override async statusUpdate(base: string, status: BuildStatusValue, version: string): Promise<void> {
-    await this.changed(() => super.statusUpdate(base, status, version));
+  override async statusUpdate(base: string, status: BuildStatusValue, version: string, note?: StatusNote): Promise<void> {
+    await this.changed(() => super.statusUpdate(base, status, version, note));
   }
 
   override async holdUpdate(base: string, held: boolean): Promise<void> {

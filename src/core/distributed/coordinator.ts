@@ -41,6 +41,8 @@ export interface DistributedPlan {
   plan(record: PackageRecord): Promise<PlannedBuild>;
   /** The packager of a base's build. */
   packager(record: PackageRecord): string;
+  /** Records what a build used and produced, as after a local build; `archives` are its verified archives. */
+  recordBuild(base: string, version: string, archives: readonly string[]): Promise<void>;
 }
 
 export interface DistributedResult {
@@ -128,9 +130,14 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
         })),
       );
       for (const job of added) tracked.set(job.id!, { base: job.data.base, version: job.data.version });
+      // after queueing, not before: the reports (the first one logs in to the web service) delay no build; the
+      // logs of other versions go as before a local build, and the job's own are kept whenever this lands
       report(name, () =>
         services.status.client.batch(async () => {
-          for (const job of added) await services.status.remoteStep(job.data.base, job.data.version, 'pending', `queued on ${name}`, { queue: name });
+          for (const job of added) {
+            await services.status.client.logsRemove(job.data.base, job.data.version);
+            await services.status.remoteStep(job.data.base, job.data.version, 'pending', `queued on ${name}`, { queue: name });
+          }
         }),
       );
       logger.info(`level ${index + 1} of ${plan.levels.length}: ${jobs.length} job(s) queued (${jobs.map((job) => job.base).join(', ')})`);
@@ -155,6 +162,7 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
     try {
       const value: unknown = await job.waitUntilFinished(events);
       const { outcome, archives } = await acceptOutcome(paths, data, value);
+      await plan.recordBuild(data.base, data.version, archives.map((archive) => archive.file));
       built.set(data.base, { version: data.version, duration: outcome.duration });
       logger.info(`${data.base}: built ${data.version} on ${outcome.worker}`);
       report(data.base, () => services.status.remoteStep(data.base, data.version, undefined, `built on ${outcome.worker}`, { worker: outcome.worker, duration: outcome.duration }));

@@ -16,7 +16,7 @@ import { readPackageArchive } from '../alpm/package-archive.js';
 import { applyPatches } from '../build/patches.js';
 import { prepareBuildDirectory } from '../build/sources.js';
 import { LogWriter } from '../database/operations/log-writer.js';
-import { InvalidInputError, errorMessage } from '../errors.js';
+import { ConfigurationError, InvalidInputError, errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import type { BuildSettings } from '../repository/build-settings.js';
 import { SourceLoader } from '../repository/source-loader.js';
@@ -42,8 +42,26 @@ export interface WorkerOptions {
   coordinator: WebEndpoint;
 }
 
-function retryableUpload(error: unknown): boolean {
+/** A network failure, a 5xx or a 429: the same request may pass later. */
+function transientFailure(error: unknown): boolean {
   return !(error instanceof WebServiceError) || error.status === undefined || error.status >= 500 || error.status === 429;
+}
+
+/**
+ * Logs in to the coordinator before taking jobs: a password check costs the coordinator a bcrypt round, once per
+ * worker instead of at the first job, and wrong credentials stop the worker here with one line. A coordinator that
+ * cannot be reached yet is only a warning: the login is tried again at the first request.
+ */
+async function logInOnce(transport: WebTransport): Promise<void> {
+  try {
+    await transport.logIn();
+  } catch (error) {
+    if (!(error instanceof WebServiceError) || transientFailure(error)) {
+      logger.warning(`${errorMessage(error)}; logging in again at the first job`);
+      return;
+    }
+    throw new ConfigurationError(`${errorMessage(error)}: check [status] username and password (a user of role full on the coordinator)`);
+  }
 }
 
 /** Builds one job; resolves to what the coordinator needs to verify it. */
@@ -52,9 +70,10 @@ async function buildJob(options: WorkerOptions, transport: WebTransport, job: Bu
   const started = Date.now();
   const query = `architecture=${encodeURIComponent(job.repository.architecture)}&repository=${encodeURIComponent(job.repository.name)}`;
   const processId = randomUUID();
+  // each chunk of lines (a few per second at most) is one request
   const log = new LogWriter({
     logsInsert: async (records) => {
-      for (const record of records) await transport.request('POST', `/api/v1/packages/${encodeURIComponent(job.base)}/logs?${query}`, logRecordJson(record));
+      await transport.request('POST', `/api/v2/packages/${encodeURIComponent(job.base)}/logs?${query}`, records.map(logRecordJson));
     },
   });
   await fs.mkdir(paths.buildWorkspaces, { recursive: true });
@@ -84,7 +103,7 @@ async function buildJob(options: WorkerOptions, transport: WebTransport, job: Bu
     const wrong = built.find(({ metadata }) => metadata.version !== job.version);
     if (wrong) throw new InvalidInputError(`${job.base} built ${wrong.metadata.name} ${wrong.metadata.version}, the job asked for ${job.version}`);
     const uploadPath = `/api/v1/service/upload?${query}&run=${job.run}&base=${encodeURIComponent(job.base)}`;
-    await withRetries(UPLOAD_POLICY, { what: `upload of ${job.base} to ${transport.description}`, retryable: retryableUpload }, () =>
+    await withRetries(UPLOAD_POLICY, { what: `upload of ${job.base} to ${transport.description}`, retryable: transientFailure }, () =>
       transport.upload(uploadPath, archives),
     );
     return {
@@ -111,6 +130,7 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   const { paths, settings } = options;
   const architecture = paths.repositoryId.architecture;
   const transport = new WebTransport(options.coordinator);
+  await logInOnce(transport);
   const running = new Map<string, { base: string; started: number }>();
   const connection = redisOptions(settings.queueUrl);
   const stallMs = settings.heartbeatSeconds * 3000;

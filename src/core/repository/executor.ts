@@ -34,10 +34,11 @@ const now = (): number => Date.now() / 1000;
 
 /**
  * The version a base is built at and the patches applied before: its stored patches, this run's, and a pkgrel bump
- * when the sources' version is already in the repository (`--increment`). Logs of other versions are dropped.
+ * when the sources' version is already in the repository (`--increment`). The build drops the base's logs of other
+ * versions (`status.client.logsRemove(base, version)`).
  */
 async function planBuild(services: RepositoryServices, base: string, sourceVersion: string, currentVersion: string | undefined, options: BuildOptions): Promise<PlannedBuild> {
-  const { state, status } = services;
+  const { state } = services;
   let version = sourceVersion;
   const patches = [...((await state.patches.patchesList(base)).get(base) ?? []), ...(options.patches?.get(base) ?? [])];
   const bumped = options.increment ? nextPkgrel(currentVersion, version) : undefined;
@@ -46,7 +47,6 @@ async function planBuild(services: RepositoryServices, base: string, sourceVersi
     version = `${version.slice(0, version.lastIndexOf('-'))}-${bumped}`;
     logger.info(`${base}: ${currentVersion} is already in the repository, building release ${bumped}`);
   }
-  await status.client.logsRemove(base, version);
   return { version, patches };
 }
 
@@ -66,6 +66,7 @@ async function buildOne(
     const directory = path.join(workspace, record.base);
     await prepareBuildDirectory(checkout, directory);
     const { version, patches } = await planBuild(services, record.base, (await sources.info(directory)).version, currentVersion, options);
+    await services.status.client.logsRemove(record.base, version);
     await applyPatches(directory, patches);
     const onLine = (message: string): void => log.write({ packageBase: record.base, version, processId: services.processId, created: now(), message });
     const driver = await settings.driver();
@@ -106,12 +107,12 @@ async function buildLocally(
     known: ReadonlyMap<string, PackageRecord>;
     served: ReadonlyMap<string, string>;
     options: BuildOptions;
+    recorder: BuildRecorder;
   },
 ): Promise<Map<string, Built>> {
   const built = new Map<string, Built>();
   // build output goes out in chunks (a few per second at most), to the web service while the build runs
   const log = new LogWriter({ logsInsert: (lines) => services.status.client.logsAdd(lines) });
-  const recorder = new BuildRecorder(services);
   try {
     for (const level of levels) {
       await mapLimit(level, services.settings.parallelJobs, async (base) => {
@@ -124,7 +125,7 @@ async function buildLocally(
         const record = byBase.get(base)!;
         await services.status.building(run.known.get(base) ?? record);
         try {
-          const version = await buildOne(services, record, run.served.get(base), run.options, log, recorder);
+          const version = await buildOne(services, record, run.served.get(base), run.options, log, run.recorder);
           built.set(base, { version, duration: now() - started });
         } catch (error) {
           run.failed.set(base, errorMessage(error));
@@ -172,6 +173,8 @@ export async function buildAndPublish(
   await state.database.transaction(async () => {
     for (const base of byBase.keys()) if (!known.has(base)) await state.packages.upsertPackage(byBase.get(base)!);
   });
+  // what each build used and produced, wherever it was built
+  const recorder = new BuildRecorder(services);
   const distributed = readDistributedSettings(services.configuration);
   let built: Map<string, Built>;
   let closeRun: (() => Promise<void>) | undefined;
@@ -184,11 +187,12 @@ export async function buildAndPublish(
       blocker,
       plan: (record) => planBuild(services, record.base, record.version, served.get(record.base), options),
       packager: (record) => record.packager ?? services.settings.packager,
+      recordBuild: (base, version, archives) => recorder.record(base, version, archives),
     });
     built = remote.built;
     closeRun = remote.close;
   } else {
-    built = await buildLocally(services, tree.levels, byBase, { failed: failedReasons, blocker, known, served, options });
+    built = await buildLocally(services, tree.levels, byBase, { failed: failedReasons, blocker, known, served, options, recorder });
   }
 
   const run = { id: services.processId, built: Object.fromEntries([...built].map(([base, build]) => [base, build.version])), failed: Object.fromEntries(failedReasons) };

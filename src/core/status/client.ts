@@ -6,6 +6,13 @@ import type { RepositoryId } from '../../models/repository-id.js';
 import type { EventFilter } from '../database/operations/events.js';
 import type { PackageWithStatus } from '../database/operations/packages.js';
 
+/** What the event of a status change says besides the status and version: why (its message) and more data. */
+export interface StatusNote {
+  /** The event's message; the status when left out. */
+  message?: string;
+  data?: Record<string, unknown>;
+}
+
 /**
  * Where the statuses, logs and audit events of one repository are kept. Every operation maps to one call of the
  * web API (reference §6.2), so the same interface is implemented by the local database and by a client of a
@@ -20,8 +27,11 @@ export interface StatusClient {
   packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void>;
   /** {@link packageUpdate} of many bases at once (a publish of thousands stays a few statements locally). */
   packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue): Promise<void>;
-  /** Sets the status of a known base (of `version`), recording a `package-status-changed` event. */
-  statusUpdate(base: string, status: BuildStatusValue, version: string): Promise<void>;
+  /**
+   * Sets the status of a known base (of `version`), recording one `package-status-changed` event with the status,
+   * the version and what `note` adds.
+   */
+  statusUpdate(base: string, status: BuildStatusValue, version: string, note?: StatusNote): Promise<void>;
   /** Holds or releases a known base, recording a `package-held` event. */
   holdUpdate(base: string, held: boolean): Promise<void>;
   /**

@@ -7,7 +7,7 @@ import type { RepositoryId } from '../../models/repository-id.js';
 import type { EventFilter } from '../database/operations/events.js';
 import type { PackageWithStatus } from '../database/operations/packages.js';
 import type { RepositoryState } from '../repository/state.js';
-import type { StatusClient } from './client.js';
+import type { StatusClient, StatusNote } from './client.js';
 import { makeEvent } from './event.js';
 
 /**
@@ -63,10 +63,10 @@ export class LocalStatusClient implements StatusClient {
     });
   }
 
-  async statusUpdate(base: string, status: BuildStatusValue, version: string): Promise<void> {
+  async statusUpdate(base: string, status: BuildStatusValue, version: string, note: StatusNote = {}): Promise<void> {
     await this.batch(async () => {
       await this.state.packages.updateStatus(base, status);
-      await this.eventAdd(makeEvent('package-status-changed', base, status, { data: { status, version } }));
+      await this.eventAdd(makeEvent('package-status-changed', base, note.message ?? status, { data: { ...note.data, status, version } }));
     });
   }
 

@@ -5,7 +5,7 @@ import { validatePackageName } from '../alpm/validation.js';
 import type { PackageWithStatus } from '../database/operations/packages.js';
 import { currentUnixTime } from '../database/operations/time.js';
 import { InvalidInputError } from '../errors.js';
-import type { StatusClient } from './client.js';
+import type { StatusClient, StatusNote } from './client.js';
 import { type EventDetails, makeEvent } from './event.js';
 
 /**
@@ -39,12 +39,16 @@ export class StatusService {
     return wanted.map((base) => known.get(base)!);
   }
 
-  /** Sets the status of the named bases, all or none. */
-  async setStatus(bases: readonly string[], status: BuildStatusValue): Promise<PackageWithStatus[]> {
+  /**
+   * Sets the status of the named bases, all or none, each with one event: of the version known (or `change.version`,
+   * a build of another one), saying what `change` adds.
+   */
+  async setStatus(bases: readonly string[], status: BuildStatusValue, change: StatusNote & { version?: string } = {}): Promise<PackageWithStatus[]> {
     const packages = await this.knownPackages(bases);
+    const { version, ...note } = change;
     await this.client.batch(async () => {
       for (const { package: record } of packages) {
-        await this.client.statusUpdate(record.base, status, record.version);
+        await this.client.statusUpdate(record.base, status, version ?? record.version, note);
       }
     });
     return packages;
@@ -87,13 +91,12 @@ export class StatusService {
 
   /**
    * A step of a build done elsewhere (a distributed job): `message` says where (`building on worker-2`), `data`
-   * names the worker. With `status` the base's status changes as well; without it only the event is recorded.
+   * names the worker. With `status` the base's status changes as well, recorded by that change's one event; without
+   * it the event alone is recorded.
    */
   async remoteStep(base: string, version: string, status: BuildStatusValue | undefined, message: string, data: Record<string, unknown> = {}): Promise<void> {
-    await this.client.batch(async () => {
-      if (status !== undefined) await this.client.statusUpdate(base, status, version);
-      await this.event('package-status-changed', base, message, { data: { ...data, version, ...(status === undefined ? {} : { status }) } });
-    });
+    if (status === undefined) await this.event('package-status-changed', base, message, { data: { ...data, version } });
+    else await this.client.statusUpdate(base, status, version, { message, data });
   }
 
   /** The build of `version` (or one it waited for) failed; `record` is what the repository knows of the base. */

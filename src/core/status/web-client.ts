@@ -11,7 +11,7 @@ import { type SpooledReport, StatusSpoolOperations } from '../database/operation
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import type { RepositoryState } from '../repository/state.js';
-import type { StatusClient } from './client.js';
+import type { StatusClient, StatusNote } from './client.js';
 import { type LocalStatusClient, forgetBase } from './local-client.js';
 import { WebServiceError, type WebTransport } from './web-transport.js';
 import { eventJson, eventSchema, logRecordJson, packageFromJson, packageJson, packageStatusSchema } from './wire.js';
@@ -148,8 +148,10 @@ export class WebStatusClient implements StatusClient {
     });
   }
 
-  async statusUpdate(base: string, status: BuildStatusValue): Promise<void> {
-    await this.report(undefined, [{ method: 'POST', path: this.packagePath(base), body: { status } }]);
+  /** Without a note the body is the reference's `{status}` (the service records the version it knows). */
+  async statusUpdate(base: string, status: BuildStatusValue, version: string, note?: StatusNote): Promise<void> {
+    const body = note === undefined ? { status } : { status, version, ...note };
+    await this.report(undefined, [{ method: 'POST', path: this.packagePath(base), body }]);
   }
 
   async holdUpdate(base: string, held: boolean): Promise<void> {

@@ -134,6 +134,14 @@ export class WebTransport {
     return new WebServiceError(`${method} ${path} on ${this.description} answered ${response.status}: ${reason}`, response.status);
   }
 
+  /**
+   * Logs in now rather than at the first refused request, so that wrong credentials show before any work; does
+   * nothing without a configured user. Throws {@link WebServiceError} with the answer's status.
+   */
+  async logIn(): Promise<void> {
+    if (this.endpoint.username !== undefined) await this.login();
+  }
+
   private async login(): Promise<void> {
     const response = await this.send('POST', '/api/v1/login', { username: this.endpoint.username, password: this.endpoint.password ?? '' });
     if (![200, 204, 302].includes(response.status)) {

@@ -100,16 +100,23 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
       schema: {
         params: packageParameters,
         querystring: repositoryQuery,
-        body: z.object({ status: z.enum(BUILD_STATUS_VALUES), package: packageSchema.optional() }),
+        body: z.object({
+          status: z.enum(BUILD_STATUS_VALUES),
+          package: packageSchema.optional(),
+          // the event of the change: the version it is about (default the known one), its message and more data
+          version: z.string().min(1).max(255).optional(),
+          message: z.string().max(4096).optional(),
+          data: z.record(z.string(), z.unknown()).optional(),
+        }),
         response: noContent,
       },
     },
     async (request, reply) => {
       const repository = select(request.query);
-      const { status, package: record } = request.body;
+      const { status, package: record, ...change } = request.body;
       if (record && record.base !== request.params.package) throw new HttpError(400, `body package base ${record.base} differs from ${request.params.package} in the path`);
       await applyOnce(request, repository, () =>
-        record ? repository.status.updatePackage(packageFromJson(record), status) : repository.status.setStatus([request.params.package], status),
+        record ? repository.status.updatePackage(packageFromJson(record), status) : repository.status.setStatus([request.params.package], status, change),
       );
       return reply.code(204).send(null);
     },

@@ -16,6 +16,7 @@ import {
   connectionCounter,
   giveToBuildUser,
   isRoot,
+  sha256,
   writePackage,
 } from './support.js';
 
@@ -152,6 +153,43 @@ package() {
     expect(await exists(hostTemporaryFile)).toBe(false);
     expect(await exists(path.join(home, marker))).toBe(false);
     expect(await exists(path.join('/etc', marker))).toBe(false);
+  });
+});
+
+describe('the download phase', () => {
+  /** A package with one local source file, `local.txt`, and the sha256 it declares for it. */
+  async function localSourcePackage(name: string, declared: string): Promise<string> {
+    const directory = path.join(await temporary.make(name), name);
+    const pkgbuild = [
+      `pkgname=${name}`,
+      'pkgver=1',
+      'pkgrel=1',
+      'arch=(any)',
+      'source=(local.txt)',
+      `sha256sums=(${declared})`,
+      `package() { install -Dm644 local.txt "$pkgdir/usr/share/${name}/local.txt"; }`,
+    ].join('\n');
+    await writePackage(directory, `${pkgbuild}\n`, { 'local.txt': 'local source\n' });
+    return directory;
+  }
+
+  it('is left out when every source is a local file: makepkg runs once, and still checks the files', async () => {
+    const directory = await localSourcePackage('drv-local', sha256('local source\n'));
+    const { request, lines } = await buildRequest({ directory, packageBase: 'drv-local', outputDirectory: await temporary.make('local-output') });
+
+    const [archive] = await createDriver('sandbox', { workspaceRoot }).build(request);
+
+    expect((await readPackageArchive(archive!)).files).toContain('usr/share/drv-local/local.txt');
+    expect(lines.filter((line) => line.includes('Making package: drv-local'))).toHaveLength(1);
+    expect(lines).toContainEqual(expect.stringContaining('local.txt ... Passed'));
+  });
+
+  it('is left out for a local file that does not match its checksum, which the build phase refuses', async () => {
+    const directory = await localSourcePackage('drv-tampered', sha256('something else\n'));
+    const { request, lines } = await buildRequest({ directory, packageBase: 'drv-tampered', outputDirectory: await temporary.make('tampered-output') });
+
+    await expect(createDriver('sandbox', { workspaceRoot }).build(request)).rejects.toThrow(/One or more files did not pass the validity check/);
+    expect(lines.filter((line) => line.includes('Making package: drv-tampered'))).toHaveLength(1);
   });
 });
 

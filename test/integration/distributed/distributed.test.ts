@@ -11,12 +11,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../../../src/core/database/connection.js';
+import { RebuildOperations } from '../../../src/core/database/operations/rebuilds.js';
+import { RepositoryId } from '../../../src/models/repository-id.js';
 import { craftArchive } from '../../support/crafted-archives.js';
 import { removeBuildDirectories, type PkgbuildSpec } from '../../support/makepkg.js';
 import { freePort } from '../../support/ports.js';
 import { RedisServer } from '../../support/redis.js';
 import { Service } from '../e2e/support.js';
-import { PASSWORD, type Running, USER, WAIT_MS, start, startWorker as startProcessWorker, stop, waitFor } from './support.js';
+import { PASSWORD, type Running, USER, WAIT_MS, type WorkerSetup, start, startWorker as startProcessWorker, stop, waitFor, workerConfiguration } from './support.js';
 
 const PREFIX = 'ahriman-test';
 
@@ -49,11 +52,11 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     return response.headers.get('set-cookie')!.split(';')[0]!;
   }
 
-  const startWorker = (index: number): Promise<Running> =>
-    startProcessWorker({
-      directory: path.join(temporary, `worker-${index}`), id: `worker-${index}`, queueUrl: redis.url, prefix: PREFIX, coordinator: base,
-      username: USER, password: PASSWORD, temporary,
-    });
+  const workerSetup = (index: number): WorkerSetup => ({
+    directory: path.join(temporary, `worker-${index}`), id: `worker-${index}`, queueUrl: redis.url, prefix: PREFIX, coordinator: base,
+    username: USER, password: PASSWORD, temporary,
+  });
+  const startWorker = (index: number): Promise<Running> => startProcessWorker(workerSetup(index));
 
   /** A package whose package() waits for a file the test creates, so a test can act while it builds. */
   async function gated(name: string): Promise<{ spec: PkgbuildSpec; open: () => Promise<void> }> {
@@ -140,6 +143,21 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     }
     const statuses = (await (await fetch(`${base}/api/v1/packages?architecture=x86_64&repository=demo`, { headers: { accept: 'application/json' } })).json()) as Array<{ package: { base: string }; status: { status: string } }>;
     expect(statuses.filter((entry) => entry.package.base.startsWith('dist-')).map((entry) => entry.status.status)).toEqual(['success', 'success', 'success', 'success']);
+
+    // the coordinator recorded what each remote build used and produced, as after a local build
+    const database = await Database.open(path.join(service.sandbox.root, 'ahriman.db'));
+    try {
+      const records = await new RebuildOperations(database, new RepositoryId('x86_64', 'demo')).latestBuildRecords();
+      const recorded = [...records.values()].filter((record) => record.base.startsWith('dist-'));
+      expect(recorded.map((record) => [record.base, record.version, Object.keys(record.sonames).sort()]).sort()).toEqual([
+        ['dist-app', '2.0-1', ['dist-app']],
+        ['dist-lib', '1.0-1', ['dist-lib']],
+        ['dist-pair', '4.0-1', ['dist-left', 'dist-right']],
+        ['dist-top', '3.0-1', ['dist-top']],
+      ]);
+    } finally {
+      await database.close();
+    }
 
     // the workers streamed the build logs to the coordinator
     const logs = await service.expectCli(['package-logs', 'dist-top']);
@@ -235,6 +253,15 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
       await rogue.close();
     }
   }, WAIT_MS);
+
+  it('stops a worker whose login the coordinator refuses before it takes a job, with one line', async () => {
+    const configuration = await workerConfiguration({ ...workerSetup(9), password: 'not-the-password' });
+    const refused = start(['-c', configuration, '-a', 'x86_64', '-r', 'demo', 'repo-worker'], { TMPDIR: temporary });
+    expect(await refused.exited).toBe(1);
+    const output = refused.output.join('');
+    expect(output).toContain(`login as ${USER} on ${base} answered 401: check [status] username and password (a user of role full on the coordinator)`);
+    expect(output).not.toContain('takes x86_64 jobs');
+  });
 
   it('stops with one clear error before building anything when Redis is down, publishing nothing', async () => {
     await service.expectCli(['package-add', await service.localPackage({ pkgname: 'dist-late', pkgver: '1.0', package: install('dist-late') })]);

@@ -56,6 +56,13 @@ export interface WorkerSetup {
 
 /** Starts `repo-worker` (heartbeat every second) and resolves once it takes jobs. */
 export async function startWorker(setup: WorkerSetup): Promise<Running> {
+  const worker = start(['-c', await workerConfiguration(setup), '-a', 'x86_64', '-r', 'demo', 'repo-worker'], { TMPDIR: setup.temporary });
+  await waitFor(() => worker.output.join('').includes('takes x86_64 jobs'), `${setup.id} to start`, () => worker.output.join(''));
+  return worker;
+}
+
+/** Writes the configuration of a worker into its directory; resolves to its path. */
+export async function workerConfiguration(setup: WorkerSetup): Promise<string> {
   await fs.mkdir(path.join(setup.directory, 'root'), { recursive: true });
   const configuration = path.join(setup.directory, 'ahriman.ini');
   await fs.writeFile(configuration, [
@@ -64,9 +71,7 @@ export async function startWorker(setup: WorkerSetup): Promise<Running> {
     '[distributed]', `queue_url = ${setup.queueUrl}`, `prefix = ${setup.prefix}`, 'heartbeat = 1', `coordinator = ${setup.coordinator}`, `worker_id = ${setup.id}`, '',
     '[status]', `username = ${setup.username}`, `password = ${setup.password}`, '',
   ].join('\n'));
-  const worker = start(['-c', configuration, '-a', 'x86_64', '-r', 'demo', 'repo-worker'], { TMPDIR: setup.temporary });
-  await waitFor(() => worker.output.join('').includes('takes x86_64 jobs'), `${setup.id} to start`, () => worker.output.join(''));
-  return worker;
+  return configuration;
 }
 
 export const USER = 'builder';

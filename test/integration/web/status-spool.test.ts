@@ -62,6 +62,17 @@ describe('status spool', () => {
     expect((await served().state.logs.logsGet('alpha', { processId: 'run' })).map((record) => record.message)).toEqual(['first', 'second', 'third']);
   });
 
+  it('records a remote build step with one event on the service, saying where and for which version', async () => {
+    const { status } = await reporter();
+    const before = (await served().status.client.events()).length;
+    await status.remoteStep('alpha', '1.1-1', 'building', 'building on worker-3', { worker: 'worker-3' });
+    const events = (await served().status.client.events()).slice(before);
+    expect(events.map((event) => [event.event, event.objectId, event.message, event.data])).toEqual([
+      ['package-status-changed', 'alpha', 'building on worker-3', { worker: 'worker-3', status: 'building', version: '1.1-1' }],
+    ]);
+    expect((await served().status.client.packages('alpha'))[0]!.status.status).toBe('building');
+  });
+
   it('applies a report sent again after its answer was lost only once', async () => {
     const { client } = await reporter();
     const report = { id: 'report-1', method: 'POST' as const, path: `/api/v1/events?architecture=x86_64&repository=aur`, body: { event: 'package-outdated', object_id: 'alpha', message: 'once', data: {} } };
@@ -131,7 +142,7 @@ describe('status spool', () => {
 
   it('drops a report the service refuses for what it says, and delivers the others', async () => {
     const { client } = await reporter();
-    await client.statusUpdate('nobody-knows-me', 'failed');
+    await client.statusUpdate('nobody-knows-me', 'failed', '1.0-1');
     await client.eventAdd({ event: 'package-outdated', objectId: 'alpha', message: 'after a refused one', created: 1, data: {} });
     expect(await spool.spoolCount()).toBe(0);
     expect((await served().status.client.events({ event: 'package-outdated' })).map((event) => event.message)).toContain('after a refused one');

@@ -72,6 +72,21 @@ describe('StatusService', () => {
     expect((await status.serviceStatus()).status).toBe('building');
   });
 
+  it('records one event per step of a remote build: the status change itself says where, for the version built', async () => {
+    const { status, state, heard } = await service();
+    await status.remoteStep('alpha', '1.1-1', 'pending', 'queued on build-x86_64', { queue: 'build-x86_64' });
+    await status.remoteStep('alpha', '1.1-1', 'building', 'building on worker-2', { worker: 'worker-2' });
+    await status.remoteStep('alpha', '1.1-1', undefined, 'built on worker-2', { worker: 'worker-2', duration: 4.5 });
+    const events = await state.events.eventList({ event: 'package-status-changed' });
+    expect(events.map((event) => [event.objectId, event.message, event.data])).toEqual([
+      ['alpha', 'queued on build-x86_64', { queue: 'build-x86_64', status: 'pending', version: '1.1-1' }],
+      ['alpha', 'building on worker-2', { worker: 'worker-2', status: 'building', version: '1.1-1' }],
+      ['alpha', 'built on worker-2', { worker: 'worker-2', duration: 4.5, version: '1.1-1' }],
+    ]);
+    expect(heard).toHaveLength(3);
+    expect((await state.packages.listPackages('alpha'))[0]!.status.status).toBe('building');
+  });
+
   it('records one status change event per change of a build, beside the outcome events', async () => {
     const { status, state } = await service();
     const gamma = packageRecord('gamma', '2.0-1');

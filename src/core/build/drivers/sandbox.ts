@@ -7,6 +7,8 @@
  * home is hidden and HOME is the workspace's private home: only the workspace is writable. The build runs in two
  * phases, and only the first has the network:
  *  1. `makepkg --verifysource`: downloads the sources (VCS clones too) into SRCDEST and checks their integrity.
+ *     Skipped when no source entry has a URL (`proto://`): the second phase checks local files the same way, and
+ *     each makepkg start costs about half a second of CPU (it lints the PKGBUILD with some 150 grep processes).
  *  2. `makepkg --nodeps --holdver`: prepare(), pkgver(), build(), check(), package(), in its own network namespace.
  *     `--holdver` stops makepkg from updating the VCS clones of phase 1, which would need the network.
  * makepkg sources the PKGBUILD in both phases, so its top-level code also runs with the network, but like everything
@@ -18,7 +20,7 @@ import path from 'node:path';
 import { getLogger } from '../../log/logger.js';
 import { run, type SystemUser } from '../../process.js';
 import type { BuildRequest } from './request.js';
-import { makepkgArguments, type BuildWorkspace, type MakepkgRunner } from './workspace.js';
+import { makepkgArguments, type BuildWorkspace, type MakepkgRunner, type StepOptions } from './workspace.js';
 
 type Phase = 'download' | 'build';
 
@@ -76,6 +78,36 @@ async function seedPrivateHome(realHome: string, workspace: BuildWorkspace, user
   }
 }
 
+/**
+ * Prints every entry of the PKGBUILD's source arrays (`source` and the `source_<arch>` of every architecture),
+ * each followed by a NUL, then an end marker. The PKGBUILD is sourced as makepkg sources it; its own output is
+ * dropped. A constant script: the PKGBUILD is the only input, read by bash itself.
+ */
+const LIST_SOURCES = [
+  'shopt -u extglob',
+  'source ./PKGBUILD >/dev/null 2>&1 || exit 1',
+  'for name in $(compgen -A variable source); do declare -n entries=$name; printf "%s\\0" "${entries[@]}"; unset -n entries; done',
+  'printf end',
+].join('\n');
+
+/** makepkg's test for a source to download: the URL (after an optional `name::`) has a protocol (`https://`, `git+https://`). */
+function downloadable(entry: string): boolean {
+  const separator = entry.indexOf('::');
+  return (separator === -1 ? entry : entry.slice(separator + 2)).includes('://');
+}
+
+/**
+ * Whether the download phase has anything to do. Asked in the build phase's sandbox (no network); when the answer
+ * is not clear (the PKGBUILD fails to source, the script is cut short), the download phase runs as always, and
+ * reports what is wrong. A PKGBUILD lying here only denies itself the network.
+ */
+async function needsDownload(workspace: BuildWorkspace, sandbox: readonly string[], options: StepOptions): Promise<boolean> {
+  const answer = await workspace.query('bwrap', [...sandbox, 'bash', '--noprofile', '--norc', '-c', LIST_SOURCES], options);
+  const entries = answer.stdout.split('\0');
+  if (answer.code !== 0 || entries.pop() !== 'end') return true;
+  return entries.some(downloadable);
+}
+
 async function bwrapArguments(workspace: BuildWorkspace, home: string | undefined, phase: Phase): Promise<string[]> {
   const resolver = phase === 'download' ? await resolverDirectory() : undefined;
   return [
@@ -112,9 +144,11 @@ export const sandboxRunner: MakepkgRunner = {
         FAKEROOTDONTTRYCHOWN: '1',
       },
     };
-    const download = await bwrapArguments(workspace, home, 'download');
-    await workspace.run('bwrap', [...download, 'makepkg', '--verifysource', ...request.makepkgFlags], options);
     const build = await bwrapArguments(workspace, home, 'build');
+    if (await needsDownload(workspace, build, options)) {
+      const download = await bwrapArguments(workspace, home, 'download');
+      await workspace.run('bwrap', [...download, 'makepkg', '--verifysource', ...request.makepkgFlags], options);
+    }
     await workspace.run('bwrap', [...build, 'makepkg', ...makepkgArguments(request, ['--holdver'])], options);
   },
 };

@@ -18,7 +18,7 @@ import { moveFile } from '../../atomic-file.js';
 import { isPackageFileName, parsePackageFileName } from '../../alpm/validation.js';
 import { ConfigurationError, errorMessage } from '../../errors.js';
 import { getLogger } from '../../log/logger.js';
-import { run, type SystemUser } from '../../process.js';
+import { run, type RunOptions, type RunResult, type SystemUser } from '../../process.js';
 import type { BuildRequest } from './request.js';
 
 /** Starts makepkg (one or more times) in a prepared workspace; the part that differs between drivers. */
@@ -146,13 +146,21 @@ export class BuildWorkspace {
    */
   async run(command: string, args: readonly string[], options: StepOptions = {}): Promise<void> {
     logger.info(`${this.request.packageBase}: running ${[command, ...args].join(' ')}`);
-    await run(command, args, {
+    await run(command, args, { ...this.stepOptions(options), onLine: (line) => this.request.onLine(line) });
+  }
+
+  /** Runs a step like {@link run} whose output is an answer, not build log: resolves to it whatever the exit code. */
+  async query(command: string, args: readonly string[], options: StepOptions = {}): Promise<RunResult> {
+    return run(command, args, { ...this.stepOptions(options), allowFailure: true });
+  }
+
+  private stepOptions(options: StepOptions): RunOptions {
+    return {
       cwd: this.startDirectory,
       env: { ...this.makepkgEnvironment(), ...options.env },
       user: options.user,
       timeoutMs: this.deadline === undefined ? undefined : Math.max(1, this.deadline - Date.now()),
-      onLine: (line) => this.request.onLine(line),
-    });
+    };
   }
 
   /**

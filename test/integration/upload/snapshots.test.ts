@@ -23,9 +23,19 @@ import { ARCHITECTURE, PACKAGE_A, PACKAGE_A_UPDATE, PACKAGE_B, REPOSITORY, Uploa
 
 const SNAPSHOTS = `${REPOSITORY}/${ARCHITECTURE}/snapshots`;
 
-/** The `%FILENAME%` entries of a gzipped repository database (tar read by hand: 512-byte headers, padded bodies). */
-function listedFiles(database: Buffer): string[] {
-  const tar = gunzipSync(database);
+/**
+ * The `%FILENAME%` entries of a gzipped repository database (tar read by hand: 512-byte headers, padded bodies), or
+ * undefined when the gzip stream is incomplete: s3rver rewrites an object in place, so a poll can catch one half
+ * written (S3 itself replaces an object whole).
+ */
+function listedFiles(database: Buffer): string[] | undefined {
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(database);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') return undefined;
+    throw error;
+  }
   const names: string[] = [];
   for (let offset = 0; offset + 512 <= tar.length; ) {
     const size = parseInt(tar.subarray(offset + 124, offset + 136).toString('ascii').replace(/\0.*$/, '').trim() || '0', 8);
@@ -113,9 +123,10 @@ describe('snapshot uploads', () => {
         while (uploading) {
           for (const pointer of ['current', 'consistent']) {
             const database = await s3.content(`${SNAPSHOTS}/${pointer}/${REPOSITORY}.db`);
-            if (database === undefined) continue;
+            const listed = database === undefined ? undefined : listedFiles(database);
+            if (listed === undefined) continue;
             databasesSeen += 1;
-            for (const name of listedFiles(database)) {
+            for (const name of listed) {
               for (const file of [name, `${name}.sig`]) {
                 if ((await s3.content(`${SNAPSHOTS}/${pointer}/${file}`)) === undefined) problems.push(`${pointer}/${REPOSITORY}.db names the missing ${file}`);
               }

@@ -27,8 +27,8 @@ export class CachedStatusClient extends LocalStatusClient {
     return [...(await this.cached.entries)];
   }
 
-  override async packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void> {
-    await this.changed(() => super.packageUpdate(record, status));
+  override async packageUpdate(record: PackageRecord, status: BuildStatusValue, timestamp?: number): Promise<void> {
+    await this.changed(() => super.packageUpdate(record, status, timestamp));
   }
 
   override async statusUpdate(base: string, status: BuildStatusValue, version: string, note?: StatusNote): Promise<void> {

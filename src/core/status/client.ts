@@ -11,6 +11,11 @@ export interface StatusNote {
   /** The event's message; the status when left out. */
   message?: string;
   data?: Record<string, unknown>;
+  /**
+   * When the change happened (unix seconds); now when left out. A report sent later (a web service answering after
+   * a while, or only on the next run) keeps its time, so its event sorts among the others where it happened.
+   */
+  timestamp?: number;
 }
 
 /**
@@ -23,10 +28,13 @@ export interface StatusClient {
   readonly repositoryId: RepositoryId;
   /** Every known base with its status, or only `base`. */
   packages(base?: string): Promise<PackageWithStatus[]>;
-  /** Creates or replaces a base and sets its status, recording a `package-status-changed` event. */
-  packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void>;
+  /**
+   * Creates or replaces a base and sets its status, recording a `package-status-changed` event, at `timestamp` (unix
+   * seconds; now when left out, see {@link StatusNote.timestamp}).
+   */
+  packageUpdate(record: PackageRecord, status: BuildStatusValue, timestamp?: number): Promise<void>;
   /** {@link packageUpdate} of many bases at once (a publish of thousands stays a few statements locally). */
-  packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue): Promise<void>;
+  packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue, timestamp?: number): Promise<void>;
   /**
    * Sets the status of a known base (of `version`), recording one `package-status-changed` event with the status,
    * the version and what `note` adds.

@@ -6,6 +6,7 @@ import type { PackageRecord } from '../../models/package-record.js';
 import type { RepositoryId } from '../../models/repository-id.js';
 import type { EventFilter } from '../database/operations/events.js';
 import type { PackageWithStatus } from '../database/operations/packages.js';
+import { currentUnixTime } from '../database/operations/time.js';
 import type { RepositoryState } from '../repository/state.js';
 import type { StatusClient, StatusNote } from './client.js';
 import { makeEvent } from './event.js';
@@ -47,26 +48,30 @@ export class LocalStatusClient implements StatusClient {
     return this.state.packages.listPackages(base);
   }
 
-  packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void> {
-    return this.packagesUpdate([record], status);
+  packageUpdate(record: PackageRecord, status: BuildStatusValue, timestamp?: number): Promise<void> {
+    return this.packagesUpdate([record], status, timestamp);
   }
 
-  async packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue): Promise<void> {
+  async packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue, timestamp = currentUnixTime()): Promise<void> {
     if (records.length === 0) return;
     await this.batch(async () => {
       await this.state.packages.upsertPackages(records);
       await this.state.packages.updateStatuses(
         records.map((record) => record.base),
         status,
+        timestamp,
       );
-      await this.eventsAdd(records.map((record) => makeEvent('package-status-changed', record.base, status, { data: { status, version: record.version } })));
+      await this.eventsAdd(
+        records.map((record) => makeEvent('package-status-changed', record.base, status, { data: { status, version: record.version }, created: timestamp })),
+      );
     });
   }
 
   async statusUpdate(base: string, status: BuildStatusValue, version: string, note: StatusNote = {}): Promise<void> {
+    const timestamp = note.timestamp ?? currentUnixTime();
     await this.batch(async () => {
-      await this.state.packages.updateStatus(base, status);
-      await this.eventAdd(makeEvent('package-status-changed', base, note.message ?? status, { data: { ...note.data, status, version } }));
+      await this.state.packages.updateStatus(base, status, timestamp);
+      await this.eventAdd(makeEvent('package-status-changed', base, note.message ?? status, { data: { ...note.data, status, version }, created: timestamp }));
     });
   }
 

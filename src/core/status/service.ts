@@ -55,8 +55,8 @@ export class StatusService {
   }
 
   /** Creates or replaces a base with its status (the web API's full package update). */
-  async updatePackage(record: PackageRecord, status: BuildStatusValue): Promise<void> {
-    await this.client.packageUpdate(record, status);
+  async updatePackage(record: PackageRecord, status: BuildStatusValue, timestamp?: number): Promise<void> {
+    await this.client.packageUpdate(record, status, timestamp);
   }
 
   /** Holds or releases the named bases, all or none. */

@@ -8,6 +8,7 @@ import type { RepositoryId } from '../../models/repository-id.js';
 import type { EventFilter } from '../database/operations/events.js';
 import type { PackageWithStatus } from '../database/operations/packages.js';
 import { type SpooledReport, StatusSpoolOperations } from '../database/operations/status-spool.js';
+import { currentUnixTime } from '../database/operations/time.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import type { RepositoryState } from '../repository/state.js';
@@ -135,22 +136,24 @@ export class WebStatusClient implements StatusClient {
     );
   }
 
-  async packageUpdate(record: PackageRecord, status: BuildStatusValue): Promise<void> {
+  /** Each report says when the change happened (`timestamp`): it may reach the service only later. */
+  async packageUpdate(record: PackageRecord, status: BuildStatusValue, timestamp = currentUnixTime()): Promise<void> {
     await this.report(() => this.state.packages.upsertPackage(record), [
-      { method: 'POST', path: this.packagePath(record.base), body: { status, package: packageJson(record) } },
+      { method: 'POST', path: this.packagePath(record.base), body: { status, package: packageJson(record), timestamp } },
     ]);
   }
 
   /** The web API takes one base per request; each is its own report. */
-  async packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue): Promise<void> {
+  async packagesUpdate(records: readonly PackageRecord[], status: BuildStatusValue, timestamp = currentUnixTime()): Promise<void> {
     await this.batch(async () => {
-      for (const record of records) await this.packageUpdate(record, status);
+      for (const record of records) await this.packageUpdate(record, status, timestamp);
     });
   }
 
-  /** Without a note the body is the reference's `{status}` (the service records the version it knows). */
+  /** Without a note the body is the reference's `{status}` and the time (the service records the version it knows). */
   async statusUpdate(base: string, status: BuildStatusValue, version: string, note?: StatusNote): Promise<void> {
-    const body = note === undefined ? { status } : { status, version, ...note };
+    const timestamp = note?.timestamp ?? currentUnixTime();
+    const body = note === undefined ? { status, timestamp } : { status, version, ...note, timestamp };
     await this.report(undefined, [{ method: 'POST', path: this.packagePath(base), body }]);
   }
 

@@ -107,6 +107,8 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
           version: z.string().min(1).max(255).optional(),
           message: z.string().max(4096).optional(),
           data: z.record(z.string(), z.unknown()).optional(),
+          // when the change happened (unix seconds), for a report that arrives late; now when left out
+          timestamp: z.number().int().nonnegative().optional(),
         }),
         response: noContent,
       },
@@ -116,7 +118,9 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
       const { status, package: record, ...change } = request.body;
       if (record && record.base !== request.params.package) throw new HttpError(400, `body package base ${record.base} differs from ${request.params.package} in the path`);
       await applyOnce(request, repository, () =>
-        record ? repository.status.updatePackage(packageFromJson(record), status) : repository.status.setStatus([request.params.package], status, change),
+        record
+          ? repository.status.updatePackage(packageFromJson(record), status, change.timestamp)
+          : repository.status.setStatus([request.params.package], status, change),
       );
       return reply.code(204).send(null);
     },

@@ -116,12 +116,31 @@ describe('status spool', () => {
     expect(await spool.spoolCount()).toBe(0);
     const [beta] = await served().status.client.packages('beta');
     expect([beta?.package.version, beta?.status.status]).toEqual(['2.0-1', 'failed']);
-    // the service stamps the status changes it applies late with its own time; the event keeps the time it was made
     const events = await served().status.client.events({ objectId: 'beta' });
     expect(events.filter((event) => event.event === 'package-status-changed').map((event) => event.message)).toEqual(['building', 'failed']);
     expect(events.filter((event) => event.event === 'package-update-failed').map((event) => event.message)).toEqual(['makepkg failed']);
     expect(events).toHaveLength(3);
     expect((await served().state.logs.logsGet('beta')).map((record) => record.message)).toEqual(['while down']);
+  });
+
+  it('records a status report delivered late at the time it was made, before the events that followed it', async () => {
+    const { client } = await reporter();
+    await test.pause();
+    try {
+      await client.packageUpdate(record('gamma', '3.0-1'), 'building', 1_000);
+      await client.statusUpdate('gamma', 'success', '3.0-1', { timestamp: 2_000 });
+      await client.eventAdd({ event: 'package-updated', objectId: 'gamma', message: 'updated to 3.0-1', created: 2_000, data: {} });
+    } finally {
+      await test.resume();
+    }
+    await client.close();
+    const events = await served().status.client.events({ objectId: 'gamma' });
+    expect(events.map((event) => [event.event, event.message, event.created])).toEqual([
+      ['package-status-changed', 'building', 1_000],
+      ['package-status-changed', 'success', 2_000],
+      ['package-updated', 'updated to 3.0-1', 2_000],
+    ]);
+    expect((await served().status.client.packages('gamma'))[0]!.status.timestamp).toBe(2_000);
   });
 
   it('tries the service again with a later report of the same run, which sends the kept ones first', async () => {

@@ -52,3 +52,18 @@ export async function unlinkIfPresent(file: string): Promise<void> {
     if (error.code !== 'ENOENT') throw error;
   });
 }
+
+/**
+ * What names a file whatever the path to it: device and inode (its hard links and a symbolic link to it give the
+ * same); undefined when there is no file.
+ */
+export async function fileIdentity(file: string): Promise<string | undefined> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  return stat ? `${stat.dev}:${stat.ino}` : undefined;
+}
+
+/** Whether two paths name the same file (a hard link of it, or a symbolic link to it). */
+export async function sameFile(left: string, right: string): Promise<boolean> {
+  const [one, other] = await Promise.all([fileIdentity(left), fileIdentity(right)]);
+  return one !== undefined && one === other;
+}

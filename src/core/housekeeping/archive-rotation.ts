@@ -7,7 +7,7 @@ import { FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
 import { coreSchemas } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
 import { getLogger } from '../log/logger.js';
-import { fileIdentity, referencedPoolFiles } from '../snapshots/references.js';
+import { referencedPoolFiles } from '../snapshots/references.js';
 import type { TriggerFactory } from '../triggers/trigger.js';
 
 interface ArchivedFile {
@@ -56,7 +56,7 @@ export async function rotateArchive(paths: RepositoryPaths, keep: number, bases:
     const unserved: ArchivedFile[] = [];
     for (const { file, version } of files) {
       const real = path.join(directory, file);
-      if (!served.has((await fileIdentity(real)) ?? '')) unserved.push({ file: real, version });
+      if (!(await served.includes(real))) unserved.push({ file: real, version });
     }
     const stale = unserved.sort((left, right) => vercmp(right.version, left.version)).slice(keep);
     for (const { file } of stale) {

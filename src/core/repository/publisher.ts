@@ -7,7 +7,7 @@ import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { type FileSigner, type RepositoryEntry, databaseFiles, readRepositoryEntries, writeRepositoryDatabase } from '../alpm/repository-database.js';
 import { isPackageFileName } from '../alpm/validation.js';
-import { temporarySibling, unlinkIfPresent } from '../atomic-file.js';
+import { fileIdentity, sameFile, temporarySibling, unlinkIfPresent } from '../atomic-file.js';
 import { FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
 import { InvalidInputError } from '../errors.js';
 
@@ -26,12 +26,6 @@ async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');
-}
-
-/** Whether two paths name the same file (a hard link of it, or a symbolic link to it). */
-async function sameFile(left: string, right: string): Promise<boolean> {
-  const [one, other] = await Promise.all([fs.stat(left).catch(() => undefined), fs.stat(right).catch(() => undefined)]);
-  return one !== undefined && other !== undefined && one.ino === other.ino && one.dev === other.dev;
 }
 
 /**
@@ -121,20 +115,17 @@ export class RepositoryPublisher {
 
   /** Whether the pool already holds this very archive: the staged file itself (a hard link), or equal bytes. */
   private async inPool(stored: string, staged: string, sha256: string): Promise<boolean> {
-    const pool = await fs.stat(stored).catch(() => undefined);
-    if (!pool) return false;
-    const incoming = await fs.stat(staged).catch(() => undefined);
-    if (incoming && incoming.ino === pool.ino && incoming.dev === pool.dev) return true;
-    return (await sha256File(stored)) === sha256;
+    const [pool, incoming] = await Promise.all([fileIdentity(stored), fileIdentity(staged)]);
+    if (pool === undefined) return false;
+    return pool === incoming || (await sha256File(stored)) === sha256;
   }
 
   /** Whether the staged file of `metadata` is still the archive the pool now holds (not a newer file of the name). */
   private async stagedCopyPooled(metadata: PackageMetadata): Promise<boolean> {
     const staged = path.join(this.paths.packages, metadata.fileName);
-    const incoming = await fs.stat(staged).catch(() => undefined);
-    const pool = await fs.stat(this.pooled(metadata)).catch(() => undefined);
-    if (!incoming || !pool) return false;
-    return (incoming.ino === pool.ino && incoming.dev === pool.dev) || (await sha256File(staged)) === metadata.sha256;
+    const [incoming, pool] = await Promise.all([fileIdentity(staged), fileIdentity(this.pooled(metadata))]);
+    if (incoming === undefined || pool === undefined) return false;
+    return incoming === pool || (await sha256File(staged)) === metadata.sha256;
   }
 
   /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { getLogger } from '../log/logger.js';
 import type { RepositoryState } from '../repository/state.js';
-import { fileIdentity, referencedPoolFiles } from './references.js';
+import { referencedPoolFiles } from './references.js';
 import { type SnapshotStore, linkedPackageFiles } from './store.js';
 
 export interface PurgeOptions {
@@ -50,8 +50,8 @@ async function freedFiles(paths: RepositoryPaths, directories: readonly string[]
   const pool = `${await fs.realpath(paths.archivePackages).catch(() => paths.archivePackages)}${path.sep}`;
   const linked = new Set((await Promise.all(directories.map(linkedPackageFiles))).flat());
   const candidates = [...linked].filter((file) => file.startsWith(pool));
-  const identities = await Promise.all(candidates.map(fileIdentity));
-  return candidates.filter((_, position) => !referenced.has(identities[position] ?? '')).sort();
+  const kept = await Promise.all(candidates.map((file) => referenced.includes(file)));
+  return candidates.filter((_, position) => !kept[position]).sort();
 }
 
 /** Deletes the withdrawn snapshot directories (this purge's and a killed one's) and the pool files only they linked to. */

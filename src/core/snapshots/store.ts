@@ -6,7 +6,7 @@ import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { POINTER_NAME, SNAPSHOT_ID } from '../../models/snapshot.js';
 import { type RepositoryEntry, databaseFiles, replaceSymlink } from '../alpm/repository-database.js';
 import { isPackageFileName } from '../alpm/validation.js';
-import { defaultConcurrency, mapLimit } from '../concurrency.js';
+import { FILE_OPERATIONS_CONCURRENCY, defaultConcurrency, mapLimit } from '../concurrency.js';
 import { InvalidInputError } from '../errors.js';
 
 /** Where mirrors (rsync, S3) keep the snapshots: `<mirror of the repository>/snapshots/`. */
@@ -125,9 +125,14 @@ export class SnapshotStore {
   }
 }
 
-/** Real paths of the package files (and signatures) that the links of `directory` resolve to. */
-export async function linkedPackageFiles(directory: string): Promise<string[]> {
+/** What `resolve` makes of each package file (and signature) of `directory`, leaving out those it finds nothing for. */
+export async function mapPackageFiles(directory: string, resolve: (file: string) => Promise<string | undefined>): Promise<string[]> {
   const names = (await fs.readdir(directory).catch(() => [] as string[])).filter((name) => isPackageFileName(name, { signatures: true }));
-  const targets = await mapLimit(names, defaultConcurrency(), (name) => fs.realpath(path.join(directory, name)).catch(() => undefined));
-  return targets.filter((target): target is string => target !== undefined);
+  const resolved = await mapLimit(names, FILE_OPERATIONS_CONCURRENCY, (name) => resolve(path.join(directory, name)));
+  return resolved.filter((value): value is string => value !== undefined);
+}
+
+/** Real paths of the package files (and signatures) that the links of `directory` resolve to. */
+export function linkedPackageFiles(directory: string): Promise<string[]> {
+  return mapPackageFiles(directory, (file) => fs.realpath(file).catch(() => undefined));
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * Part of `npm run build`, after tsc: bundles the CLI (dist/main.js and every module it imports, statically or
+ * Part of `npm run build`, after tsc: bundles the CLI (src/main.ts and every module it imports, statically or
  * lazily) into dist/cli/, one chunk per lazily loaded part (a command's handler, a trigger, the web service) plus the
- * chunks they share. Node then reads and links a few files at each start instead of about 200 modules. The sources
- * stay the sources, and tsc's dist/ stays as it is (tests and benchmarks import its modules); dist/main.js, the
- * `ahriman` binary, becomes one import of the bundle.
+ * chunks they share. Node then reads and links a few files at each start instead of about 200 modules. esbuild
+ * compiles the sources as vitest does (tsc has checked them); tsc's dist/ stays as it is (tests and benchmarks
+ * import its modules), except dist/main.js, the `ahriman` binary, which becomes one import of the bundle.
  *
  * Packages stay imports of node_modules (native addons, files they read beside themselves), except the pure
  * JavaScript ones every start needs: yargs with its helpers, and zod (the configuration schema). Inside the bundle,
@@ -15,7 +15,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const main = path.join(root, 'dist', 'main.js');
+const entry = path.join(root, 'src', 'main.ts');
+const binary = path.join(root, 'dist', 'main.js');
 const outdir = path.join(root, 'dist', 'cli');
 /** Packages compiled into the bundle, with everything they import. */
 const BUNDLED_PACKAGES = new Set(['yargs', 'zod']);
@@ -32,16 +33,17 @@ const inNodeModules = (file) => file.includes(`${path.sep}node_modules${path.sep
 /**
  * yargs measures its help text with string-width 8, which compiles Unicode property-of-strings regular expressions
  * when imported (8 ms of every start); cliui, which lays that help out, brings string-width 7, which builds them only
- * when measuring. Both give the same widths for help text, so yargs gets cliui's.
+ * when measuring, and so does wrap-ansi (a copy of its own). All give the same widths for help text, so every
+ * importer gets cliui's one copy.
  */
+const cliui = path.join(root, 'node_modules', 'cliui');
 function widthOfCliui(builder, args) {
-  const cliui = path.join(root, 'node_modules', 'cliui');
   return builder.resolve('string-width', { kind: args.kind, resolveDir: cliui, importer: path.join(cliui, 'index.mjs') });
 }
 
 await rm(outdir, { recursive: true, force: true }); // chunk names change with their content
 await build({
-  entryPoints: { main },
+  entryPoints: { main: entry },
   outdir,
   bundle: true,
   splitting: true,
@@ -58,7 +60,8 @@ await build({
       setup(builder) {
         builder.onResolve({ filter: /.*/ }, (args) => {
           if (args.kind === 'entry-point' || !isBare(args.path)) return undefined;
-          if (args.path === 'string-width' && args.importer.includes(`${path.sep}yargs${path.sep}`)) return widthOfCliui(builder, args);
+          // (cliui's own import, which this resolve makes too, resolves as usual)
+          if (args.path === 'string-width' && !args.importer.startsWith(`${cliui}${path.sep}`)) return widthOfCliui(builder, args);
           // what a bundled package imports is bundled too; our own code keeps other packages as imports
           if (inNodeModules(args.importer) || BUNDLED_PACKAGES.has(packageName(args.path))) return undefined;
           return { path: args.path, external: true };
@@ -68,4 +71,4 @@ await build({
   ],
 });
 
-await writeFile(main, "#!/usr/bin/env node\n// the CLI bundle (scripts/bundle-cli.mjs)\nimport './cli/main.js';\n", { mode: 0o755 });
+await writeFile(binary, "#!/usr/bin/env node\n// the CLI bundle (scripts/bundle-cli.mjs)\nimport './cli/main.js';\n", { mode: 0o755 });

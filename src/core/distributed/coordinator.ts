@@ -13,7 +13,7 @@ import type { PkgbuildPatch } from '../../models/patch.js';
 import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import type { RepositoryServices } from '../repository/services.js';
-import { checkQueueReachable, describeQueue, redisOptions } from './connection.js';
+import { QueueUnreachableError, checkQueueReachable, describeQueue, redisOptions, reportQueueOutages, watchQueue } from './connection.js';
 import { type BuildJob, jobId, queueName } from './job.js';
 import type { DistributedSettings } from './settings.js';
 import { runStaging } from './staging.js';
@@ -64,17 +64,22 @@ export async function queueAvailable(settings: DistributedSettings): Promise<boo
 }
 
 export async function buildOnWorkers(services: RepositoryServices, settings: DistributedSettings, plan: DistributedPlan): Promise<DistributedResult> {
-  const { Queue, QueueEvents } = await import('bullmq');
+  const [{ Queue, QueueEvents }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
   const { paths, state } = services;
   const { run, resumed } = await state.distributedRuns.runOpen();
   logger.info(`${resumed ? 'resuming' : 'starting'} distributed run ${run} on ${describeQueue(settings.queueUrl)}`);
-  const options = { connection: redisOptions(settings.queueUrl), prefix: settings.prefix };
+  // connections of our own: one that is lost is dropped at once, where BullMQ's close would wait for Redis
+  const connections = [new Redis(redisOptions(settings.queueUrl)), new Redis(redisOptions(settings.queueUrl))] as const;
+  reportQueueOutages(settings, logger, connections);
   const name = queueName(paths.repositoryId.architecture);
-  const queue = new Queue<BuildJob>(name, options);
-  const events = new QueueEvents(name, options);
+  const queue = new Queue<BuildJob>(name, { connection: connections[0], prefix: settings.prefix });
+  const events = new QueueEvents(name, { connection: connections[1], prefix: settings.prefix });
   // every job of a level is awaited at once, and each wait listens on both
   queue.setMaxListeners(0);
   events.setMaxListeners(0);
+  // the errors of their connections are reported once, above
+  queue.on('error', () => undefined);
+  events.on('error', () => undefined);
   const tracked = new Map<string, { base: string; version: string; worker?: string }>();
   // status reports go out one after the other, so that `built on W` never lands before `building on W`
   let reporting = Promise.resolve();
@@ -91,7 +96,40 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
   });
   const built = new Map<string, { version: string; duration: number }>();
   const staging = new StagingRepository(paths, run);
+  const watch = watchQueue(settings);
+  let queueLost = false;
+  const levels = buildLevels();
+  levels.catch(() => undefined); // once the queue is lost, nobody waits for what it still waits on
   try {
+    await Promise.race([
+      levels,
+      watch.lost.catch((error: unknown) => {
+        queueLost = true;
+        throw new QueueUnreachableError(`${errorMessage(error)}; distributed run ${run} stops with nothing published, and the next run resumes it`);
+      }),
+    ]);
+  } finally {
+    watch.stop();
+    await reporting;
+    if (queueLost) {
+      for (const connection of connections) connection.disconnect();
+      // only to stop them reading: what they wait for never comes
+      void events.close().catch(() => undefined);
+      void queue.close().catch(() => undefined);
+    } else {
+      await Promise.all([events.close(), queue.close()]);
+      await Promise.all(connections.map((connection) => connection.quit()));
+    }
+  }
+  return {
+    built,
+    close: async () => {
+      await state.distributedRuns.runClose(run);
+      await fs.rm(runStaging(paths, run), { recursive: true, force: true });
+    },
+  };
+
+  async function buildLevels(): Promise<void> {
     await events.waitUntilReady();
     for (const [index, level] of plan.levels.entries()) {
       const jobs: BuildJob[] = [];
@@ -145,18 +183,7 @@ export async function buildOnWorkers(services: RepositoryServices, settings: Dis
       // what the next levels depend on, for workers whose build environment installs dependencies
       await staging.add(accepted.flat());
     }
-  } finally {
-    await reporting;
-    await events.close();
-    await queue.close();
   }
-  return {
-    built,
-    close: async () => {
-      await state.distributedRuns.runClose(run);
-      await fs.rm(runStaging(paths, run), { recursive: true, force: true });
-    },
-  };
 
   async function finish(job: Job<BuildJob>, data: BuildJob): Promise<StagedArchive[]> {
     try {

@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { readPackageArchive } from '../alpm/package-archive.js';
 import { applyPatches } from '../build/patches.js';
@@ -23,7 +24,7 @@ import { SourceLoader } from '../repository/source-loader.js';
 import { withRetries } from '../retry.js';
 import { logRecordJson } from '../status/wire.js';
 import { type WebEndpoint, WebServiceError, WebTransport } from '../status/web-transport.js';
-import { redisOptions, describeQueue } from './connection.js';
+import { describeQueue, redisOptions, reportQueueOutages } from './connection.js';
 import { type BuildJob, type BuildOutcome, buildJobSchema, parsePayload, queueName } from './job.js';
 import { type WorkerBeat, heartbeatKey } from './monitor.js';
 import type { DistributedSettings } from './settings.js';
@@ -136,7 +137,6 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
   const stallMs = settings.heartbeatSeconds * 3000;
 
   const beats = new Redis(connection);
-  beats.on('error', (error) => logger.warning(`heartbeat to ${describeQueue(settings.queueUrl)}: ${errorMessage(error)}`));
   const beat = async (): Promise<void> => {
     const value: WorkerBeat = {
       id: settings.workerId,
@@ -176,7 +176,7 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
     stalledInterval: stallMs,
     maxStalledCount: settings.maxAttempts,
   });
-  worker.on('error', (error) => logger.warning(`queue ${describeQueue(settings.queueUrl)}: ${errorMessage(error)}`));
+  reportQueueOutages(settings, logger, [beats, worker]);
   const timer = setInterval(() => void beat().catch(() => undefined), settings.heartbeatSeconds * 1000);
   try {
     await worker.waitUntilReady();
@@ -185,8 +185,23 @@ export async function runWorker(options: WorkerOptions, signal: AbortSignal): Pr
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   } finally {
     clearInterval(timer);
+    await leaveQueue(worker, beats, settings);
+  }
+}
+
+/**
+ * Finishes the builds under way and leaves the queue; without the queue it leaves at once, since no result could be
+ * handed in (the jobs return to the queue for another worker once Redis is back). Redis going away while the builds
+ * finish leaves the worker waiting for it, until the service manager's stop timeout.
+ */
+async function leaveQueue(worker: Worker, beats: Redis, settings: DistributedSettings): Promise<void> {
+  if (beats.status === 'ready') {
     await worker.close();
     await beats.del(heartbeatKey(settings.prefix, settings.workerId)).catch(() => undefined);
     beats.disconnect();
+    return;
   }
+  logger.warning(`the build queue ${describeQueue(settings.queueUrl)} is unreachable: leaving without the builds under way, which the queue gives to a worker again`);
+  beats.disconnect();
+  await worker.close(true);
 }

@@ -263,6 +263,37 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     expect(output).not.toContain('takes x86_64 jobs');
   });
 
+  it('stops with one clear error when Redis goes away mid-run, publishing nothing, and resumes that run later', async () => {
+    // the test before stopped every worker
+    workers.push(await startWorker(5));
+    const stranded = await gated('dist-stranded');
+    await service.expectCli(['package-add', await service.localPackage(stranded.spec)]);
+    const before = currentGeneration();
+    const first = service.spawn(['repo-update']);
+    await waitFor(() => count(workers, /\[worker\]: building dist-stranded /) === 1, 'a worker to take dist-stranded', everything);
+    await redis.stop();
+    // heartbeat = 1: the queue counts as lost after 10 s without it
+    expect(await first.exited, first.output.join('')).toBe(1);
+    const output = first.output.join('');
+    expect(output).toMatch(
+      new RegExp(`the build queue redis://127\\.0\\.0\\.1:${redis.port} has been unreachable for 10 s \\(10 heartbeats\\): [^\\n]+; distributed run [0-9a-f-]+ stops with nothing published, and the next run resumes it`),
+    );
+    // said once, without a trace of the connection's repeated errors
+    expect(output.match(/is unreachable \(.*\); waiting for it/g)).toHaveLength(1);
+    expect(output).not.toMatch(/Unhandled error event|at TCPConnectWrap/);
+    expect(currentGeneration()).toBe(before);
+    expect((await service.databaseEntries()).map((entry) => entry.name)).not.toContain('dist-stranded');
+
+    // Redis is back (empty: the test server keeps nothing); the run it stopped is resumed and completes
+    await redis.restart();
+    await stranded.open();
+    const second = await service.cli(['repo-update']);
+    expect(second.code, second.stdout + second.stderr + everything()).toBe(0);
+    expect(second.stdout + second.stderr).toMatch(/resuming distributed run/);
+    expect(second.stdout).toContain('built dist-stranded 1.0-1');
+    expect((await service.databaseEntries()).map((entry) => entry.name)).toContain('dist-stranded');
+  }, WAIT_MS);
+
   it('stops with one clear error before building anything when Redis is down, publishing nothing', async () => {
     await service.expectCli(['package-add', await service.localPackage({ pkgname: 'dist-late', pkgver: '1.0', package: install('dist-late') })]);
     await redis.stop();
@@ -272,5 +303,15 @@ describe('distributed builds: a coordinator, three workers and Redis', () => {
     expect(update.stderr).toContain(`the build queue redis://127.0.0.1:${redis.port} is unreachable`);
     expect(currentGeneration()).toBe(before);
     expect((await fs.readdir(service.incoming).catch(() => [])).filter((name) => name.startsWith('dist-late'))).toEqual([]);
+
+    // a worker told to stop while the queue is gone leaves at once; it said once per outage that the queue went
+    // away (the test before stopped Redis too) and once that it came back
+    const worker = workers.pop()!;
+    await stop(worker);
+    const said = worker.output.join('');
+    expect(said).toContain('is unreachable: leaving without the builds under way, which the queue gives to a worker again');
+    expect(said.match(/is unreachable \(.*\); waiting for it/g)).toHaveLength(2);
+    expect(said.match(/is reachable again/g)).toHaveLength(1);
+    expect(said).not.toMatch(/Unhandled error event|at TCPConnectWrap/);
   });
 });

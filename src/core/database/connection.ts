@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import sqlite3 from 'sqlite3';
+import { ScopedStorage } from '../async-scope.js';
 import { DatabaseError, errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { type RetryPolicy, withRetries } from '../retry.js';
@@ -47,7 +47,7 @@ interface TransactionScope {
   active: boolean;
 }
 
-const transactionScope = new AsyncLocalStorage<TransactionScope>();
+const transactionScope = new ScopedStorage<TransactionScope>();
 const logger = getLogger('database');
 
 /**

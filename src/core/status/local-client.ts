@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { BuildStatusValue } from '../../models/build-status.js';
 import type { Event } from '../../models/event.js';
 import type { LogRecord } from '../../models/log-record.js';
@@ -7,6 +6,7 @@ import type { RepositoryId } from '../../models/repository-id.js';
 import type { EventFilter } from '../database/operations/events.js';
 import type { PackageWithStatus } from '../database/operations/packages.js';
 import { currentUnixTime } from '../database/operations/time.js';
+import { ScopedStorage } from '../async-scope.js';
 import type { RepositoryState } from '../repository/state.js';
 import type { StatusClient, StatusNote } from './client.js';
 import { makeEvent } from './event.js';
@@ -33,7 +33,7 @@ export type StatusListener = (event: Event) => void;
  * the batch is committed, so nobody is told about something that was rolled back.
  */
 export class LocalStatusClient implements StatusClient {
-  private readonly unannounced = new AsyncLocalStorage<Event[]>();
+  private readonly unannounced = new ScopedStorage<Event[]>();
 
   constructor(
     protected readonly state: RepositoryState,

@@ -35,12 +35,12 @@ export class CachedStatusClient extends LocalStatusClient {
     await this.changed(() => super.statusUpdate(base, status, version, note));
   }
 
-  override async holdUpdate(base: string, held: boolean): Promise<void> {
-    await this.changed(() => super.holdUpdate(base, held));
+  override async holdUpdate(base: string, held: boolean, timestamp?: number): Promise<void> {
+    await this.changed(() => super.holdUpdate(base, held, timestamp));
   }
 
-  override async packageRemove(base: string, message: string): Promise<void> {
-    await this.changed(() => super.packageRemove(base, message));
+  override async packageRemove(base: string, message: string, timestamp?: number): Promise<void> {
+    await this.changed(() => super.packageRemove(base, message, timestamp));
   }
 
   private async changed(write: () => Promise<void>): Promise<void> {

@@ -40,13 +40,14 @@ export interface StatusClient {
    * the version and what `note` adds.
    */
   statusUpdate(base: string, status: BuildStatusValue, version: string, note?: StatusNote): Promise<void>;
-  /** Holds or releases a known base, recording a `package-held` event. */
-  holdUpdate(base: string, held: boolean): Promise<void>;
+  /** Holds or releases a known base, recording a `package-held` event (at `timestamp`, or now). */
+  holdUpdate(base: string, held: boolean, timestamp?: number): Promise<void>;
   /**
    * Forgets a base (its record, status, queued build, build logs and changes; patches are shared and stay), recording
-   * a `package-removed` event. Forgetting an unknown base only records the event, so a repeated request is harmless.
+   * a `package-removed` event (at `timestamp`, or now). Forgetting an unknown base only records the event, so a
+   * repeated request is harmless.
    */
-  packageRemove(base: string, message: string): Promise<void>;
+  packageRemove(base: string, message: string, timestamp?: number): Promise<void>;
   logsAdd(records: readonly LogRecord[]): Promise<void>;
   /** Drops the build logs of `base`, except those of `exceptVersion` when given. */
   logsRemove(base: string, exceptVersion?: string): Promise<void>;

@@ -75,17 +75,17 @@ export class LocalStatusClient implements StatusClient {
     });
   }
 
-  async holdUpdate(base: string, held: boolean): Promise<void> {
+  async holdUpdate(base: string, held: boolean, timestamp?: number): Promise<void> {
     await this.batch(async () => {
       await this.state.packages.setHeld(base, held);
-      await this.eventAdd(makeEvent('package-held', base, held ? 'held' : 'released', { data: { isHeld: held } }));
+      await this.eventAdd(makeEvent('package-held', base, held ? 'held' : 'released', { data: { isHeld: held }, created: timestamp }));
     });
   }
 
-  async packageRemove(base: string, message: string): Promise<void> {
+  async packageRemove(base: string, message: string, timestamp?: number): Promise<void> {
     await this.batch(async () => {
       await forgetBase(this.state, base);
-      await this.eventAdd(makeEvent('package-removed', base, message));
+      await this.eventAdd(makeEvent('package-removed', base, message, { created: timestamp }));
     });
   }
 

@@ -59,12 +59,12 @@ export class StatusService {
     await this.client.packageUpdate(record, status, timestamp);
   }
 
-  /** Holds or releases the named bases, all or none. */
-  async setHeld(bases: readonly string[], held: boolean): Promise<PackageWithStatus[]> {
+  /** Holds or releases the named bases, all or none (at `timestamp`, or now). */
+  async setHeld(bases: readonly string[], held: boolean, timestamp?: number): Promise<PackageWithStatus[]> {
     const packages = await this.knownPackages(bases);
     await this.client.batch(async () => {
       for (const { package: record } of packages) {
-        await this.client.holdUpdate(record.base, held);
+        await this.client.holdUpdate(record.base, held, timestamp);
       }
     });
     return packages;
@@ -79,9 +79,12 @@ export class StatusService {
     return packages;
   }
 
-  /** Forgets a base whose files left the repository, recording why; nothing but the event for an unknown base. */
-  async removed(base: string, message = 'removed from the repository'): Promise<void> {
-    await this.client.packageRemove(base, message);
+  /**
+   * Forgets a base whose files left the repository, recording why (at `timestamp`, or now); nothing but the event
+   * for an unknown base.
+   */
+  async removed(base: string, message = 'removed from the repository', timestamp?: number): Promise<void> {
+    await this.client.packageRemove(base, message, timestamp);
   }
 
   /** A build of `record` starts (the record is sent along, so a service that has not heard of the base learns it). */

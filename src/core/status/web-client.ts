@@ -157,13 +157,13 @@ export class WebStatusClient implements StatusClient {
     await this.report(undefined, [{ method: 'POST', path: this.packagePath(base), body }]);
   }
 
-  async holdUpdate(base: string, held: boolean): Promise<void> {
-    await this.report(undefined, [{ method: 'POST', path: this.packagePath(base, '/hold'), body: { is_held: held } }]);
+  async holdUpdate(base: string, held: boolean, timestamp = currentUnixTime()): Promise<void> {
+    await this.report(undefined, [{ method: 'POST', path: this.packagePath(base, '/hold'), body: { is_held: held, timestamp } }]);
   }
 
-  /** The service records the `package-removed` event of its own forgetting. */
-  async packageRemove(base: string): Promise<void> {
-    await this.report(() => forgetBase(this.state, base), [{ method: 'DELETE', path: this.packagePath(base) }]);
+  /** The service records the `package-removed` event of its own forgetting, at the time given in the query. */
+  async packageRemove(base: string, _message: string, timestamp = currentUnixTime()): Promise<void> {
+    await this.report(() => forgetBase(this.state, base), [{ method: 'DELETE', path: `${this.packagePath(base)}&timestamp=${timestamp}` }]);
   }
 
   /** One report per package base of the chunk, with its lines in order. */

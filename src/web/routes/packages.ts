@@ -19,6 +19,8 @@ import { applyOnce } from '../receipts.js';
 import { errorResponses, packageParameters, pagination, queryFlag, repositoryQuery } from '../schemas.js';
 
 const noContent = { 204: z.null(), ...errorResponses };
+/** When a reported change happened (unix seconds), so a report that arrives late keeps its time; now when left out. */
+const reportTime = z.number().int().nonnegative().optional();
 const changesSchema = z.object({ last_commit_sha: z.string().nullable(), changes: z.string().nullable(), pkgbuild: z.string().nullable() });
 const dependenciesSchema = z.object({ paths: z.record(z.string(), z.array(z.string())) });
 const patchSchema = z.object({ key: z.string().min(1).nullable().default(null), value: z.string() });
@@ -107,8 +109,7 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
           version: z.string().min(1).max(255).optional(),
           message: z.string().max(4096).optional(),
           data: z.record(z.string(), z.unknown()).optional(),
-          // when the change happened (unix seconds), for a report that arrives late; now when left out
-          timestamp: z.number().int().nonnegative().optional(),
+          timestamp: reportTime,
         }),
         response: noContent,
       },
@@ -128,11 +129,11 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
 
   app.delete(
     '/api/v1/packages/:package',
-    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: repositoryQuery, response: noContent } },
+    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: repositoryQuery.extend({ timestamp: z.coerce.number().int().nonnegative().optional() }), response: noContent } },
     async (request, reply) => {
       // as in the reference, forgetting a base nobody knows (any more) succeeds: a repeated request is harmless
       const repository = select(request.query);
-      await applyOnce(request, repository, () => repository.status.removed(request.params.package));
+      await applyOnce(request, repository, () => repository.status.removed(request.params.package, undefined, request.query.timestamp));
       return reply.code(204).send(null);
     },
   );
@@ -196,11 +197,11 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
     '/api/v1/packages/:package/hold',
     {
       config: { permission: 'full' },
-      schema: { params: packageParameters, querystring: repositoryQuery, body: z.object({ is_held: z.boolean() }), response: noContent },
+      schema: { params: packageParameters, querystring: repositoryQuery, body: z.object({ is_held: z.boolean(), timestamp: reportTime }), response: noContent },
     },
     async (request, reply) => {
       const repository = select(request.query);
-      await applyOnce(request, repository, () => repository.status.setHeld([request.params.package], request.body.is_held));
+      await applyOnce(request, repository, () => repository.status.setHeld([request.params.package], request.body.is_held, request.body.timestamp));
       return reply.code(204).send(null);
     },
   );

@@ -123,13 +123,14 @@ describe('status spool', () => {
     expect((await served().state.logs.logsGet('beta')).map((record) => record.message)).toEqual(['while down']);
   });
 
-  it('records a status report delivered late at the time it was made, before the events that followed it', async () => {
+  it('records status, hold and removal reports delivered late at the times they were made, in their order', async () => {
     const { client } = await reporter();
     await test.pause();
     try {
       await client.packageUpdate(record('gamma', '3.0-1'), 'building', 1_000);
       await client.statusUpdate('gamma', 'success', '3.0-1', { timestamp: 2_000 });
       await client.eventAdd({ event: 'package-updated', objectId: 'gamma', message: 'updated to 3.0-1', created: 2_000, data: {} });
+      await client.holdUpdate('gamma', true, 3_000);
     } finally {
       await test.resume();
     }
@@ -139,8 +140,19 @@ describe('status spool', () => {
       ['package-status-changed', 'building', 1_000],
       ['package-status-changed', 'success', 2_000],
       ['package-updated', 'updated to 3.0-1', 2_000],
+      ['package-held', 'held', 3_000],
     ]);
-    expect((await served().status.client.packages('gamma'))[0]!.status.timestamp).toBe(2_000);
+    expect((await served().status.client.packages('gamma'))[0]!.status).toMatchObject({ timestamp: 2_000, isHeld: true });
+
+    await test.pause();
+    try {
+      await client.packageRemove('gamma', 'removed from the repository', 4_000);
+    } finally {
+      await test.resume();
+    }
+    await client.close();
+    expect((await served().status.client.events({ objectId: 'gamma', event: 'package-removed' })).map((event) => event.created)).toEqual([4_000]);
+    expect(await served().status.client.packages('gamma')).toEqual([]);
   });
 
   it('tries the service again with a later report of the same run, which sends the kept ones first', async () => {

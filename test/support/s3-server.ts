@@ -78,6 +78,8 @@ function unescapeXml(text: string): string {
 export class TestS3Server {
   /** Every request answered so far, in the order the answers finished. */
   readonly requests: S3Request[] = [];
+  /** Consecutive failed polls per key in `polledContent`. */
+  private readonly failedPolls = new Map<string, number>();
 
   private constructor(
     private readonly server: S3rverInstance,
@@ -135,6 +137,37 @@ export class TestS3Server {
     if (response.status === 404) return undefined;
     if (!response.ok) throw new Error(`GET ${key}: HTTP ${response.status}`);
     return Buffer.from(await response.arrayBuffer());
+  }
+
+  /**
+   * The content of an object for a reader that polls it while an upload rewrites it: `'rewriting'` when the GET met
+   * s3rver's in-place rewrite (S3 itself replaces an object whole), which s3rver answers with a 500 or by dropping the
+   * connection in the middle of the body. The same key failing ten polls in a row is a fault, not a rewrite.
+   */
+  async polledContent(key: string): Promise<Buffer | undefined | 'rewriting'> {
+    let failure: string;
+    try {
+      const response = await fetch(this.url(key));
+      if (response.status === 404) {
+        this.failedPolls.delete(key);
+        return undefined;
+      }
+      const body = Buffer.from(await response.arrayBuffer());
+      if (response.ok) {
+        this.failedPolls.delete(key);
+        return body;
+      }
+      if (response.status !== 500) throw new Error(`GET ${key}: HTTP ${response.status}`);
+      failure = 'HTTP 500';
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      if (cause?.code !== 'UND_ERR_SOCKET') throw error;
+      failure = 'connection closed by s3rver';
+    }
+    const failures = (this.failedPolls.get(key) ?? 0) + 1;
+    if (failures >= 10) throw new Error(`GET ${key}: ${failure} to ${failures} polls in a row`);
+    this.failedPolls.set(key, failures);
+    return 'rewriting';
   }
 
   async stop(): Promise<void> {

@@ -55,8 +55,18 @@ describe('dashboard: distributed builds panel in Chromium', () => {
     await waitFor(() => /\[worker\]: building panel-(one|two) /.test(worker.output.join('')), 'the worker to take a job', explain);
     const building = /\[worker\]: building (panel-one|panel-two) /.exec(worker.output.join(''))![1]!;
 
+    const failedRequests: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) failedRequests.push(`${response.status()} ${response.url()}`);
+    });
+    page.on('requestfailed', (request) => failedRequests.push(`${request.failure()?.errorText} ${request.url()}`));
     await page.goto(base);
-    await page.locator('button.service-status').click();
+    // the button waits for the first service status; name what went wrong if it never comes
+    const serviceStatus = page.locator('button.service-status');
+    await serviceStatus.and(page.locator(':enabled')).waitFor({ timeout: 60_000 }).catch((error: Error) => {
+      throw new Error(`the service status never loaded; failed requests: ${failedRequests.join(', ') || 'none'}\n${error.message}`);
+    });
+    await serviceStatus.click();
     const panel = page.getByRole('dialog', { name: 'Dashboard' }).getByRole('region', { name: 'Distributed builds' });
     const row = panel.getByRole('table', { name: 'Workers' }).locator('tr[data-worker="panel-worker"]');
     await row.filter({ hasText: building }).waitFor();

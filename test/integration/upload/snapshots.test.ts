@@ -122,13 +122,13 @@ describe('snapshot uploads', () => {
       const reader = (async () => {
         while (uploading) {
           for (const pointer of ['current', 'consistent']) {
-            const database = await s3.content(`${SNAPSHOTS}/${pointer}/${REPOSITORY}.db`);
-            const listed = database === undefined ? undefined : listedFiles(database);
+            const database = await s3.polledContent(`${SNAPSHOTS}/${pointer}/${REPOSITORY}.db`);
+            const listed = database === undefined || database === 'rewriting' ? undefined : listedFiles(database);
             if (listed === undefined) continue;
             databasesSeen += 1;
             for (const name of listed) {
               for (const file of [name, `${name}.sig`]) {
-                if ((await s3.content(`${SNAPSHOTS}/${pointer}/${file}`)) === undefined) problems.push(`${pointer}/${REPOSITORY}.db names the missing ${file}`);
+                if ((await s3.polledContent(`${SNAPSHOTS}/${pointer}/${file}`)) === undefined) problems.push(`${pointer}/${REPOSITORY}.db names the missing ${file}`);
               }
             }
           }

@@ -6,7 +6,7 @@
  * says, built for the repository's architecture or `any`, without entries that could land outside the install root;
  * a signature beside it must be a small regular file.
  */
-import { closeSync, constants, type Dirent, fstatSync, openSync, read, readSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, type Dirent, fstatSync, open, openSync, read, readSync, write, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -71,6 +71,7 @@ export function nonRegularReason(entry: Dirent): string | undefined {
  */
 const WHOLE_READ_LIMIT = 1024 * 1024;
 
+const openAsync = promisify(open);
 const readAsync = promisify(read);
 const writeAsync = promisify(write);
 
@@ -170,7 +171,9 @@ export async function inspectArchive(file: string, options: InspectOptions): Pro
   const { descriptor, size } = openRegular(file, options.follow ?? false);
   let copy: number | undefined;
   try {
-    if (options.copyTo) copy = openSync(options.copyTo, 'wx', 0o644);
+    // creating a file (an inode) is the slowest call of the intake: it waits on the thread pool while other archives
+    // are decompressed and parsed
+    if (options.copyTo) copy = await openAsync(options.copyTo, 'wx', 0o644);
     let metadata: PackageMetadata | undefined;
     if (options.validated?.worthHashing(fileName, size)) {
       const known = options.validated.get(await sha256Of(descriptor, size, copy));

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Counter, Histogram, type OpenMetricsContentType, Registry } from 'prom-client';
 
 /**
@@ -18,7 +18,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
   });
-  app.get('/api/v1/metrics', { config: { permission: 'unauthorized' }, schema: { response: { 200: z.string().describe('OpenMetrics text') } } }, async (_request, reply) =>
+  app.get('/api/v1/metrics', { config: { permission: 'unauthorized' }, schema: { response: { 200: z.string().check(z.describe('OpenMetrics text')) } } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
 });

@@ -15,6 +15,7 @@ import { Configuration } from '../core/configuration/configuration.js';
 import { UserOperations } from '../core/database/operations/users.js';
 import { AhrimanError, InvalidInputError, LockedError } from '../core/errors.js';
 import { getLogger } from '../core/log/logger.js';
+import '../core/schema-messages.js';
 import { RepositoryState } from '../core/repository/state.js';
 import { StatusService } from '../core/status/service.js';
 import type { RepositoryId } from '../models/repository-id.js';

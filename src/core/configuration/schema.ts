@@ -7,14 +7,15 @@
  * implements a type registers its schema with `registerSectionSchema`.
  */
 import net from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { OAUTH_ENDPOINT_KEYS, OAUTH_PROVIDERS } from '../auth/oauth-providers.js';
 import { REBUILD_MODES } from '../../models/rebuild.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
+import '../schema-messages.js';
 import type { RetryPolicy } from '../retry.js';
 import { parseBoolean, parseInteger, parseNumber, splitWords } from './ini.js';
 
-export type SectionSchema = z.ZodObject;
+export type SectionSchema = z.ZodMiniObject;
 
 /** Marks a custom issue about a missing option, so that partial sections (samples, overrides) can ignore it. */
 export const MISSING_OPTION = { missing: true } as const;
@@ -38,14 +39,14 @@ export interface PathRule {
 const pathRules = z.registry<PathRule>();
 
 function fromText<T>(parse: (text: string) => T) {
-  return z.string().transform((text, context): T => {
+  return z.pipe(z.string(), z.transform((text, context): T => {
     try {
       return parse(text);
     } catch (error) {
       context.issues.push({ code: 'custom', message: errorMessage(error), params: SHOW_VALUE, input: text });
       return z.NEVER;
     }
-  });
+  }));
 }
 
 function inRange(value: number, { min, max }: Range): number {
@@ -114,16 +115,16 @@ function listOf<T>(check: (word: string) => T) {
   );
 }
 
-function withPathRule<S extends z.ZodType>(schema: S, rule?: PathRule): S {
+function withPathRule<S extends z.ZodMiniType>(schema: S, rule?: PathRule): S {
   if (rule !== undefined) pathRules.add(schema, rule);
   return schema;
 }
 
 /** An option of the reference this implementation replaced: any non-empty value is an error saying what to use. */
 function replaced(instead: string) {
-  return z.string().superRefine((text, context) => {
+  return z.string().check(z.superRefine((text, context) => {
     if (text.trim().length > 0) context.issues.push({ code: 'custom', message: `no longer supported: ${instead}`, input: text });
-  });
+  }));
 }
 
 const DISTRIBUTED_INSTEAD = 'distributed builds are configured in [distributed] (queue_url, coordinator, worker_id; see docs/distributed.md)';
@@ -153,9 +154,9 @@ export const option = {
  */
 export function callOptions(defaults: { timeout: number; maxRetries: number; retryBackoff: number }) {
   return {
-    max_retries: option.integer({ min: 0 }).default(defaults.maxRetries),
-    retry_backoff: option.float({ min: 0 }).default(defaults.retryBackoff),
-    timeout: option.integer({ min: 1 }).default(defaults.timeout),
+    max_retries: z._default(option.integer({ min: 0 }), defaults.maxRetries),
+    retry_backoff: z._default(option.float({ min: 0 }), defaults.retryBackoff),
+    timeout: z._default(option.integer({ min: 1 }), defaults.timeout),
   };
 }
 
@@ -165,12 +166,12 @@ export function retryPolicyOf(section: { max_retries: number; retry_backoff: num
 }
 
 /** The path rule of an option schema, looking through `.optional()` and `.default()`. */
-export function pathRuleOf(schema: z.ZodType): PathRule | undefined {
-  let current: z.ZodType = schema;
+export function pathRuleOf(schema: z.ZodMiniType): PathRule | undefined {
+  let current: z.ZodMiniType = schema;
   for (;;) {
     const rule = pathRules.get(current);
     if (rule !== undefined) return rule;
-    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+    if (current instanceof z.ZodMiniOptional || current instanceof z.ZodMiniDefault) current = current._zod.def.innerType as z.ZodMiniType;
     else return undefined;
   }
 }
@@ -206,68 +207,67 @@ export const SIGN_TARGETS = ['package', 'packages', 'sign-package', 'repository'
 const HTTP = ['http', 'https'];
 
 const settings = z.object({
-  apply_migrations: option.boolean().default(true),
-  database: option.path().optional(), // default: <[repository] root>/ahriman.db
-  include: option.pathList().default([]),
-  logging: option.path().optional(), // the reference's logging.ini: accepted, not used
+  apply_migrations: z._default(option.boolean(), true),
+  database: z.optional(option.path()), // default: <[repository] root>/ahriman.db
+  include: z._default(option.pathList(), []),
+  logging: z.optional(option.path()), // the reference's logging.ini: accepted, not used
   // the reference's legacy places of [logs-rotation] keep_last_logs and [status] suppress_http_log_errors
-  keep_last_logs: option.integer({ min: 0 }).optional(),
-  suppress_http_log_errors: option.boolean().optional(),
+  keep_last_logs: z.optional(option.integer({ min: 0 })),
+  suppress_http_log_errors: z.optional(option.boolean()),
 });
 
 const repository = z.object({
-  architecture: option.string().optional(),
-  name: option.string().optional(),
+  architecture: z.optional(option.string()),
+  name: z.optional(option.string()),
   root: option.path('directory'),
 });
 
 const alpm = z.object({
-  database: option.path().default('/var/lib/pacman'),
-  mirror: option.url().default('https://geo.mirror.pkgbuild.com/$repo/os/$arch'),
-  repositories: option.list().default(['core', 'extra', 'multilib']),
-  root: option.path('directory').default('/'),
-  sync_files_database: option.boolean().default(true),
-  use_ahriman_cache: option.boolean().default(true),
+  database: z._default(option.path(), '/var/lib/pacman'),
+  mirror: z._default(option.url(), 'https://geo.mirror.pkgbuild.com/$repo/os/$arch'),
+  repositories: z._default(option.list(), ['core', 'extra', 'multilib']),
+  root: z._default(option.path('directory'), '/'),
+  sync_files_database: z._default(option.boolean(), true),
+  use_ahriman_cache: z._default(option.boolean(), true),
 });
 
 const aur = z.object({
   ...callOptions({ timeout: 30, maxRetries: 3, retryBackoff: 1 }),
-  url: option.url(HTTP).default('https://aur.archlinux.org'),
+  url: z._default(option.url(HTTP), 'https://aur.archlinux.org'),
 });
 
 const build = z.object({
-  archbuild_flags: option.list().default([]),
-  build_command: option.list().optional(),
-  devtools_configs: option.path().optional(), // default: <root>/.config/ahriman/pacman.conf.d
-  devtools_wrapper: option.list().optional(),
-  driver: fromText(buildDriver).optional(), // default: devtools if makechrootpkg is installed, else sandbox
-  ignore_packages: option.list().default([]),
-  include_debug_packages: option.boolean().default(true),
-  make_flags: option.string().optional(),
-  makechrootpkg_flags: option.list().default([]),
-  makepkg_flags: option.list().default(['--nocolor', '--ignorearch']),
-  min_age: option.integer({ min: 0 }).default(0),
-  packager: option.string().optional(),
-  parallel_jobs: option.integer({ min: 1 }).default(1),
-  rebuild_max_per_run: option.integer({ min: 1 }).default(10),
-  rebuild_on_dependency_change: option.oneOf(REBUILD_MODES).default('soname'),
-  scan_paths: option.regexList().default(['^usr/lib(?!/cmake).*$']),
-  triggers: option.list().default(DEFAULT_TRIGGERS),
-  triggers_known: option.list().default([]),
-  user: option.string().default('ahriman'),
-  vcs_allowed_age: option.integer({ min: 0 }).default(604800),
-  workers: replaced(DISTRIBUTED_INSTEAD).optional(),
+  archbuild_flags: z._default(option.list(), []),
+  build_command: z.optional(option.list()),
+  devtools_configs: z.optional(option.path()), // default: <root>/.config/ahriman/pacman.conf.d
+  devtools_wrapper: z.optional(option.list()),
+  driver: z.optional(fromText(buildDriver)), // default: devtools if makechrootpkg is installed, else sandbox
+  ignore_packages: z._default(option.list(), []),
+  include_debug_packages: z._default(option.boolean(), true),
+  make_flags: z.optional(option.string()),
+  makechrootpkg_flags: z._default(option.list(), []),
+  makepkg_flags: z._default(option.list(), ['--nocolor', '--ignorearch']),
+  min_age: z._default(option.integer({ min: 0 }), 0),
+  packager: z.optional(option.string()),
+  parallel_jobs: z._default(option.integer({ min: 1 }), 1),
+  rebuild_max_per_run: z._default(option.integer({ min: 1 }), 10),
+  rebuild_on_dependency_change: z._default(option.oneOf(REBUILD_MODES), 'soname'),
+  scan_paths: z._default(option.regexList(), ['^usr/lib(?!/cmake).*$']),
+  triggers: z._default(option.list(), DEFAULT_TRIGGERS),
+  triggers_known: z._default(option.list(), []),
+  user: z._default(option.string(), 'ahriman'),
+  vcs_allowed_age: z._default(option.integer({ min: 0 }), 604800),
+  workers: z.optional(replaced(DISTRIBUTED_INSTEAD)),
 });
 
 const sign = z
   .object({
-    key: option.string().optional(),
-    key_file: option.path('file').optional(),
-    passphrase_env: option.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
-    passphrase_file: option.path('file').optional(),
-    target: option.listOf(SIGN_TARGETS, { ignoreCase: true }).default([]),
-  })
-  .superRefine((section, context) => {
+    key: z.optional(option.string()),
+    key_file: z.optional(option.path('file')),
+    passphrase_env: z.optional(option.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'))),
+    passphrase_file: z.optional(option.path('file')),
+    target: z._default(option.listOf(SIGN_TARGETS, { ignoreCase: true }), []),
+  }).check(z.superRefine((section, context) => {
     const signing = section.target.some((target) => target !== 'disabled');
     if (signing && section.key === undefined && section.key_file === undefined) {
       const message = 'key or key_file is required when target enables signing';
@@ -276,39 +276,39 @@ const sign = z
     if (section.passphrase_env !== undefined && section.passphrase_file !== undefined) {
       context.issues.push({ code: 'custom', path: ['passphrase_file'], message: 'set either passphrase_env or passphrase_file, not both', input: section });
     }
-  });
+  }));
 
 const status = z.object({
-  address: option.url([...HTTP, 'http+unix']).optional(),
-  enabled: option.boolean().default(true),
+  address: z.optional(option.url([...HTTP, 'http+unix'])),
+  enabled: z._default(option.boolean(), true),
   ...callOptions({ timeout: 30, maxRetries: 0, retryBackoff: 0 }),
-  password: option.string().optional(),
-  suppress_http_log_errors: option.boolean().default(false),
-  username: option.string().optional(),
+  password: z.optional(option.string()),
+  suppress_http_log_errors: z._default(option.boolean(), false),
+  username: z.optional(option.string()),
 });
 
 // The reference's web options are all accepted; its template and static paths are not checked because they name
 // the reference's own assets, which an existing configuration may still point at.
 const web = z.object({
-  address: option.url(HTTP).optional(),
-  autorefresh_intervals: option.integerList({ min: 0 }).default([5, 1, 10, 30, 60]),
-  cors_allow_headers: option.list().default([]),
-  cors_allow_methods: option.list().default([]),
-  cors_allow_origins: option.list().default([]),
-  cors_expose_headers: option.list().default([]),
-  enable_archive_upload: option.boolean().default(false),
-  host: option.ipAddress(['localhost']).default('127.0.0.1'),
-  index_url: option.url(HTTP).optional(),
-  max_body_size: option.integer({ min: 1 }).optional(),
-  max_queue_size: option.integer({ min: 0 }).default(0),
-  port: option.integer({ min: 0, max: 65535 }).optional(),
-  service_only: option.boolean().default(false),
-  static_path: option.path().optional(),
-  template: option.string().optional(),
-  templates: option.pathList().optional(),
-  unix_socket: option.path().optional(),
-  unix_socket_unsafe: option.boolean().default(true),
-  wait_timeout: option.integer().optional(),
+  address: z.optional(option.url(HTTP)),
+  autorefresh_intervals: z._default(option.integerList({ min: 0 }), [5, 1, 10, 30, 60]),
+  cors_allow_headers: z._default(option.list(), []),
+  cors_allow_methods: z._default(option.list(), []),
+  cors_allow_origins: z._default(option.list(), []),
+  cors_expose_headers: z._default(option.list(), []),
+  enable_archive_upload: z._default(option.boolean(), false),
+  host: z._default(option.ipAddress(['localhost']), '127.0.0.1'),
+  index_url: z.optional(option.url(HTTP)),
+  max_body_size: z.optional(option.integer({ min: 1 })),
+  max_queue_size: z._default(option.integer({ min: 0 }), 0),
+  port: z.optional(option.integer({ min: 0, max: 65535 })),
+  service_only: z._default(option.boolean(), false),
+  static_path: z.optional(option.path()),
+  template: z.optional(option.string()),
+  templates: z.optional(option.pathList()),
+  unix_socket: z.optional(option.path()),
+  unix_socket_unsafe: z._default(option.boolean(), true),
+  wait_timeout: z.optional(option.integer()),
 });
 
 const AUTH_TARGETS = ['disabled', 'configuration', 'mapping', 'oauth', 'oauth2', 'pam'] as const;
@@ -319,7 +319,7 @@ const AUTH_REQUIREMENTS: Partial<Record<(typeof AUTH_TARGETS)[number], readonly 
 };
 
 /** An OAuth provider is either one of the known names or given by its three endpoints. */
-function checkOAuthProvider(section: Record<string, unknown>, context: z.RefinementCtx): void {
+function checkOAuthProvider(section: Record<string, unknown>, context: z.core.$RefinementCtx): void {
   const provider = section.oauth_provider as string | undefined;
   const missing = OAUTH_ENDPOINT_KEYS.filter((key) => section[key] === undefined);
   if (provider !== undefined && !(provider in OAUTH_PROVIDERS) && missing.length > 0) {
@@ -337,47 +337,46 @@ function checkOAuthProvider(section: Record<string, unknown>, context: z.Refinem
 
 const auth = z
   .object({
-    allow_read_only: option.boolean().default(true),
-    client_id: option.string().optional(),
-    client_secret: option.string().optional(),
-    cookie_secret_key: option.string().min(32, 'expected at least 32 characters').max(64, 'expected at most 64 characters').optional(),
-    full_access_group: option.string().optional(),
-    max_age: option.integer({ min: 0 }).default(604800),
-    oauth_authorize_url: option.url(HTTP).optional(),
-    oauth_icon: option.string().optional(),
-    oauth_provider: option.string().optional(),
-    oauth_scopes: option.string().optional(),
-    oauth_token_url: option.url(HTTP).optional(),
-    oauth_userinfo_url: option.url(HTTP).optional(),
-    permit_root_login: option.boolean().default(false),
-    salt: option.string().optional(),
-    target: option.oneOf(AUTH_TARGETS).default('disabled'),
-  })
-  .superRefine((section, context) => {
+    allow_read_only: z._default(option.boolean(), true),
+    client_id: z.optional(option.string()),
+    client_secret: z.optional(option.string()),
+    cookie_secret_key: z.optional(option.string().check(z.minLength(32, 'expected at least 32 characters'), z.maxLength(64, 'expected at most 64 characters'))),
+    full_access_group: z.optional(option.string()),
+    max_age: z._default(option.integer({ min: 0 }), 604800),
+    oauth_authorize_url: z.optional(option.url(HTTP)),
+    oauth_icon: z.optional(option.string()),
+    oauth_provider: z.optional(option.string()),
+    oauth_scopes: z.optional(option.string()),
+    oauth_token_url: z.optional(option.url(HTTP)),
+    oauth_userinfo_url: z.optional(option.url(HTTP)),
+    permit_root_login: z._default(option.boolean(), false),
+    salt: z.optional(option.string()),
+    target: z._default(option.oneOf(AUTH_TARGETS), 'disabled'),
+  }).check(z.superRefine((section, context) => {
     for (const key of AUTH_REQUIREMENTS[section.target] ?? []) {
       if (section[key as keyof typeof section] === undefined) {
         context.issues.push({ code: 'custom', path: [key], message: `required when target is ${section.target}`, params: MISSING_OPTION, input: section });
       }
     }
     if (section.target === 'oauth' || section.target === 'oauth2') checkOAuthProvider(section, context);
-  });
+  }));
 
 export const DISTRIBUTED_FALLBACKS = ['none', 'local'] as const;
 
 // queue_url may carry a password (redis://:secret@host): messages show URLs with their credentials masked.
 const distributed = z.object({
-  concurrency: option.integer({ min: 1 }).default(1),
-  coordinator: option.url(HTTP).optional(), // default: [status] address
-  fallback: option.oneOf(DISTRIBUTED_FALLBACKS).default('none'),
-  heartbeat: option.integer({ min: 1 }).default(10),
-  job_timeout: option.integer({ min: 1 }).default(21600),
-  max_attempts: option.integer({ min: 1 }).default(3),
-  prefix: option.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, dot, dash or underscore').default('ahriman'),
+  concurrency: z._default(option.integer({ min: 1 }), 1),
+  coordinator: z.optional(option.url(HTTP)), // default: [status] address
+  fallback: z._default(option.oneOf(DISTRIBUTED_FALLBACKS), 'none'),
+  heartbeat: z._default(option.integer({ min: 1 }), 10),
+  job_timeout: z._default(option.integer({ min: 1 }), 21600),
+  max_attempts: z._default(option.integer({ min: 1 }), 3),
+  prefix: z._default(option.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, dot, dash or underscore')), 'ahriman'),
   queue_url: option.url(['redis', 'rediss']),
-  worker_id: option.string().regex(/^[A-Za-z0-9_.@-]+$/, 'expected letters, digits, dot, dash, at or underscore').optional(), // default: <hostname>-<pid>
+  worker_id: z.optional(option.string().check(z.regex(/^[A-Za-z0-9_.@-]+$/, 'expected letters, digits, dot, dash, at or underscore'))), // default: <hostname>-<pid>
 });
 
-const targets = () => z.object({ target: option.list().default([]) });
+const targets = () => z.object({ target: z._default(option.list(), []) });
 
 const POINTER_NAME = /^[a-z][a-z0-9_-]*$/;
 const AUTOMATIC_POINTERS = ['current', 'consistent'];
@@ -386,15 +385,13 @@ const AUTOMATIC_POINTERS = ['current', 'consistent'];
  * Snapshots and their pointers. Besides these options, `promote_<pointer> = <jobs>` names the CI jobs whose passing
  * votes move a user-defined pointer to a newer snapshot (checked here, since option names are open).
  */
-const snapshots = z
+const snapshots = z.catchall(z
   .object({
-    enabled: option.boolean().default(false),
-    keep: option.integer({ min: 0 }).default(10),
-    older_than: option.integer({ min: 0 }).default(0),
-    pointers: option.list().default([]),
-  })
-  .catchall(option.list())
-  .superRefine((section, context) => {
+    enabled: z._default(option.boolean(), false),
+    keep: z._default(option.integer({ min: 0 }), 10),
+    older_than: z._default(option.integer({ min: 0 }), 0),
+    pointers: z._default(option.list(), []),
+  }), option.list()).check(z.superRefine((section, context) => {
     for (const pointer of section.pointers) {
       if (!POINTER_NAME.test(pointer)) {
         context.issues.push({ code: 'custom', path: ['pointers'], message: `'${pointer}' is no pointer name (lower case letters, digits, - and _)`, input: section });
@@ -411,7 +408,7 @@ const snapshots = z
         context.issues.push({ code: 'custom', path: [key], message: 'names no job', input: section });
       }
     }
-  });
+  }));
 
 export const coreSchemas = {
   settings,
@@ -429,14 +426,14 @@ export const coreSchemas = {
   'remote-push': targets(),
   keyring: targets(),
   mirrorlist: targets(),
-  archive: z.object({ keep_built_packages: option.integer({ min: 0 }).default(1) }),
-  'logs-rotation': z.object({ keep_last_logs: option.integer({ min: 0 }).default(5) }),
+  archive: z.object({ keep_built_packages: z._default(option.integer({ min: 0 }), 1) }),
+  'logs-rotation': z.object({ keep_last_logs: z._default(option.integer({ min: 0 }), 5) }),
   snapshots,
   distributed,
   worker: z.object({
-    address: replaced(DISTRIBUTED_INSTEAD).optional(),
-    identifier: replaced(DISTRIBUTED_INSTEAD).optional(),
-    time_to_live: replaced(DISTRIBUTED_INSTEAD).optional(),
+    address: z.optional(replaced(DISTRIBUTED_INSTEAD)),
+    identifier: z.optional(replaced(DISTRIBUTED_INSTEAD)),
+    time_to_live: z.optional(replaced(DISTRIBUTED_INSTEAD)),
   }),
 } satisfies Record<string, SectionSchema>;
 

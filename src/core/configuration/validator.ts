@@ -10,7 +10,7 @@
  * - everything else is a warning: ahriman does not use it.
  */
 import fs from 'node:fs';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import { type Configuration, displayValue, REPOSITORY_OVERRIDE_SECTIONS } from './configuration.js';
 import { coreSchemas, pathRuleOf, registeredSectionSchemas, type SectionSchema, TRIGGER_TARGET_SECTIONS } from './schema.js';
@@ -173,7 +173,7 @@ function pathProblems(configuration: Configuration, section: string, schema: Sec
   const findings: Finding[] = [];
   const invalid = new Set(parsed.findings.map(({ issue }) => issue.key));
   for (const [key, field] of Object.entries(schema.shape)) {
-    const rule = pathRuleOf(field as z.ZodType);
+    const rule = pathRuleOf(field as z.ZodMiniType);
     if (rule === undefined || parsed.input[key] === undefined || invalid.has(key)) continue;
     const paths = rule.list ? configuration.getPathList(section, key) : [configuration.getPath(section, key)];
     for (const file of paths) {

@@ -1,5 +1,5 @@
 /** What the remote-pull and remote-push triggers share: the `gitremote` section type their targets use. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Configuration } from '../configuration/configuration.js';
 import { MISSING_OPTION, option } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
@@ -9,23 +9,22 @@ export const GITREMOTE_TYPE = 'gitremote';
 
 /** Characters git refuses in branch names (`git check-ref-format`), spaces, and a leading dash. */
 const BRANCH_NAME = /^(?!-)(?!.*\.\.)[^\s~^:?*[\\]+$/;
-const branch = () => option.string().regex(BRANCH_NAME, 'expected a git branch name');
+const branch = () => option.string().check(z.regex(BRANCH_NAME, 'expected a git branch name'));
 
 export const gitremoteSchema = z
   .object({
-    commit_email: option.string().default('ahriman@localhost'),
-    commit_user: option.string().default('ahriman'),
-    pull_branch: branch().default('master'),
-    pull_url: option.string().optional(),
-    push_branch: branch().default('master'),
-    push_url: option.string().optional(),
-  })
-  .superRefine((section, context) => {
+    commit_email: z._default(option.string(), 'ahriman@localhost'),
+    commit_user: z._default(option.string(), 'ahriman'),
+    pull_branch: z._default(branch(), 'master'),
+    pull_url: z.optional(option.string()),
+    push_branch: z._default(branch(), 'master'),
+    push_url: z.optional(option.string()),
+  }).check(z.superRefine((section, context) => {
     if (section.pull_url === undefined && section.push_url === undefined) {
       const message = 'pull_url (for remote-pull) or push_url (for remote-push) is required';
       context.issues.push({ code: 'custom', path: ['pull_url'], message, params: MISSING_OPTION, input: section });
     }
-  });
+  }));
 
 export type GitRemoteOptions = z.output<typeof gitremoteSchema>;
 

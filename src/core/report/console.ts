@@ -1,5 +1,5 @@
 /** The `console` report: what the run did, as a table on the command's output. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { option } from '../configuration/schema.js';
 import { formatTable } from '../format/table.js';
 import { STDOUT } from '../output.js';
@@ -9,7 +9,7 @@ import { defineReportType } from './report.js';
 
 export const consoleSchema = z.object({
   /** ✔/✘ marks; `no` prints [x]/[ ] for terminals without UTF-8. */
-  use_utf: option.boolean().default(true),
+  use_utf: z._default(option.boolean(), true),
 });
 
 /** One line per built, failed and removed package under a summary line. */

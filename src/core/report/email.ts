@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { callOptions, option, retryPolicyOf } from '../configuration/schema.js';
 import { errorMessage } from '../errors.js';
 import { formatTimestamp } from '../format/date.js';
@@ -24,18 +24,18 @@ export const emailSchema = z.object({
   host: option.string(),
   port: option.integer({ min: 1, max: 65535 }),
   sender: option.string(),
-  receivers: option.list().refine((receivers) => receivers.length > 0, 'expected at least one address'),
-  ssl: option.oneOf(SMTP_SSL_MODES).default('disabled'),
-  user: option.string().optional(),
-  password: option.string().optional(),
+  receivers: option.list().check(z.refine((receivers) => receivers.length > 0, 'expected at least one address')),
+  ssl: z._default(option.oneOf(SMTP_SSL_MODES), 'disabled'),
+  user: z.optional(option.string()),
+  password: z.optional(option.string()),
   /** Certificate authorities (PEM) to trust besides the system ones, e.g. for a private mail server. */
-  ca_file: option.path('file').optional(),
+  ca_file: z.optional(option.path('file')),
   /** `timeout`: seconds to wait for the server at each step. */
   ...callOptions({ timeout: 30, maxRetries: 2, retryBackoff: 1 }),
-  no_empty_report: option.boolean().default(true),
-  template_full: option.string().optional(),
+  no_empty_report: z._default(option.boolean(), true),
+  template_full: z.optional(option.string()),
   /** The reference's older spelling of `template_full`: a path. */
-  full_template_path: option.path().optional(),
+  full_template_path: z.optional(option.path()),
 });
 
 type EmailOptions = z.output<typeof emailSchema>;

@@ -2,7 +2,7 @@
  * The `html` report: the repository's index page (every package it serves, and its snapshots and pointers when it
  * has any), written atomically to `path`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { option } from '../configuration/schema.js';
 import { snapshotListing } from '../snapshots/listing.js';
 import { SnapshotStore } from '../snapshots/store.js';

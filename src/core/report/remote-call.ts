@@ -6,7 +6,7 @@
  * `wait_timeout`: -1 returns at once, 0 waits as long as it takes, N waits up to N seconds (then only warns: the
  * remote update goes on).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Configuration } from '../configuration/configuration.js';
 import { option } from '../configuration/schema.js';
 import { errorMessage } from '../errors.js';
@@ -17,10 +17,10 @@ import type { RepositoryId } from '../../models/repository-id.js';
 import { defineReportType, ReportError } from './report.js';
 
 export const remoteCallSchema = z.object({
-  aur: option.boolean().default(false),
-  local: option.boolean().default(false),
-  manual: option.boolean().default(false),
-  wait_timeout: option.integer({ min: -1 }).default(-1),
+  aur: z._default(option.boolean(), false),
+  local: z._default(option.boolean(), false),
+  manual: z._default(option.boolean(), false),
+  wait_timeout: z._default(option.integer({ min: -1 }), -1),
 });
 
 /** The remote process is asked whether it still runs after 1 s, then twice as late each time, at most every 10 s. */

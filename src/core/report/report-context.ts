@@ -5,7 +5,7 @@
  * mail and Telegram reports add `promoted` (snapshot pointers the run moved: pointer, snapshot, previous, jobs), the
  * html report `snapshots` and `pointers`.
  */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import type { Configuration } from '../configuration/configuration.js';
 import { option } from '../configuration/schema.js';
@@ -56,17 +56,17 @@ export interface RenderingContext {
 
 /** Options of every templated report type. */
 export const templateOptions = {
-  homepage: option.url().optional(),
+  homepage: z.optional(option.url()),
   link_path: option.url(),
-  rss_url: option.url().optional(),
-  template: option.string().optional(),
+  rss_url: z.optional(option.url()),
+  template: z.optional(option.string()),
   /** The reference's older spelling of `template`: a path. */
-  template_path: option.path().optional(),
+  template_path: z.optional(option.path()),
   /** Directories searched for templates before the built-in ones. */
-  templates: option.pathList().default([]),
+  templates: z._default(option.pathList(), []),
 };
 
-export type TemplateOptions = z.output<z.ZodObject<typeof templateOptions>>;
+export type TemplateOptions = z.output<z.ZodMiniObject<typeof templateOptions>>;
 
 /** How dates are printed: `2024-05-01 12:00:00` (UTC) for pages and mails, RFC 2822 for RSS. */
 export type DateStyle = 'plain' | 'rfc2822';

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import type { SectionSchema } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';

@@ -2,7 +2,7 @@
  * The `rss` report: a feed of the packages whose base was updated most recently (the last `max_entries`
  * `package-updated` events of the audit log, -1 for all), as they are served now, newest build first.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { option } from '../configuration/schema.js';
 import { defineReportType, publishFile } from './report.js';
 import { chosenTemplate, renderingContext, templateOptions, templateRenderer } from './report-context.js';
@@ -10,7 +10,7 @@ import { chosenTemplate, renderingContext, templateOptions, templateRenderer } f
 export const rssSchema = z.object({
   ...templateOptions,
   path: option.path(),
-  max_entries: option.integer({ min: -1 }).default(-1),
+  max_entries: z._default(option.integer({ min: -1 }), -1),
 });
 
 export const rssReport = defineReportType(rssSchema, async (options, environment, _result, packages) => {

@@ -2,7 +2,7 @@
  * The `telegram` report: a message listing the packages built in this run (nothing is sent when nothing was built),
  * posted by a bot (`POST <api_url>/bot<api_key>/sendMessage`) in chunks Telegram accepts.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { callOptions, option } from '../configuration/schema.js';
 import { errorMessage } from '../errors.js';
 import { fetchWithRetries, type HttpPolicy } from '../http/client.js';
@@ -17,8 +17,8 @@ export const telegramSchema = z.object({
   api_key: option.string(),
   chat_id: option.string(),
   /** The Bot API server; another one for a self-hosted Bot API server (or tests). */
-  api_url: option.url(['http', 'https']).default('https://api.telegram.org'),
-  template_type: option.oneOf(['HTML', 'Markdown', 'MarkdownV2']).default('HTML'),
+  api_url: z._default(option.url(['http', 'https']), 'https://api.telegram.org'),
+  template_type: z._default(option.oneOf(['HTML', 'Markdown', 'MarkdownV2']), 'HTML'),
   ...callOptions({ timeout: 30, maxRetries: 0, retryBackoff: 0 }),
 });
 

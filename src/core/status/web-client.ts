@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { BuildStatusValue } from '../../models/build-status.js';
 import type { Event } from '../../models/event.js';
 import type { LogRecord } from '../../models/log-record.js';
@@ -15,7 +15,7 @@ import type { RepositoryState } from '../repository/state.js';
 import type { StatusClient, StatusNote } from './client.js';
 import { type LocalStatusClient, forgetBase } from './local-client.js';
 import { WebServiceError, type WebTransport } from './web-transport.js';
-import { eventJson, eventSchema, logRecordJson, packageFromJson, packageJson, packageStatusSchema } from './wire.js';
+import { eventJson, listedEventSchema, logRecordJson, packageFromJson, packageJson, packageStatusSchema } from './wire.js';
 
 const logger = getLogger('status');
 
@@ -128,7 +128,7 @@ export class WebStatusClient implements StatusClient {
         if (filter.offset !== undefined) parameters.set('offset', String(filter.offset));
         const { body } = await this.transport.request('GET', `/api/v1/events?${parameters.toString()}`);
         return z
-          .array(eventSchema.required())
+          .array(listedEventSchema)
           .parse(JSON.parse(body))
           .map((event) => ({ event: event.event, objectId: event.object_id, message: event.message, created: event.created, data: event.data }));
       },

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { BUILD_STATUS_VALUES, type BuildStatus } from '../../models/build-status.js';
 import { EVENT_TYPES, type Event } from '../../models/event.js';
 import type { LogRecord } from '../../models/log-record.js';
@@ -12,9 +12,9 @@ import type { PackageWithStatus } from '../database/operations/packages.js';
  * with the conversions from and to the models. Shared by the web service and its client.
  */
 
-const nullableString = z.string().nullable().default(null);
-const nullableNumber = z.number().nullable().default(null);
-const names = z.array(z.string()).default([]);
+const nullableString = z._default(z.nullable(z.string()), null);
+const nullableNumber = z._default(z.nullable(z.number()), null);
+const names = z._default(z.array(z.string()), []);
 
 export const packageDescriptionSchema = z.object({
   architecture: nullableString,
@@ -34,26 +34,25 @@ export const packageDescriptionSchema = z.object({
 });
 
 export const packageSchema = z.object({
-  base: z.string().min(1),
-  version: z.string().min(1),
+  base: z.string().check(z.minLength(1)),
+  version: z.string().check(z.minLength(1)),
   packager: nullableString,
-  remote: z
+  remote: z._default(z
     .object({
-      source: z.enum(PACKAGE_SOURCES).default('auto'),
+      source: z._default(z.enum(PACKAGE_SOURCES), 'auto'),
       git_url: nullableString,
       web_url: nullableString,
       path: nullableString,
       branch: nullableString,
-    })
-    .default({ source: 'auto', git_url: null, web_url: null, path: null, branch: null }),
-  packages: z.record(z.string(), packageDescriptionSchema).default({}),
+    }), { source: 'auto', git_url: null, web_url: null, path: null, branch: null }),
+  packages: z._default(z.record(z.string(), packageDescriptionSchema), {}),
 });
 export type PackageJson = z.infer<typeof packageSchema>;
 
 export const statusSchema = z.object({
   status: z.enum(BUILD_STATUS_VALUES),
-  timestamp: z.number().int(),
-  is_held: z.boolean().optional(),
+  timestamp: z.int(),
+  is_held: z.optional(z.boolean()),
 });
 
 export const repositorySchema = z.object({ architecture: z.string(), repository: z.string() });
@@ -62,17 +61,20 @@ export const packageStatusSchema = z.object({ package: packageSchema, status: st
 
 export const eventSchema = z.object({
   event: z.enum(EVENT_TYPES),
-  object_id: z.string().nullable().default(null),
-  message: z.string().nullable().default(null),
-  created: z.number().int().optional(),
-  data: z.record(z.string(), z.unknown()).default({}),
+  object_id: z._default(z.nullable(z.string()), null),
+  message: z._default(z.nullable(z.string()), null),
+  created: z.optional(z.int()),
+  data: z._default(z.record(z.string(), z.unknown()), {}),
 });
+
+/** An event as the service lists it: every field present, the time of creation included. */
+export const listedEventSchema = z.required(eventSchema);
 
 export const logRecordSchema = z.object({
   created: z.number(),
   message: z.string(),
-  version: z.string().min(1),
-  process_id: z.string().min(1),
+  version: z.string().check(z.minLength(1)),
+  process_id: z.string().check(z.minLength(1)),
 });
 
 export function repositoryJson(id: RepositoryId): z.infer<typeof repositorySchema> {

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs/promises';
 import type { PublicKey } from 'openpgp';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { validatePackageName } from '../alpm/validation.js';
 import { option } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
@@ -28,13 +28,13 @@ type OpenPgp = typeof import('openpgp');
 export const KEYRING_TYPE = 'keyring-generator';
 
 export const keyringSchema = z.object({
-  description: option.string().optional(),
-  homepage: option.url().optional(),
-  license: option.list().default(['Unlicense']),
-  package: option.string().optional(),
-  packagers: option.list().optional(),
-  revoked: option.list().default([]),
-  trusted: option.list().optional(),
+  description: z.optional(option.string()),
+  homepage: z.optional(option.url()),
+  license: z._default(option.list(), ['Unlicense']),
+  package: z.optional(option.string()),
+  packagers: z.optional(option.list()),
+  revoked: z._default(option.list(), []),
+  trusted: z.optional(option.list()),
 });
 
 const KEY_BLOCK = /-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g;

@@ -8,7 +8,7 @@
  * (Unlicense).
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { validatePackageName } from '../alpm/validation.js';
 import { option } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
@@ -19,12 +19,12 @@ import { type GeneratedPackage, generatorTrigger, type PackageGenerator } from '
 export const MIRRORLIST_TYPE = 'mirrorlist-generator';
 
 export const mirrorlistSchema = z.object({
-  description: option.string().optional(),
-  homepage: option.url().optional(),
-  license: option.list().default(['Unlicense']),
-  package: option.string().optional(),
-  path: option.string().optional(),
-  servers: option.urlList().refine((servers) => servers.length > 0, 'expected at least one server URL'),
+  description: z.optional(option.string()),
+  homepage: z.optional(option.url()),
+  license: z._default(option.list(), ['Unlicense']),
+  package: z.optional(option.string()),
+  path: z.optional(option.string()),
+  servers: option.urlList().check(z.refine((servers) => servers.length > 0, 'expected at least one server URL')),
 });
 
 /** An absolute path inside the installed system, without `..`, as the package installs it. */

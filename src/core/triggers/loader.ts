@@ -9,7 +9,7 @@
  * Everything is loaded with `import()`, only when configured. The export must be a {@link TriggerFactory}.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Configuration } from '../configuration/configuration.js';
 import { DEFAULT_TRIGGERS, type SectionSchema } from '../configuration/schema.js';
 import type { Issue } from '../configuration/validator.js';
@@ -94,8 +94,8 @@ export async function loadTriggerFactory(entry: string, configuration: Configura
 
 /** The schema with every option optional: sections of triggers that are known but not run need nothing. */
 function withNothingRequired(schema: SectionSchema): SectionSchema {
-  const shape = schema.shape as Record<string, z.ZodType>;
-  return z.object(Object.fromEntries(Object.entries(shape).map(([key, option]) => [key, option.optional()])));
+  const shape = schema.shape as Record<string, z.ZodMiniType>;
+  return z.object(Object.fromEntries(Object.entries(shape).map(([key, option]) => [key, z.optional(option)])));
 }
 
 export interface TriggerSchemas {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import type { Configuration } from '../configuration/configuration.js';
 import type { OutputSink } from '../output.js';
@@ -39,6 +39,6 @@ export interface Trigger {
  */
 export interface TriggerFactory {
   readonly name: string;
-  readonly configurationSchemas?: Readonly<Record<string, z.ZodType>>;
+  readonly configurationSchemas?: Readonly<Record<string, z.ZodMiniType>>;
   create(context: TriggerContext): Trigger | Promise<Trigger>;
 }

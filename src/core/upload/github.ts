@@ -17,7 +17,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Octokit } from '@octokit/rest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { callOptions, option, retryPolicyOf } from '../configuration/schema.js';
 import { AhrimanError, errorMessage } from '../errors.js';
@@ -28,13 +28,13 @@ import { SnapshotStore } from '../snapshots/store.js';
 import { type RepositoryFile, type RepositoryFiles, type UploadSource, repositoryFiles } from './files.js';
 
 export const githubSchema = z.object({
-  api_url: option.url(['http', 'https']).default('https://api.github.com'),
+  api_url: z._default(option.url(['http', 'https']), 'https://api.github.com'),
   ...callOptions({ timeout: 30, maxRetries: 3, retryBackoff: 1 }),
   owner: option.string(),
-  password: option.string().optional(), // a token with write access to the repository's contents
+  password: z.optional(option.string()), // a token with write access to the repository's contents
   repository: option.string(),
-  use_full_release_name: option.boolean().default(false),
-  username: option.string().optional(), // the reference's; the token alone identifies the user
+  use_full_release_name: z._default(option.boolean(), false),
+  username: z.optional(option.string()), // the reference's; the token alone identifies the user
 });
 
 export type GitHubSettings = z.output<typeof githubSchema>;

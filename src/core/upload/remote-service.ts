@@ -5,7 +5,7 @@
  */
 import { existsSync, openAsBlob } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { option } from '../configuration/schema.js';
 import { remoteService, ServiceSession } from '../report/remote-call.js';
 import { getLogger } from '../log/logger.js';
@@ -13,9 +13,9 @@ import type { UploadSource } from './files.js';
 import type { UploadRun } from './upload-run.js';
 
 export const remoteServiceSchema = z.object({
-  max_retries: option.integer({ min: 0 }).default(0),
-  retry_backoff: option.float({ min: 0 }).default(0),
-  timeout: option.integer({ min: 1 }).default(30),
+  max_retries: z._default(option.integer({ min: 0 }), 0),
+  retry_backoff: z._default(option.float({ min: 0 }), 0),
+  timeout: z._default(option.integer({ min: 1 }), 30),
 });
 
 export type RemoteServiceSettings = z.output<typeof remoteServiceSchema>;

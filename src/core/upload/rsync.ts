@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { callOptions, option, retryPolicyOf } from '../configuration/schema.js';
 import { AhrimanError, ProcessError } from '../errors.js';
@@ -36,7 +36,7 @@ export const DEFAULT_RSYNC_COMMAND = [
 ];
 
 export const rsyncSchema = z.object({
-  command: option.list().default(DEFAULT_RSYNC_COMMAND),
+  command: z._default(option.list(), DEFAULT_RSYNC_COMMAND),
   remote: option.string(),
   // a whole run (not the I/O timeout of the command): rsync ends only when the transfer does
   ...callOptions({ timeout: 3600, maxRetries: 2, retryBackoff: 5 }),

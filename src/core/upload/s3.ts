@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { mapLimit } from '../concurrency.js';
 import { MISSING_OPTION, option } from '../configuration/schema.js';
@@ -33,19 +33,18 @@ const DELETE_BATCH = 1000;
 
 export const s3Schema = z
   .object({
-    access_key: option.string().optional(),
+    access_key: z.optional(option.string()),
     bucket: option.string(),
-    chunk_size: option.integer({ min: MIN_PART_SIZE, max: MAX_PART_SIZE }).default(8 * MIB),
-    endpoint_url: option.url(['http', 'https']).optional(),
-    force_path_style: option.boolean().default(false),
-    max_concurrency: option.integer({ min: 1 }).default(4),
-    max_retries: option.integer({ min: 0 }).default(3),
-    object_path: option.string().optional(), // default: <repo>/<arch>
+    chunk_size: z._default(option.integer({ min: MIN_PART_SIZE, max: MAX_PART_SIZE }), 8 * MIB),
+    endpoint_url: z.optional(option.url(['http', 'https'])),
+    force_path_style: z._default(option.boolean(), false),
+    max_concurrency: z._default(option.integer({ min: 1 }), 4),
+    max_retries: z._default(option.integer({ min: 0 }), 3),
+    object_path: z.optional(option.string()), // default: <repo>/<arch>
     region: option.string(),
-    secret_key: option.string().optional(),
-    timeout: option.integer({ min: 1 }).default(30),
-  })
-  .superRefine((section, context) => {
+    secret_key: z.optional(option.string()),
+    timeout: z._default(option.integer({ min: 1 }), 30),
+  }).check(z.superRefine((section, context) => {
     for (const [present, absent] of [
       ['access_key', 'secret_key'],
       ['secret_key', 'access_key'],
@@ -55,7 +54,7 @@ export const s3Schema = z
         context.issues.push({ code: 'custom', path: [absent], message, params: MISSING_OPTION, input: section });
       }
     }
-  });
+  }));
 
 export type S3Settings = z.output<typeof s3Schema>;
 

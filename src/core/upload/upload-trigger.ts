@@ -5,7 +5,7 @@
  * with their reasons and the trigger then fails naming them, so the command's exit code says so. A target that
  * failed is brought up to date by the next run, since each one compares the mirror with the repository.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Result } from '../../models/result.js';
 import type { RepositoryEntry } from '../alpm/repository-database.js';
 import type { SectionSchema } from '../configuration/schema.js';

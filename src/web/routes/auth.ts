@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { checkPassword } from '../../core/auth/passwords.js';
 import { checkSystemPassword, isSuperuser, systemGroups } from '../../core/auth/system-login.js';
 import type { UserAccess } from '../../models/user.js';
@@ -53,7 +53,7 @@ export function authRoutes(app: WebApp, web: WebContext): void {
     LOGIN_PATH,
     {
       config: { permission: 'unauthorized' },
-      schema: { querystring: z.object({ code: z.string().max(4096).optional(), state: z.string().max(1024).optional(), error: z.string().max(1024).optional() }), response: redirect },
+      schema: { querystring: z.object({ code: z.optional(z.string().check(z.maxLength(4096))), state: z.optional(z.string().check(z.maxLength(1024))), error: z.optional(z.string().check(z.maxLength(1024))) }), response: redirect },
     },
     async (request, reply) => {
       const { oauth } = web.settings.auth;
@@ -71,7 +71,7 @@ export function authRoutes(app: WebApp, web: WebContext): void {
     LOGIN_PATH,
     {
       config: { permission: 'unauthorized' },
-      schema: { body: z.object({ username: z.string().min(1).max(255), password: z.string().max(1024) }), response: redirect },
+      schema: { body: z.object({ username: z.string().check(z.minLength(1), z.maxLength(255)), password: z.string().check(z.maxLength(1024)) }), response: redirect },
     },
     async (request, reply) => {
       const { username, password } = request.body;

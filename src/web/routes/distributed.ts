@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { stagingRepositoryDirectory, stagingRepositoryFile } from '../../core/distributed/staging-repository.js';
 import { distributedOverview } from '../../core/distributed/monitor.js';
 import { readDistributedSettings } from '../../core/distributed/settings.js';
@@ -17,21 +17,21 @@ const overviewSchema = z.object({
     z.object({
       id: z.string(),
       architecture: z.string(),
-      concurrency: z.number().int(),
-      jobs: z.array(z.object({ base: z.string(), started: z.number().int() })),
-      seen: z.number().int(),
+      concurrency: z.int(),
+      jobs: z.array(z.object({ base: z.string(), started: z.int() })),
+      seen: z.int(),
     }),
   ),
   queues: z.array(
     z.object({
       architecture: z.string(),
-      waiting: z.number().int(),
-      active: z.number().int(),
-      delayed: z.number().int(),
-      failed: z.number().int(),
-      completed: z.number().int(),
-      average_duration: z.number().nullable(),
-      estimated_seconds: z.number().nullable(),
+      waiting: z.int(),
+      active: z.int(),
+      delayed: z.int(),
+      failed: z.int(),
+      completed: z.int(),
+      average_duration: z.nullable(z.number()),
+      estimated_seconds: z.nullable(z.number()),
     }),
   ),
 });
@@ -75,7 +75,7 @@ export function distributedRoutes(app: WebApp, web: WebContext): void {
     '/api/v1/distributed/runs/:run/repository/:file',
     {
       config: { permission: 'full' },
-      schema: { params: z.object({ run: z.string(), file: z.string() }), querystring: repositoryQuery, response: { 200: z.unknown().describe('the file, application/octet-stream'), ...errorResponses } },
+      schema: { params: z.object({ run: z.string(), file: z.string() }), querystring: repositoryQuery, response: { 200: z.unknown().check(z.describe('the file, application/octet-stream')), ...errorResponses } },
     },
     async (request, reply) => {
       const { paths } = selectRepository(web, request.query);

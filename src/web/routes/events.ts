@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { eventJson, eventSchema } from '../../core/status/wire.js';
+import * as z from 'zod/mini';
+import { eventJson, eventSchema, listedEventSchema } from '../../core/status/wire.js';
 import { currentUnixTime } from '../../core/database/operations/time.js';
 import { EVENT_TYPES, type Event, type EventType } from '../../models/event.js';
 import type { UserAccess } from '../../models/user.js';
@@ -11,9 +11,9 @@ import { errorResponses, pagination, repositoryQuery } from '../schemas.js';
 /** Topics anyone who may read statuses may follow; anything else (build logs) needs full access, as in the reference. */
 const READ_TOPICS: ReadonlySet<EventType> = new Set(EVENT_TYPES.filter((type) => type !== 'build-log'));
 
-const repeated = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)]).optional().transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
+const repeated = <T extends z.ZodMiniType>(item: T) => z.pipe(z.optional(z.union([item, z.array(item)])), z.transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value])));
 
-const streamQuery = repositoryQuery.extend({ event: repeated(z.enum(EVENT_TYPES)), object_id: repeated(z.string()) });
+const streamQuery = z.extend(repositoryQuery, { event: repeated(z.enum(EVENT_TYPES)), object_id: repeated(z.string()) });
 
 function streamPermission(request: FastifyRequest): UserAccess {
   const parsed = streamQuery.safeParse(request.query);
@@ -32,14 +32,14 @@ export function eventRoutes(app: WebApp, web: WebContext): void {
     {
       config: { permission: 'full' },
       schema: {
-        querystring: repositoryQuery.extend({
-          event: z.enum(EVENT_TYPES).optional(),
-          object_id: z.string().optional(),
-          from_date: z.coerce.number().int().optional(),
-          to_date: z.coerce.number().int().optional(),
+        querystring: z.extend(repositoryQuery, {
+          event: z.optional(z.enum(EVENT_TYPES)),
+          object_id: z.optional(z.string()),
+          from_date: z.optional(z.pipe(z.coerce.number(), z.int())),
+          to_date: z.optional(z.pipe(z.coerce.number(), z.int())),
           ...pagination,
         }),
-        response: { 200: z.array(eventSchema.required()), ...errorResponses },
+        response: { 200: z.array(listedEventSchema), ...errorResponses },
       },
     },
     async (request) => {

@@ -1,24 +1,24 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { BUILD_STATUS_VALUES } from '../../models/build-status.js';
 import { repositoryJson, repositorySchema } from '../../core/status/wire.js';
 import { type WebApp, type WebContext, selectRepository } from '../context.js';
 import { errorResponses, repositoryQuery } from '../schemas.js';
 
-const repositoryWithId = repositorySchema.extend({ id: z.string() });
+const repositoryWithId = z.extend(repositorySchema, { id: z.string() });
 
 function repositories(web: WebContext): Array<z.infer<typeof repositoryWithId>> {
   return web.repositories.map((entry) => ({ id: entry.id.id, ...repositoryJson(entry.id) }));
 }
 
-const statusCounters = z.object(Object.fromEntries(['total', ...BUILD_STATUS_VALUES].map((key) => [key, z.number().int()])));
+const statusCounters = z.object(Object.fromEntries(['total', ...BUILD_STATUS_VALUES].map((key) => [key, z.int()])));
 
 const internalStatus = z.object({
   architecture: z.string(),
   repository: z.string(),
   version: z.string(),
-  status: z.object({ status: z.enum(BUILD_STATUS_VALUES), timestamp: z.number().int() }),
+  status: z.object({ status: z.enum(BUILD_STATUS_VALUES), timestamp: z.int() }),
   packages: statusCounters,
-  stats: z.object({ bases: z.number().int(), packages: z.number().int(), archive_size: z.number(), installed_size: z.number() }),
+  stats: z.object({ bases: z.int(), packages: z.int(), archive_size: z.number(), installed_size: z.number() }),
 });
 
 export function infoRoutes(app: WebApp, web: WebContext): void {
@@ -38,10 +38,10 @@ export function infoRoutes(app: WebApp, web: WebContext): void {
       schema: {
         response: {
           200: z.object({
-            auth: z.object({ control: z.string(), enabled: z.boolean(), external: z.boolean(), username: z.string().nullable() }),
-            autorefresh_intervals: z.array(z.object({ interval: z.number().int(), is_active: z.boolean(), text: z.string() })),
+            auth: z.object({ control: z.string(), enabled: z.boolean(), external: z.boolean(), username: z.nullable(z.string()) }),
+            autorefresh_intervals: z.array(z.object({ interval: z.int(), is_active: z.boolean(), text: z.string() })),
             docs_enabled: z.boolean(),
-            index_url: z.string().nullable(),
+            index_url: z.nullable(z.string()),
             repositories: z.array(repositoryWithId),
             version: z.string(),
           }),

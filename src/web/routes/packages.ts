@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parsePackageFileName } from '../../core/alpm/validation.js';
 import { DependenciesOperations } from '../../core/database/operations/dependencies.js';
 import {
@@ -20,11 +20,11 @@ import { errorResponses, packageParameters, pagination, queryFlag, repositoryQue
 
 const noContent = { 204: z.null(), ...errorResponses };
 /** When a reported change happened (unix seconds), so a report that arrives late keeps its time; now when left out. */
-const reportTime = z.number().int().nonnegative().optional();
-const changesSchema = z.object({ last_commit_sha: z.string().nullable(), changes: z.string().nullable(), pkgbuild: z.string().nullable() });
+const reportTime = z.optional(z.int().check(z.nonnegative()));
+const changesSchema = z.object({ last_commit_sha: z.nullable(z.string()), changes: z.nullable(z.string()), pkgbuild: z.nullable(z.string()) });
 const dependenciesSchema = z.object({ paths: z.record(z.string(), z.array(z.string())) });
-const patchSchema = z.object({ key: z.string().min(1).nullable().default(null), value: z.string() });
-const patchParameters = packageParameters.extend({ patch: z.string().min(1).max(255) });
+const patchSchema = z.object({ key: z._default(z.nullable(z.string().check(z.minLength(1))), null), value: z.string() });
+const patchParameters = z.extend(packageParameters, { patch: z.string().check(z.minLength(1), z.maxLength(255)) });
 
 async function knownBase(repository: ServedRepository, base: string): Promise<void> {
   const [entry] = await repository.status.client.packages(base);
@@ -49,7 +49,7 @@ async function archives(repository: ServedRepository, base: string): Promise<Pac
       continue;
     }
     const entry = versions.get(parsed.version) ?? packageSchema.parse({ base, version: parsed.version });
-    entry.packages[parsed.name] = { ...packageSchema.shape.packages.unwrap().valueType.parse({}), architecture: parsed.architecture, filename: file };
+    entry.packages[parsed.name] = { ...packageSchema.shape.packages._zod.def.innerType._zod.def.valueType.parse({}), architecture: parsed.architecture, filename: file };
     versions.set(parsed.version, entry);
   }
   return [...versions.values()];
@@ -65,7 +65,7 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
       // the list is built by the typed converters of the wire format: checking thousands of entries against the
       // schema again on every request would cost more than the query itself
       serializerCompiler: () => (data) => JSON.stringify(data),
-      schema: { querystring: repositoryQuery.extend(pagination), response: { 200: z.array(packageStatusSchema), ...errorResponses } },
+      schema: { querystring: z.extend(repositoryQuery, pagination), response: { 200: z.array(packageStatusSchema), ...errorResponses } },
     },
     async (request) => {
       const repository = select(request.query);
@@ -104,11 +104,11 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
         querystring: repositoryQuery,
         body: z.object({
           status: z.enum(BUILD_STATUS_VALUES),
-          package: packageSchema.optional(),
+          package: z.optional(packageSchema),
           // the event of the change: the version it is about (default the known one), its message and more data
-          version: z.string().min(1).max(255).optional(),
-          message: z.string().max(4096).optional(),
-          data: z.record(z.string(), z.unknown()).optional(),
+          version: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+          message: z.optional(z.string().check(z.maxLength(4096))),
+          data: z.optional(z.record(z.string(), z.unknown())),
           timestamp: reportTime,
         }),
         response: noContent,
@@ -129,7 +129,7 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
 
   app.delete(
     '/api/v1/packages/:package',
-    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: repositoryQuery.extend({ timestamp: z.coerce.number().int().nonnegative().optional() }), response: noContent } },
+    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: z.extend(repositoryQuery, { timestamp: z.optional(z.pipe(z.coerce.number(), z.int()).check(z.nonnegative())) }), response: noContent } },
     async (request, reply) => {
       // as in the reference, forgetting a base nobody knows (any more) succeeds: a repeated request is harmless
       const repository = select(request.query);
@@ -242,7 +242,7 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
     '/api/v2/packages/:package/logs',
     {
       config: { permission: 'full' },
-      schema: { params: packageParameters, querystring: repositoryQuery, body: z.array(logRecordSchema).max(10_000), response: noContent },
+      schema: { params: packageParameters, querystring: repositoryQuery, body: z.array(logRecordSchema).check(z.maxLength(10_000)), response: noContent },
     },
     async (request, reply) => {
       const repository = select(request.query);
@@ -256,7 +256,7 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
     '/api/v1/packages/:package/logs',
     {
       config: { permission: 'full' },
-      schema: { params: packageParameters, querystring: repositoryQuery.extend({ version: z.string().optional() }), response: noContent },
+      schema: { params: packageParameters, querystring: z.extend(repositoryQuery, { version: z.optional(z.string()) }), response: noContent },
     },
     async (request, reply) => {
       const repository = select(request.query);
@@ -271,7 +271,7 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
       config: { permission: 'reporter' },
       schema: {
         params: packageParameters,
-        querystring: repositoryQuery.extend({ version: z.string().optional(), process_id: z.string().optional(), head: queryFlag, ...pagination }),
+        querystring: z.extend(repositoryQuery, { version: z.optional(z.string()), process_id: z.optional(z.string()), head: queryFlag, ...pagination }),
         response: { 200: z.array(logRecordSchema), ...errorResponses },
       },
     },

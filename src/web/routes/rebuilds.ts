@@ -1,14 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { rankRebuilds } from '../../core/rebuilds/priority.js';
 import { type WebApp, type WebContext, selectRepository } from '../context.js';
 import { errorResponses, repositoryQuery } from '../schemas.js';
 
 const rebuildSchema = z.object({
   package_base: z.string(),
-  priority: z.number().int(),
+  priority: z.int(),
   reason: z.string(),
-  scheduled: z.number().int(),
-  failed: z.number().int().nullable(),
+  scheduled: z.int(),
+  failed: z.nullable(z.int()),
 });
 
 /** The dependency-change rebuild queue of a repository, in the order repo-update takes it (docs/rebuilds.md). */

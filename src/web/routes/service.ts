@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { readAurSettings } from '../../core/repository/build-settings.js';
 import { AurClient } from '../../core/alpm/remote/aur.js';
 import { isValidFullVersion, isValidPackageName } from '../../core/alpm/validation.js';
@@ -9,36 +9,32 @@ import { NotFoundError } from '../errors.js';
 import { reloadConfiguration } from '../reload.js';
 import { errorResponses, repositoryQuery } from '../schemas.js';
 
-const packageName = z.string().refine(isValidPackageName, 'not a valid package name');
+const packageName = z.string().check(z.refine(isValidPackageName, 'not a valid package name'));
 const processResponse = { 200: z.object({ process_id: z.string() }), ...errorResponses };
-const patchBody = z.object({ key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a PKGBUILD variable name'), value: z.string() });
+const patchBody = z.object({ key: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a PKGBUILD variable name')), value: z.string() });
 
 /** Whose packager id signs the builds: this user of the users table, else the one logged in (as the reference). */
-const packager = z.string().min(1).max(255).optional();
+const packager = z.optional(z.string().check(z.minLength(1), z.maxLength(255)));
 
 const addBody = z.object({
-  packages: z.array(packageName).min(1),
+  packages: z.array(packageName).check(z.minLength(1)),
   packager,
-  patches: z.array(patchBody).default([]),
-  increment: z.boolean().default(true),
-  refresh: z.boolean().default(false),
+  patches: z._default(z.array(patchBody), []),
+  increment: z._default(z.boolean(), true),
+  refresh: z._default(z.boolean(), false),
 });
 const updateBody = z.object({
   packager,
-  aur: z.boolean().default(true),
-  local: z.boolean().default(true),
-  manual: z.boolean().default(true),
-  increment: z.boolean().default(true),
-  refresh: z.boolean().default(false),
+  aur: z._default(z.boolean(), true),
+  local: z._default(z.boolean(), true),
+  manual: z._default(z.boolean(), true),
+  increment: z._default(z.boolean(), true),
+  refresh: z._default(z.boolean(), false),
 });
 
-const keyId = z.string().refine(isKeyId, 'expected a key id (8 or 16 hex digits) or a fingerprint (40)');
-const keyServer = z
-  .string()
-  .min(1)
-  .max(255)
-  .refine(isKeyServer, 'not a key server host or http(s) URL')
-  .default(DEFAULT_KEY_SERVER);
+const keyId = z.string().check(z.refine(isKeyId, 'expected a key id (8 or 16 hex digits) or a fingerprint (40)'));
+const keyServer = z._default(z
+  .string().check(z.minLength(1), z.maxLength(255), z.refine(isKeyServer, 'not a key server host or http(s) URL')), DEFAULT_KEY_SERVER);
 
 const flag = (name: string, value: boolean): string => (value ? `--${name}` : `--no-${name}`);
 
@@ -75,7 +71,7 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
 
   app.post(
     '/api/v1/service/update',
-    { config: { permission: 'full' }, schema: { querystring: repositoryQuery, body: updateBody.default(updateBody.parse({})), response: processResponse } },
+    { config: { permission: 'full' }, schema: { querystring: repositoryQuery, body: z._default(updateBody, updateBody.parse({})), response: processResponse } },
     async (request) => {
       const { aur, local, manual, increment, refresh } = request.body;
       const command = ['repo-update', flag('aur', aur), flag('local', local), flag('manual', manual), flag('increment', increment), ...(refresh ? ['--refresh'] : [])];
@@ -89,7 +85,7 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
       config: { permission: 'full' },
       schema: {
         querystring: repositoryQuery,
-        body: z.object({ packages: z.array(packageName).min(1), increment: z.boolean().default(true), packager }),
+        body: z.object({ packages: z.array(packageName).check(z.minLength(1)), increment: z._default(z.boolean(), true), packager }),
         response: processResponse,
       },
     },
@@ -104,7 +100,7 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
     '/api/v1/service/remove',
     {
       config: { permission: 'full' },
-      schema: { querystring: repositoryQuery, body: z.object({ packages: z.array(packageName).min(1) }), response: processResponse },
+      schema: { querystring: repositoryQuery, body: z.object({ packages: z.array(packageName).check(z.minLength(1)) }), response: processResponse },
     },
     async (request) => spawn(selectRepository(web, request.query), ['package-remove', ...request.body.packages]),
   );
@@ -117,8 +113,8 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
         querystring: repositoryQuery,
         body: z.object({
           package: packageName,
-          version: z.string().refine(isValidFullVersion, 'not a full version [epoch:]pkgver-pkgrel'),
-          hold: z.boolean().default(true),
+          version: z.string().check(z.refine(isValidFullVersion, 'not a full version [epoch:]pkgver-pkgrel')),
+          hold: z._default(z.boolean(), true),
           packager,
         }),
         response: processResponse,
@@ -161,7 +157,7 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
           200: z.object({
             is_alive: z.boolean(),
             status: z.enum(['running', 'success', 'failed']),
-            exit_code: z.number().int().nullable(),
+            exit_code: z.nullable(z.int()),
             command: z.array(z.string()),
             output: z.array(z.string()),
           }),
@@ -181,8 +177,8 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
     {
       config: { permission: 'reporter' },
       schema: {
-        querystring: repositoryQuery.extend({
-          for: z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : [value]).filter((term) => term.length > 0)),
+        querystring: z.extend(repositoryQuery, {
+          for: z.pipe(z.union([z.string(), z.array(z.string())]), z.transform((value) => (Array.isArray(value) ? value : [value]).filter((term) => term.length > 0))),
         }),
         response: { 200: z.array(z.object({ package: z.string(), description: z.string() })), ...errorResponses },
       },
@@ -224,7 +220,7 @@ export function serviceRoutes(app: WebApp, web: WebContext): void {
     '/api/v1/service/logs',
     {
       config: { permission: 'full' },
-      schema: { querystring: repositoryQuery.extend({ keep_last_records: z.coerce.number().int().min(0).default(0) }), response: { 204: z.null(), ...errorResponses } },
+      schema: { querystring: z.extend(repositoryQuery, { keep_last_records: z._default(z.pipe(z.coerce.number(), z.int().check(z.gte(0))), 0) }), response: { 204: z.null(), ...errorResponses } },
     },
     async (request, reply) => {
       await selectRepository(web, request.query).state.logs.logsRotate(request.query.keep_last_records);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { snapshotListing } from '../../core/snapshots/listing.js';
 import { readSnapshotSettings } from '../../core/snapshots/settings.js';
 import { SnapshotStore } from '../../core/snapshots/store.js';
@@ -9,24 +9,24 @@ import { NotFoundError } from '../errors.js';
 import { errorResponses, repositoryQuery } from '../schemas.js';
 
 const versions = z.array(z.object({ name: z.string(), version: z.string() }));
-const vote = z.object({ snapshot: z.string(), job: z.string(), passed: z.boolean(), url: z.string().nullable(), notes: z.string().nullable(), created: z.number() });
+const vote = z.object({ snapshot: z.string(), job: z.string(), passed: z.boolean(), url: z.nullable(z.string()), notes: z.nullable(z.string()), created: z.number() });
 const snapshot = z.object({
   id: z.string(),
   created: z.number(),
-  run: z.string().nullable(),
+  run: z.nullable(z.string()),
   failed: z.boolean(),
   changes: z.object({ added: versions, removed: versions }),
   results: z.object({ built: z.record(z.string(), z.string()), failed: z.record(z.string(), z.string()) }),
   pointers: z.array(z.string()),
   votes: z.array(vote),
 });
-const snapshotParameters = z.object({ id: z.string().regex(SNAPSHOT_ID, 'not a snapshot id (12 hex digits)') });
+const snapshotParameters = z.object({ id: z.string().check(z.regex(SNAPSHOT_ID, 'not a snapshot id (12 hex digits)')) });
 const processResponse = { 200: z.object({ process_id: z.string() }), ...errorResponses };
 const voteBody = z.object({
-  job: z.string().regex(/^\S{1,200}$/, '1 to 200 characters without spaces'),
+  job: z.string().check(z.regex(/^\S{1,200}$/, '1 to 200 characters without spaces')),
   passed: z.boolean(),
-  url: z.url({ protocol: /^https?$/ }).optional(),
-  notes: z.string().max(10_000).optional(),
+  url: z.optional(z.url({ protocol: /^https?$/ })),
+  notes: z.optional(z.string().check(z.maxLength(10_000))),
 });
 
 function listing(repository: ServedRepository) {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parsePackageFileName } from '../../core/alpm/validation.js';
 import { runStaging } from '../../core/distributed/staging.js';
 import { errorMessage } from '../../core/errors.js';
@@ -25,10 +25,10 @@ function checkedName(name: string): string {
   return name;
 }
 
-const uploadQuery = repositoryQuery.extend({
+const uploadQuery = z.extend(repositoryQuery, {
   /** A distributed build's upload: the run and base of the job, whose archives wait for the coordinator's check. */
-  run: z.string().optional(),
-  base: z.string().optional(),
+  run: z.optional(z.string()),
+  base: z.optional(z.string()),
 });
 
 /** `packages/<repo>/<arch>/`, or the staging area of a distributed run's job (see core/distributed/staging.ts). */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { packageRoot } from '../../../src/core/package-root.js';
 import { coreSchemas } from '../../../src/core/configuration/schema.js';
 import { BUILTIN_TRIGGERS } from '../../../src/core/triggers/builtin.js';
@@ -35,8 +35,8 @@ function exampleSections(): Map<string, ExampleSection> {
   return sections;
 }
 
-function schemaKeys(schema: z.ZodType): string[] {
-  return Object.keys((schema as z.ZodObject).shape).sort();
+function schemaKeys(schema: z.ZodMiniType): string[] {
+  return Object.keys((schema as z.ZodMiniObject).shape).sort();
 }
 
 /** The keys the example lists for sections of `type`: sections named so, or saying `type = <type>`. */
@@ -61,7 +61,7 @@ describe('ahriman.ini.example', () => {
   });
 
   it('lists every option of every typed section the built-in triggers read', async () => {
-    const schemas = new Map<string, z.ZodType>();
+    const schemas = new Map<string, z.ZodMiniType>();
     for (const { load, exportName } of Object.values(BUILTIN_TRIGGERS)) {
       const loaded = (await load()) as Record<string, TriggerFactory>;
       for (const [type, schema] of Object.entries(loaded[exportName]?.configurationSchemas ?? {})) schemas.set(type, schema);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Configuration } from '../../../src/core/configuration/configuration.js';
 import { coreSchemas, DEFAULT_TRIGGERS, option, registerSectionSchema } from '../../../src/core/configuration/schema.js';
 import { type Issue, readSection, validateConfiguration } from '../../../src/core/configuration/validator.js';
@@ -36,7 +36,7 @@ function errors(issues: Issue[]): Issue[] {
   return issues.filter((issue) => issue.severity === 'error');
 }
 
-const html = z.object({ path: option.path(), link_path: option.url().optional(), homepage: option.string().optional() });
+const html = z.object({ path: option.path(), link_path: z.optional(option.url()), homepage: z.optional(option.string()) });
 
 describe('ahriman.ini.example', () => {
   it('loads and validates without errors', () => {
@@ -272,7 +272,7 @@ describe('validateConfiguration', () => {
         '[gitremote]\npull_url = https://example.com/x.git\n[remote-pull]\ntarget = gitremote\n',
       ].join(''),
     );
-    const gitremote = z.object({ pull_url: option.url(), pull_branch: option.string().default('master') });
+    const gitremote = z.object({ pull_url: option.url(), pull_branch: z._default(option.string(), 'master') });
     expect(validateConfiguration(configuration, { html, gitremote })).toEqual([
       { section: 'site', key: 'extra', severity: 'error', message: 'unknown option' },
       { section: 'site', key: 'link_path', severity: 'error', message: "expected a URL such as https://host/path, got 'nonsense'" },
@@ -289,7 +289,7 @@ describe('validateConfiguration', () => {
   });
 
   it('uses schemas registered by trigger modules', () => {
-    const rss = z.object({ path: option.path(), max_entries: option.integer().default(-1) });
+    const rss = z.object({ path: option.path(), max_entries: z._default(option.integer(), -1) });
     registerSectionSchema('rss-test', rss);
     registerSectionSchema('rss-test', rss);
     expect(() => registerSectionSchema('rss-test', z.object({}))).toThrow(ConfigurationError);

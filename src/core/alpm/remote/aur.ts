@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PackageLists } from '../../../models/package-fields.js';
 import { AhrimanError } from '../../errors.js';
+import '../../schema-messages.js';
 import { type HttpPolicy, HttpError, fetchWithRetries } from '../../http/client.js';
 
 /** What the AUR says about one package (RPC v5 field names, camel-cased). Search results carry no dependency lists. */
@@ -23,20 +24,20 @@ export type AurSearchField = 'name' | 'name-desc' | 'maintainer' | 'depends' | '
 
 export class AurError extends AhrimanError {}
 
-const stringList = z.array(z.string()).nullish().transform((value) => value ?? []);
-const resultSchema = z
+const stringList = z.pipe(z.nullish(z.array(z.string())), z.transform((value) => value ?? []));
+const resultSchema = z.pipe(z
   .object({
     Name: z.string(),
     PackageBase: z.string(),
     Version: z.string(),
-    Description: z.string().nullish(),
-    URL: z.string().nullish(),
-    NumVotes: z.number().nullish(),
-    Popularity: z.number().nullish(),
-    OutOfDate: z.number().nullish(),
-    Maintainer: z.string().nullish(),
-    FirstSubmitted: z.number().nullish(),
-    LastModified: z.number().nullish(),
+    Description: z.nullish(z.string()),
+    URL: z.nullish(z.string()),
+    NumVotes: z.nullish(z.number()),
+    Popularity: z.nullish(z.number()),
+    OutOfDate: z.nullish(z.number()),
+    Maintainer: z.nullish(z.string()),
+    FirstSubmitted: z.nullish(z.number()),
+    LastModified: z.nullish(z.number()),
     Depends: stringList,
     MakeDepends: stringList,
     CheckDepends: stringList,
@@ -47,9 +48,7 @@ const resultSchema = z
     Groups: stringList,
     License: stringList,
     Keywords: stringList,
-  })
-  .transform(
-    (raw): AurPackage => ({
+  }), z.transform((raw): AurPackage => ({
       name: raw.Name,
       packageBase: raw.PackageBase,
       version: raw.Version,
@@ -71,11 +70,10 @@ const resultSchema = z
       groups: raw.Groups,
       licenses: raw.License,
       keywords: raw.Keywords,
-    }),
-  );
+    })));
 const responseSchema = z.object({
   type: z.string(),
-  error: z.string().nullish(),
+  error: z.nullish(z.string()),
   results: z.array(z.unknown()),
 });
 

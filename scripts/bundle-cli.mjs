@@ -7,7 +7,8 @@
  * import its modules), except dist/main.js, the `ahriman` binary, which becomes one import of the bundle.
  *
  * Packages stay imports of node_modules (native addons, files they read beside themselves), except the pure
- * JavaScript ones every start needs: yargs with its helpers, and zod (the configuration schema). Inside the bundle,
+ * JavaScript ones every start needs: yargs with its helpers, and zod (the schemas; through zod/mini, so only the parts
+ * used are bundled). Inside the bundle,
  * `Intl.Segmenter` is constructed lazily (see lazy-segmenter.mjs): 25 ms of each start.
  */
 import { build } from 'esbuild';

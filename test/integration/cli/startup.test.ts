@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/core/process.js';
@@ -36,5 +37,14 @@ describe('CLI start-up', () => {
     const packages = await loadedPackages([...repository, 'package-status']);
     expect(packages.has('sqlite3')).toBe(true);
     expect(HEAVY.filter((name) => packages.has(name))).toEqual([]);
+  });
+
+  it('finishes quietly when its reader goes away (ahriman service-config | head -1)', async () => {
+    const child = spawn(process.execPath, [CLI, '-c', sandbox.configuration, '-a', 'x86_64', '-r', 'startup', 'service-config'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the only reader leaves before anything is written: every write fails with EPIPE
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 });

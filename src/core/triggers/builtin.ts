@@ -40,8 +40,9 @@ export const REFERENCE_TRIGGER_NAMES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The reference's distributed-build triggers. Distributed builds are not implemented; a configuration naming these
- * still works (they are skipped with a warning), so the reference's default `triggers_known` can be kept as it is.
+ * The reference's distributed-build triggers, for its push-based workers. Distributed builds here are pull-based and
+ * configured in `[distributed]` (docs/distributed.md); a configuration naming these still works (they are skipped
+ * with a warning), so the reference's default `triggers_known` can be kept as it is.
  */
 export const UNSUPPORTED_TRIGGERS: ReadonlySet<string> = new Set([
   'ahriman.core.distributed.WorkerLoaderTrigger',

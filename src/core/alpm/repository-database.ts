@@ -55,7 +55,7 @@ export async function readRepositoryEntries(directory: string, repository: strin
   const [served, generation] = await Promise.all([fs.realpath(files).catch(() => undefined), fs.realpath(current).catch(() => undefined)]);
   if (served === undefined) return [];
   // only while the served name still leads to the current generation (repo-add by hand replaces the link)
-  const kept = served === generation ? await readKept(path.dirname(served)) : undefined;
+  const kept = served === generation ? await readKept(path.dirname(served), { database: `${repository}.db.tar.gz`, files: path.basename(files) }) : undefined;
   if (kept !== undefined) return kept;
   return (await readSyncDatabase(files)).map((entry) => ({ ...entry, files: entry.files ?? [] }));
 }

@@ -85,6 +85,27 @@ describe('readRepositoryEntries', () => {
     expect(await readRepositoryEntries(first, 'demo')).toEqual([entry('ahr-one'), entry('ahr-three'), entry('ahr-two')]); // kept by name
   });
 
+  it('writes a big repository as a series of gzip members that bsdtar reads whole, and rewrites it after a change as a fresh write would', async () => {
+    const names = Array.from({ length: 300 }, (_, index) => `ahr-${String(index).padStart(3, '0')}`);
+    const segmented = path.join(directory, 'segmented');
+    await writeRepositoryDatabase(segmented, 'demo', names.map(entry));
+    const segments = async (): Promise<unknown[]> => JSON.parse(await readFile(path.join(segmented, '.db', 'current', 'entries.json'), 'utf8')).segments;
+    expect((await segments()).length).toBeGreaterThan(2);
+    const listed = (await run('bsdtar', ['-tf', path.join(segmented, 'demo.db.tar.gz')])).stdout.trim().split('\n');
+    expect(listed).toEqual(names.flatMap((name) => [`${name}-1.0-1/`, `${name}-1.0-1/desc`]));
+
+    // one package removed and one added: the unchanged segments are copied, and the result is what a fresh write gives
+    const kept = await readRepositoryEntries(segmented, 'demo');
+    await writeRepositoryDatabase(segmented, 'demo', [...kept.filter((item) => item.name !== 'ahr-150'), entry('ahr-150a')]);
+    const fresh = path.join(directory, 'segmented-fresh');
+    await writeRepositoryDatabase(fresh, 'demo', [...names.filter((name) => name !== 'ahr-150'), 'ahr-150a'].map(entry));
+    for (const name of ['demo.db.tar.gz', 'demo.files.tar.gz']) {
+      const [ours, theirs] = await Promise.all([segmented, fresh].map((root) => readFile(path.join(root, name))));
+      expect(ours!.equals(theirs!), name).toBe(true);
+    }
+    expect((await readSyncDatabase(path.join(segmented, 'demo.files.tar.gz'))).map((item) => item.name)).toContain('ahr-150a');
+  });
+
   it('reads the entries a generation kept with their file lists in entries.json alone (before files.tar)', async () => {
     const older = path.join(directory, 'older');
     await writeRepositoryDatabase(older, 'demo', [entry('ahr-one')]);

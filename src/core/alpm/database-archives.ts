@@ -42,6 +42,11 @@ const SEGMENT_SPREAD = 1024;
 /** The member that ends both archives: the tar's end-of-archive blocks. */
 const END_MEMBER = gzipSync(END_OF_ARCHIVE);
 
+/** A file of a kept generation, or undefined when it is missing (or unreadable): nothing is then copied from it. */
+function readIfPresent(file: string): Promise<Buffer | undefined> {
+  return fs.readFile(file).catch(() => undefined);
+}
+
 function block(name: string, values: readonly (string | number)[]): string {
   return `%${name}%\n${values.join('\n')}\n\n`;
 }
@@ -100,11 +105,19 @@ interface EntryBlocks {
 /** Blocks of the entries read back from a kept generation, valid for exactly those objects. */
 const keptBlocks = new WeakMap<RepositoryEntry, EntryBlocks>();
 
-/** A segment of a kept generation: its uncompressed files-database bytes and its two compressed members. */
-interface KeptSegment {
-  filesTar: Buffer;
+/** The compressed members of one segment in the two archives. */
+interface SegmentMembers {
   database: Buffer;
   files: Buffer;
+}
+
+/**
+ * A segment of a kept generation: its uncompressed files-database bytes, and its members, read from the generation's
+ * archives only by a write that can copy them (undefined when the archives are no longer what the index describes).
+ */
+interface KeptSegment {
+  filesTar: Buffer;
+  members: () => Promise<SegmentMembers | undefined>;
 }
 
 /** Segments of kept generations, by the entry object that starts them. */
@@ -167,9 +180,10 @@ function segmentStarts(sorted: readonly RepositoryEntry[]): number[] {
 }
 
 /** The compressed members of a segment: copied from the kept generation when its bytes are the same, else made. */
-async function segmentMembers(first: RepositoryEntry, database: Buffer, filesTar: Buffer): Promise<{ database: Buffer; files: Buffer }> {
+async function segmentMembers(first: RepositoryEntry, database: Buffer, filesTar: Buffer): Promise<SegmentMembers> {
   const kept = keptSegments.get(first);
-  if (kept?.filesTar.equals(filesTar)) return kept;
+  const copied = kept?.filesTar.equals(filesTar) ? await kept.members() : undefined;
+  if (copied !== undefined) return copied;
   const [databaseMember, filesMember] = await Promise.all([gzipAsync(database), gzipAsync(filesTar)]);
   return { database: databaseMember, files: filesMember };
 }
@@ -237,13 +251,20 @@ function keptEntry(entry: DescEntry, [start, filesStart, end, textStart, textEnd
 }
 
 /**
- * Registers the segments of a kept generation for the next write, when its archives are still the series of members
- * the index describes (anything else, e.g. an archive replaced by hand, leaves every segment to be compressed anew).
+ * The two archives of a kept generation, when they are still the series of members its index describes (anything
+ * else, e.g. an archive replaced by hand, leaves every segment to be compressed anew).
  */
-function keepSegments(entries: readonly RepositoryEntry[], index: KeptIndex, filesTar: Buffer, archives: { database: Buffer; files: Buffer }): void {
-  const segments = index.segments ?? [];
+async function readArchives(generation: string, names: ArchiveNames, segments: readonly SegmentRecord[]): Promise<SegmentMembers | undefined> {
+  const [database, files] = await Promise.all([readIfPresent(path.join(generation, names.database)), readIfPresent(path.join(generation, names.files))]);
   const total = (column: 1 | 2): number => segments.reduce((sum, segment) => sum + segment[column], END_MEMBER.length);
-  if (total(1) !== archives.database.length || total(2) !== archives.files.length) return;
+  if (database?.length !== total(1) || files?.length !== total(2)) return undefined;
+  return { database, files };
+}
+
+/** Registers the segments of a kept generation for the next write; its archives are read by the first one copied. */
+function keepSegments(generation: string, names: ArchiveNames, entries: readonly RepositoryEntry[], index: KeptIndex, filesTar: Buffer): void {
+  const segments = index.segments ?? [];
+  let archives: Promise<SegmentMembers | undefined> | undefined;
   let databaseOffset = 0;
   let filesOffset = 0;
   segments.forEach(([first, databaseLength, filesLength], position) => {
@@ -251,11 +272,14 @@ function keepSegments(entries: readonly RepositoryEntry[], index: KeptIndex, fil
     const entry = entries[first];
     const [start] = index.offsets[first] ?? [];
     const [, , stop] = index.offsets[end - 1] ?? [];
+    const [databaseStart, filesStart] = [databaseOffset, filesOffset];
     if (entry !== undefined && start !== undefined && stop !== undefined) {
       keptSegments.set(entry, {
         filesTar: filesTar.subarray(start, stop),
-        database: archives.database.subarray(databaseOffset, databaseOffset + databaseLength),
-        files: archives.files.subarray(filesOffset, filesOffset + filesLength),
+        members: async () => {
+          const read = await (archives ??= readArchives(generation, names, segments));
+          return read && { database: read.database.subarray(databaseStart, databaseStart + databaseLength), files: read.files.subarray(filesStart, filesStart + filesLength) };
+        },
       });
     }
     databaseOffset += databaseLength;
@@ -269,18 +293,15 @@ function keepSegments(entries: readonly RepositoryEntry[], index: KeptIndex, fil
  * segments of its archives (`archives` names them) are registered for the next write.
  */
 export async function readKept(generation: string, archives: ArchiveNames): Promise<RepositoryEntry[] | undefined> {
-  const read = (name: string): Promise<Buffer | undefined> => fs.readFile(path.join(generation, name)).catch(() => undefined);
-  const [text, filesTar, database, files] = await Promise.all([
+  const [text, filesTar] = await Promise.all([
     fs.readFile(path.join(generation, ENTRIES_FILE), 'utf8').catch(() => undefined),
-    read(FILES_TAR),
-    read(archives.database),
-    read(archives.files),
+    readIfPresent(path.join(generation, FILES_TAR)),
   ]);
   if (text === undefined) return undefined;
   const parsed = JSON.parse(text) as KeptIndex | RepositoryEntry[];
   if (Array.isArray(parsed)) return parsed.every((item) => Array.isArray(item.files)) ? parsed : undefined;
   if (filesTar === undefined || parsed.offsets.length !== parsed.entries.length) return undefined;
   const entries = parsed.entries.map((entry, position) => keptEntry(entry, parsed.offsets[position]!, filesTar));
-  if (database !== undefined && files !== undefined) keepSegments(entries, parsed, filesTar, { database, files });
+  keepSegments(generation, archives, entries, parsed, filesTar);
   return entries;
 }

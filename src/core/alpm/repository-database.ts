@@ -50,12 +50,12 @@ const POINTER = 'current';
  * from the files database. Empty when there is no database.
  */
 export async function readRepositoryEntries(directory: string, repository: string): Promise<RepositoryEntry[]> {
-  const { files } = databaseFiles(directory, repository);
+  const { database, files } = databaseFiles(directory, repository);
   const current = path.join(directory, GENERATIONS_DIRECTORY, POINTER, path.basename(files));
   const [served, generation] = await Promise.all([fs.realpath(files).catch(() => undefined), fs.realpath(current).catch(() => undefined)]);
   if (served === undefined) return [];
   // only while the served name still leads to the current generation (repo-add by hand replaces the link)
-  const kept = served === generation ? await readKept(path.dirname(served), { database: `${repository}.db.tar.gz`, files: path.basename(files) }) : undefined;
+  const kept = served === generation ? await readKept(path.dirname(served), { database: path.basename(database), files: path.basename(files) }) : undefined;
   if (kept !== undefined) return kept;
   return (await readSyncDatabase(files)).map((entry) => ({ ...entry, files: entry.files ?? [] }));
 }

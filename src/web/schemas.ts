@@ -22,5 +22,9 @@ export const packageParameters = z.object({
 export const errorResponses = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 413: errorSchema, 429: errorSchema, 500: errorSchema };
 
 /** A query flag as the reference's clients send it (`true`/`false`/`1`/`0`/`yes`/`no`). */
-export const queryFlag = z.optional(z.pipe(z
-  .enum(['true', 'false', '1', '0', 'yes', 'no']), z.transform((value) => ['true', '1', 'yes'].includes(value))));
+export const queryFlag = z.optional(
+  z.pipe(
+    z.enum(['true', 'false', '1', '0', 'yes', 'no']),
+    z.transform((value) => ['true', '1', 'yes'].includes(value)),
+  ),
+);

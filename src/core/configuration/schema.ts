@@ -129,7 +129,7 @@ function replaced(instead: string) {
 
 const DISTRIBUTED_INSTEAD = 'distributed builds are configured in [distributed] (queue_url, coordinator, worker_id; see docs/distributed.md)';
 
-/** Builders for option schemas; chain `.optional()` or `.default(value)` as needed. */
+/** Builders for option schemas; wrap them in `z.optional(schema)` or `z._default(schema, value)` as needed. */
 export const option = {
   string: () => z.string(),
   boolean: () => fromText(parseBoolean),
@@ -165,7 +165,7 @@ export function retryPolicyOf(section: { max_retries: number; retry_backoff: num
   return { maxRetries: section.max_retries, backoffSeconds: section.retry_backoff };
 }
 
-/** The path rule of an option schema, looking through `.optional()` and `.default()`. */
+/** The path rule of an option schema, looking through `z.optional()` and `z._default()`. */
 export function pathRuleOf(schema: z.ZodMiniType): PathRule | undefined {
   let current: z.ZodMiniType = schema;
   for (;;) {
@@ -385,30 +385,31 @@ const AUTOMATIC_POINTERS = ['current', 'consistent'];
  * Snapshots and their pointers. Besides these options, `promote_<pointer> = <jobs>` names the CI jobs whose passing
  * votes move a user-defined pointer to a newer snapshot (checked here, since option names are open).
  */
-const snapshots = z.catchall(z
-  .object({
-    enabled: z._default(option.boolean(), false),
-    keep: z._default(option.integer({ min: 0 }), 10),
-    older_than: z._default(option.integer({ min: 0 }), 0),
-    pointers: z._default(option.list(), []),
-  }), option.list()).check(z.superRefine((section, context) => {
-    for (const pointer of section.pointers) {
-      if (!POINTER_NAME.test(pointer)) {
-        context.issues.push({ code: 'custom', path: ['pointers'], message: `'${pointer}' is no pointer name (lower case letters, digits, - and _)`, input: section });
-      } else if (AUTOMATIC_POINTERS.includes(pointer)) {
-        context.issues.push({ code: 'custom', path: ['pointers'], message: `'${pointer}' is moved automatically and cannot be user-defined`, input: section });
-      }
+const snapshotOptions = z.object({
+  enabled: z._default(option.boolean(), false),
+  keep: z._default(option.integer({ min: 0 }), 10),
+  older_than: z._default(option.integer({ min: 0 }), 0),
+  pointers: z._default(option.list(), []),
+});
+
+const snapshots = z.catchall(snapshotOptions, option.list()).check(z.superRefine((section, context) => {
+  for (const pointer of section.pointers) {
+    if (!POINTER_NAME.test(pointer)) {
+      context.issues.push({ code: 'custom', path: ['pointers'], message: `'${pointer}' is no pointer name (lower case letters, digits, - and _)`, input: section });
+    } else if (AUTOMATIC_POINTERS.includes(pointer)) {
+      context.issues.push({ code: 'custom', path: ['pointers'], message: `'${pointer}' is moved automatically and cannot be user-defined`, input: section });
     }
-    for (const key of Object.keys(section).filter((name) => !['enabled', 'keep', 'older_than', 'pointers'].includes(name))) {
-      const pointer = /^promote_(.+)$/.exec(key)?.[1];
-      if (pointer === undefined) context.issues.push({ code: 'custom', path: [key], message: 'unknown option (promotion rules are promote_<pointer>)', input: section });
-      else if (!section.pointers.includes(pointer)) {
-        context.issues.push({ code: 'custom', path: [key], message: `pointer '${pointer}' is not listed in pointers`, input: section });
-      } else if ((section[key] as string[]).length === 0) {
-        context.issues.push({ code: 'custom', path: [key], message: 'names no job', input: section });
-      }
+  }
+  for (const key of Object.keys(section).filter((name) => !(name in snapshotOptions.shape))) {
+    const pointer = /^promote_(.+)$/.exec(key)?.[1];
+    if (pointer === undefined) context.issues.push({ code: 'custom', path: [key], message: 'unknown option (promotion rules are promote_<pointer>)', input: section });
+    else if (!section.pointers.includes(pointer)) {
+      context.issues.push({ code: 'custom', path: [key], message: `pointer '${pointer}' is not listed in pointers`, input: section });
+    } else if ((section[key] as string[]).length === 0) {
+      context.issues.push({ code: 'custom', path: [key], message: 'names no job', input: section });
     }
-  }));
+  }
+}));
 
 export const coreSchemas = {
   settings,

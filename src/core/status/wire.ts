@@ -37,14 +37,16 @@ export const packageSchema = z.object({
   base: z.string().check(z.minLength(1)),
   version: z.string().check(z.minLength(1)),
   packager: nullableString,
-  remote: z._default(z
-    .object({
+  remote: z._default(
+    z.object({
       source: z._default(z.enum(PACKAGE_SOURCES), 'auto'),
       git_url: nullableString,
       web_url: nullableString,
       path: nullableString,
       branch: nullableString,
-    }), { source: 'auto', git_url: null, web_url: null, path: null, branch: null }),
+    }),
+    { source: 'auto', git_url: null, web_url: null, path: null, branch: null },
+  ),
   packages: z._default(z.record(z.string(), packageDescriptionSchema), {}),
 });
 export type PackageJson = z.infer<typeof packageSchema>;

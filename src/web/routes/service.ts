@@ -33,8 +33,10 @@ const updateBody = z.object({
 });
 
 const keyId = z.string().check(z.refine(isKeyId, 'expected a key id (8 or 16 hex digits) or a fingerprint (40)'));
-const keyServer = z._default(z
-  .string().check(z.minLength(1), z.maxLength(255), z.refine(isKeyServer, 'not a key server host or http(s) URL')), DEFAULT_KEY_SERVER);
+const keyServer = z._default(
+  z.string().check(z.minLength(1), z.maxLength(255), z.refine(isKeyServer, 'not a key server host or http(s) URL')),
+  DEFAULT_KEY_SERVER,
+);
 
 const flag = (name: string, value: boolean): string => (value ? `--${name}` : `--no-${name}`);
 

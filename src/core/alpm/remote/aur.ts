@@ -25,8 +25,8 @@ export type AurSearchField = 'name' | 'name-desc' | 'maintainer' | 'depends' | '
 export class AurError extends AhrimanError {}
 
 const stringList = z.pipe(z.nullish(z.array(z.string())), z.transform((value) => value ?? []));
-const resultSchema = z.pipe(z
-  .object({
+const resultSchema = z.pipe(
+  z.object({
     Name: z.string(),
     PackageBase: z.string(),
     Version: z.string(),
@@ -48,7 +48,9 @@ const resultSchema = z.pipe(z
     Groups: stringList,
     License: stringList,
     Keywords: stringList,
-  }), z.transform((raw): AurPackage => ({
+  }),
+  z.transform(
+    (raw): AurPackage => ({
       name: raw.Name,
       packageBase: raw.PackageBase,
       version: raw.Version,
@@ -70,7 +72,9 @@ const resultSchema = z.pipe(z
       groups: raw.Groups,
       licenses: raw.License,
       keywords: raw.Keywords,
-    })));
+    }),
+  ),
+);
 const responseSchema = z.object({
   type: z.string(),
   error: z.nullish(z.string()),

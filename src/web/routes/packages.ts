@@ -5,6 +5,7 @@ import { DependenciesOperations } from '../../core/database/operations/dependenc
 import {
   logRecordJson,
   logRecordSchema,
+  packageDescriptionSchema,
   packageFromJson,
   packageSchema,
   packageStatusJson,
@@ -49,7 +50,7 @@ async function archives(repository: ServedRepository, base: string): Promise<Pac
       continue;
     }
     const entry = versions.get(parsed.version) ?? packageSchema.parse({ base, version: parsed.version });
-    entry.packages[parsed.name] = { ...packageSchema.shape.packages._zod.def.innerType._zod.def.valueType.parse({}), architecture: parsed.architecture, filename: file };
+    entry.packages[parsed.name] = { ...packageDescriptionSchema.parse({}), architecture: parsed.architecture, filename: file };
     versions.set(parsed.version, entry);
   }
   return [...versions.values()];
@@ -129,7 +130,7 @@ export function packageRoutes(app: WebApp, web: WebContext): void {
 
   app.delete(
     '/api/v1/packages/:package',
-    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: z.extend(repositoryQuery, { timestamp: z.optional(z.pipe(z.coerce.number(), z.int()).check(z.nonnegative())) }), response: noContent } },
+    { config: { permission: 'full' }, schema: { params: packageParameters, querystring: z.extend(repositoryQuery, { timestamp: z.optional(z.pipe(z.coerce.number(), z.int().check(z.nonnegative()))) }), response: noContent } },
     async (request, reply) => {
       // as in the reference, forgetting a base nobody knows (any more) succeeds: a repeated request is harmless
       const repository = select(request.query);

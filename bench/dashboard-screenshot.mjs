@@ -20,7 +20,7 @@ import { run } from '../dist/core/process.js';
 const projectRoot = path.dirname(import.meta.dirname);
 const output = path.resolve(process.argv[2] ?? path.join(os.tmpdir(), 'ahriman-dashboard'));
 const givenUrl = process.argv[3];
-const CLI = path.join(projectRoot, 'dist', 'main.js');
+const CLI = path.join(projectRoot, 'dist', 'main.cjs');
 
 function freePort() {
   return new Promise((resolve, reject) => {

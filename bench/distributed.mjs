@@ -32,7 +32,7 @@ import { RepositoryState } from '../dist/core/repository/state.js';
 import { RepositoryId } from '../dist/models/repository-id.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist', 'main.js');
+const CLI = path.join(ROOT, 'dist', 'main.cjs');
 const PREBUILT = path.join(ROOT, 'test', 'support', 'prebuilt-driver.mjs');
 const USER = 'bench';
 const PASSWORD = 'bench-password-1234';

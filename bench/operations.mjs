@@ -26,7 +26,7 @@ import { readSyncDatabase } from '../dist/core/alpm/sync-database.js';
 import { run } from '../dist/core/process.js';
 import { createPackageArchives, expectDatabaseSize, linkInto } from './support/archives.mjs';
 
-const CLI = path.resolve(import.meta.dirname, '../dist/main.js');
+const CLI = path.resolve(import.meta.dirname, '../dist/main.cjs');
 const REPOSITORY = 'bench';
 const ARCHITECTURE = 'x86_64';
 /** Prints the peak RSS of a node process on stderr when it exits. */

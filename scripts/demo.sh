@@ -50,7 +50,7 @@ target = configuration
 allow_read_only = yes
 INI
 
-ahriman() { node dist/main.js -c "$demo/ahriman.ini" "$@"; }
+ahriman() { node dist/main.cjs -c "$demo/ahriman.ini" "$@"; }
 ahriman -a x86_64 -r demo service-setup --packager 'ahriman demo <demo@localhost>'
 ahriman -a x86_64 -r demo package-add examples/pkgbuilds/*
 # The examples need nothing from the AUR: skip its checks so the demo also works offline.
@@ -91,7 +91,7 @@ Server = file://$root/repository/demo/x86_64
 DONE
 
 # The dashboard of the demo repository, left running for a person to open.
-nohup node dist/main.js -c "$demo/ahriman.ini" web > "$demo/web.log" 2>&1 &
+nohup node dist/main.cjs -c "$demo/ahriman.ini" web > "$demo/web.log" 2>&1 &
 echo $! > "$demo/web.pid"
 for _ in $(seq 1 60); do
   if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$port/api/v1/info"; then

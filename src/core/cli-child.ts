@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { RepositoryId } from '../models/repository-id.js';
 import { packageRoot } from './package-root.js';
 
-const CLI_SCRIPT = path.join(packageRoot(), 'dist', 'main.js');
+const CLI_SCRIPT = path.join(packageRoot(), 'dist', 'main.cjs');
 
 /**
  * The argv (for `process.execPath`) of a CLI command run for one repository in a child process, as the web service's

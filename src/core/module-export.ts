@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigurationError, errorMessage } from './errors.js';
+import { nativeImport } from './native-import.js';
 
 /** A module to import and the export to take from it, with a description for messages. */
 export interface ExportReference {
@@ -16,7 +17,7 @@ export interface ExportReference {
   exportName: string;
 }
 
-const importing = (specifier: string) => (): Promise<Record<string, unknown>> => import(specifier) as Promise<Record<string, unknown>>;
+const importing = (specifier: string) => (): Promise<Record<string, unknown>> => nativeImport(specifier);
 
 /** The export name after the last colon (`file.js:MyTrigger`), when what follows the colon is an identifier. */
 const EXPORT_SUFFIX = /^(?<target>.+):(?<exportName>[A-Za-z_$][\w$]*)$/;

@@ -21,7 +21,7 @@ const FINISHED_KEPT = 500;
 const logger = getLogger('web');
 
 /**
- * Runs service actions as CLI children (`node dist/main.js ...`, argv only): each takes the repository lock like a
+ * Runs service actions as CLI children (`node dist/main.cjs ...`, argv only): each takes the repository lock like a
  * timer or a manual run, waiting up to `[web] wait_timeout`, so actions never overlap with each other or with them.
  */
 export class ProcessSpawner {

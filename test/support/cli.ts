@@ -4,7 +4,7 @@ import path from 'node:path';
 import { run, type RunResult } from '../../src/core/process.js';
 import { packageRoot } from '../../src/core/package-root.js';
 
-export const CLI = path.join(packageRoot(), 'dist', 'main.js');
+export const CLI = path.join(packageRoot(), 'dist', 'main.cjs');
 
 /** Runs the built CLI (`npm test` builds first) exactly as a user would. */
 export function ahriman(args: string[], env: Record<string, string> = {}): Promise<RunResult> {

@@ -8,7 +8,7 @@ import type { Result } from '../../models/result.js';
 import { defineReportType } from './report.js';
 
 export const consoleSchema = z.object({
-  /** ✔/✘ marks; `no` prints [x]/[ ] for terminals without UTF-8. */
+  /** Check and cross marks; `no` prints [x]/[ ] for terminals without UTF-8. */
   use_utf: z._default(option.boolean(), true),
 });
 

@@ -1,15 +1,22 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/core/process.js';
 import { CLI, makeSandbox } from '../../support/cli.js';
 
-/** Prints the URL of every module Node loads (ESM load hook), one `loaded <url>` line each on stderr. */
+/**
+ * Prints every module Node loads, one `loaded <url or path>` line each on stderr: ES modules as the load hook sees
+ * them, CommonJS ones (the bundle requires packages) from the require cache at exit.
+ */
 const HOOK = `data:text/javascript,${encodeURIComponent(`
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent(
   'export async function load(url, context, next) { console.error("loaded " + url); return next(url, context); }',
 ));
+const required = createRequire(process.execPath).cache;
+process.on('exit', () => { for (const file of Object.keys(required)) console.error('loaded ' + file); });
 `)}`;
 
 /** Packages that only some commands need; none of them may load when a command does not use it. */
@@ -46,5 +53,59 @@ describe('CLI start-up', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  });
+});
+
+describe('compile cache', () => {
+  const cacheHome = mkdtempSync(path.join(os.tmpdir(), 'ahriman-cache-'));
+  afterAll(() => rmSync(cacheHome, { recursive: true, force: true }));
+  const cacheFile = path.join(cacheHome, 'ahriman', 'compile-cache', 'help-version.bin');
+  const helpVersion = () => run(process.execPath, [CLI, 'help-version'], { env: { XDG_CACHE_HOME: cacheHome }, allowFailure: true });
+  /** The first run rewrites a cache it did not use: a new file (a new inode) each time. */
+  const identity = () => {
+    const { ino, mtimeMs } = statSync(cacheFile);
+    return { ino, mtimeMs };
+  };
+
+  it('is written by the first run of a command and read, not rewritten, by the next', async () => {
+    const first = await helpVersion();
+    expect(first.code, first.stderr).toBe(0);
+    expect(readFileSync(cacheFile, 'latin1').split('\n')[0]).toMatch(new RegExp(`^${process.version} \\d+ \\d+$`));
+    expect(statSync(cacheFile).mode & 0o777).toBe(0o600);
+    const written = identity();
+    const second = await helpVersion();
+    expect({ code: second.code, stdout: second.stdout }).toEqual({ code: 0, stdout: first.stdout });
+    expect(identity()).toEqual(written);
+  });
+
+  it('replaces a cache of another build, a damaged one, or one that others can write, and the command still runs', async () => {
+    expect((await helpVersion()).code).toBe(0);
+    const valid = readFileSync(cacheFile);
+    const header = valid.subarray(0, valid.indexOf(0x0a) + 1);
+    const variants: Array<[string, () => void]> = [
+      ['another build', () => writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${process.version} 1 1\n`), valid.subarray(header.length)]), { mode: 0o600 })],
+      ['cut short', () => writeFileSync(cacheFile, valid.subarray(0, header.length + 64), { mode: 0o600 })],
+      ['writable by others', () => chmodSync(cacheFile, 0o666)],
+    ];
+    for (const [name, damage] of variants) {
+      damage();
+      const before = identity();
+      const result = await helpVersion();
+      expect({ name, code: result.code, stderr: result.stderr }).toEqual({ name, code: 0, stderr: '' });
+      expect(identity(), name).not.toEqual(before);
+      expect(readFileSync(cacheFile).subarray(0, header.length).equals(header), name).toBe(true);
+      expect(statSync(cacheFile).mode & 0o777, name).toBe(0o600);
+    }
+  });
+
+  it('runs without one where none can be written, and writes none for a failed command', async () => {
+    const notADirectory = path.join(cacheHome, 'file');
+    writeFileSync(notADirectory, '');
+    const unwritable = await run(process.execPath, [CLI, 'help-version'], { env: { XDG_CACHE_HOME: notADirectory }, allowFailure: true });
+    expect({ code: unwritable.code, stderr: unwritable.stderr }).toEqual({ code: 0, stderr: '' });
+
+    const failed = await run(process.execPath, [CLI, 'package-status'], { env: { XDG_CACHE_HOME: cacheHome }, allowFailure: true });
+    expect(failed.code).toBe(1);
+    expect(existsSync(path.join(cacheHome, 'ahriman', 'compile-cache', 'package-status.bin'))).toBe(false);
   });
 });

@@ -9,7 +9,6 @@ import type { RepositoryState } from '../core/repository/state.js';
 import type { StatusService } from '../core/status/service.js';
 import type { RepositoryId } from '../models/repository-id.js';
 import type { RepositoryPaths } from '../models/repository-paths.js';
-import { runPerRepository } from './fanout.js';
 import type { RepositoryLock } from './lock.js';
 import { type CommandLine, type ExitCode, type GlobalArguments, type Handler, type RepositoryContext, type AnyRepositoryHandler, isSystemHandler } from './handler.js';
 import { selectRepositories } from './repositories.js';
@@ -99,5 +98,6 @@ export async function execute(handler: Handler, args: GlobalArguments, cli: Comm
     );
   }
   logger.info(`running for ${repositories.map((id) => id.id).join(', ')}`);
+  const { runPerRepository } = await import('./fanout.js'); // child processes: loaded only to fan out
   return runPerRepository(repositories, args.rawArguments);
 }

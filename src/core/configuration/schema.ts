@@ -6,7 +6,7 @@
  * Sections that configure a trigger target have a type (`[html]`, or `[mine]` with `type = html`); the module that
  * implements a type registers its schema with `registerSectionSchema`.
  */
-import net from 'node:net';
+import { createRequire } from 'node:module';
 import * as z from 'zod/mini';
 import { OAUTH_ENDPOINT_KEYS, OAUTH_PROVIDERS } from '../auth/oauth-providers.js';
 import { REBUILD_MODES } from '../../models/rebuild.js';
@@ -93,9 +93,12 @@ function regularExpression(text: string): string {
   return text;
 }
 
+/** node:net takes 2 ms to load: required when an address is checked, not by every command that reads its configuration. */
+const isIP = (text: string): number => (createRequire(import.meta.url)('node:net') as typeof import('node:net')).isIP(text);
+
 function ipAddress(allowed: readonly string[]): (text: string) => string {
   return (text) => {
-    if (!allowed.includes(text) && net.isIP(text) === 0) {
+    if (!allowed.includes(text) && isIP(text) === 0) {
       throw new ConfigurationError(`expected an IP address${allowed.length > 0 ? ` or ${allowed.join(', ')}` : ''}`);
     }
     return text;

@@ -14,7 +14,10 @@
  *
  * The first size gets every row; the others the publish, add, remove and database rows. Timings are wall-clock
  * medians of `rounds` rounds in which the contenders take turns, so load from elsewhere hits them alike; publishing
- * a size beyond the first runs once (it takes long, and its peak RSS is the point).
+ * a size beyond the first runs once (it takes long, and its peak RSS is the point). The CLI keeps V8's compiled code
+ * of each command in a compile cache of this run, empty at its start: a command's first run writes it, as the first
+ * run after an install does, and the read-only commands run once before they are timed. (The first removal is the
+ * first run of `package-remove`: with 3 rounds or more the median is a later one.)
  *
  * Needs `dist/` (npm run build), repo-add, and what bench/support/archives.mjs needs to create the archives.
  */
@@ -60,6 +63,8 @@ export function parseOperationsArguments(words, program = 'bench/operations.mjs'
 
 /** Rounds of the run in progress (every measurement below takes turns this many times). */
 let rounds = 3;
+/** The CLI's compile cache (`$XDG_CACHE_HOME/ahriman/compile-cache`) of the run in progress. */
+let cacheHome;
 
 async function seconds(task) {
   const start = process.hrtime.bigint();
@@ -105,7 +110,7 @@ async function makeService(directory) {
       '-r',
       REPOSITORY,
       ...args,
-    ]);
+    ], { env: { XDG_CACHE_HOME: cacheHome } });
   await cli(['service-setup', '--packager', 'Bench <bench@localhost>']);
   const served = path.join(root, 'repository', REPOSITORY, ARCHITECTURE);
   return { cli, served };
@@ -196,6 +201,9 @@ async function measureAddRemove(directory, service, size, extras, names) {
 
 /** Start-up and reading commands on the repository of N: help-version, package-status, repo-report, node -e 0. */
 async function measureCommands(service) {
+  await service.cli(['help-version']);
+  await service.cli(['package-status']);
+  await service.cli(['repo-report'], { report: true });
   return interleaved({
     node: nodeNothing,
     helpVersion: () => service.cli(['help-version']),
@@ -220,6 +228,7 @@ const x = (ours, reference) => `${(ours / reference).toFixed(2)}x`;
 export async function runOperations(sizes, roundCount) {
   rounds = roundCount;
   const work = await mkdtemp(path.join(os.tmpdir(), 'ahriman-bench-operations-'));
+  cacheHome = path.join(work, 'cache');
   try {
     const largest = Math.max(...sizes);
     const start = Date.now();

@@ -39,8 +39,9 @@ const FILES_TAR = 'files.tar';
  * 10,000-package repository.
  */
 const SEGMENT_SPREAD = 1024;
-/** The member that ends both archives: the tar's end-of-archive blocks. */
-const END_MEMBER = gzipSync(END_OF_ARCHIVE);
+let endMemberBytes: Buffer | undefined;
+/** The member that ends both archives: the tar's end-of-archive blocks (compressed at first use, not at every start). */
+const endMember = (): Buffer => (endMemberBytes ??= gzipSync(END_OF_ARCHIVE));
 
 /** A file of a kept generation, or undefined when it is missing (or unreadable): nothing is then copied from it. */
 function readIfPresent(file: string): Promise<Buffer | undefined> {
@@ -226,8 +227,8 @@ export async function renderDatabases(entries: readonly RepositoryEntry[]): Prom
   );
   const segments = members.map((member, index): SegmentRecord => [starts[index]!, member.database.length, member.files.length]);
   return {
-    database: Buffer.concat([...members.map((member) => member.database), END_MEMBER]),
-    files: Buffer.concat([...members.map((member) => member.files), END_MEMBER]),
+    database: Buffer.concat([...members.map((member) => member.database), endMember()]),
+    files: Buffer.concat([...members.map((member) => member.files), endMember()]),
     kept: { filesTar, index: { entries: sorted, offsets, segments } },
   };
 }
@@ -256,7 +257,7 @@ function keptEntry(entry: DescEntry, [start, filesStart, end, textStart, textEnd
  */
 async function readArchives(generation: string, names: ArchiveNames, segments: readonly SegmentRecord[]): Promise<SegmentMembers | undefined> {
   const [database, files] = await Promise.all([readIfPresent(path.join(generation, names.database)), readIfPresent(path.join(generation, names.files))]);
-  const total = (column: 1 | 2): number => segments.reduce((sum, segment) => sum + segment[column], END_MEMBER.length);
+  const total = (column: 1 | 2): number => segments.reduce((sum, segment) => sum + segment[column], endMember().length);
   if (database?.length !== total(1) || files?.length !== total(2)) return undefined;
   return { database, files };
 }

@@ -6,9 +6,10 @@
  * There is one cache file per command, in the user's cache directory (`$XDG_CACHE_HOME` or `~/.cache`, then
  * `ahriman/compile-cache/<command>.bin`), so a short command does not read the code of a long one. The first
  * successful run of a command writes its file, after the bundle or Node changed too; later runs read it. A file holds
- * executable code: it is used only when it belongs to this user and nobody else can write it.
+ * executable code: it is used only when it belongs to this user and nobody else can write it, and written only into
+ * a directory of this user.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
@@ -70,10 +71,23 @@ function readCache(file: string, key: string): Buffer | undefined {
   }
 }
 
+/**
+ * Whether the nearest existing directory of `directory` (itself or an ancestor) belongs to this user: root run with
+ * another user's HOME (`sudo -E`) must not leave root's files in that user's home.
+ */
+function ownDirectory(directory: string): boolean {
+  for (let current = directory; ; current = path.dirname(current)) {
+    const stat = statSync(current, { throwIfNoEntry: false });
+    if (stat !== undefined) return stat.isDirectory() && stat.uid === process.getuid?.();
+    if (path.dirname(current) === current) return false;
+  }
+}
+
 /** Best effort: a cache that cannot be written (a read-only home) only means the next start compiles again. */
 function writeCache(file: string, key: string, code: Buffer): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
+    if (!ownDirectory(path.dirname(file))) return;
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(temporary, Buffer.concat([Buffer.from(key), code]), { mode: 0o600 });
     renameSync(temporary, file); // readers see the old file or the new one, never a part

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,11 +98,20 @@ describe('compile cache', () => {
     }
   });
 
-  it('runs without one where none can be written, and writes none for a failed command', async () => {
+  it('runs without one where none can be written or the directory is another user\'s, and writes none for a failed command', async () => {
     const notADirectory = path.join(cacheHome, 'file');
     writeFileSync(notADirectory, '');
     const unwritable = await run(process.execPath, [CLI, 'help-version'], { env: { XDG_CACHE_HOME: notADirectory }, allowFailure: true });
     expect({ code: unwritable.code, stderr: unwritable.stderr }).toEqual({ code: 0, stderr: '' });
+
+    if (process.getuid?.() === 0) {
+      // root with another user's cache directory (sudo -E keeps HOME): nothing of root's is left there
+      const othersCache = mkdtempSync(path.join(os.tmpdir(), 'ahriman-others-cache-'));
+      chownSync(othersCache, 65534, 65534);
+      const asRoot = await run(process.execPath, [CLI, 'help-version'], { env: { XDG_CACHE_HOME: othersCache }, allowFailure: true });
+      expect({ code: asRoot.code, stderr: asRoot.stderr, left: readdirSync(othersCache) }).toEqual({ code: 0, stderr: '', left: [] });
+      rmSync(othersCache, { recursive: true, force: true });
+    }
 
     const failed = await run(process.execPath, [CLI, 'package-status'], { env: { XDG_CACHE_HOME: cacheHome }, allowFailure: true });
     expect(failed.code).toBe(1);

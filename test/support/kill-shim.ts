@@ -68,7 +68,13 @@ export async function readSteps(log: string): Promise<{ steps: Step[]; killed: S
     if (!match) continue;
     const step = { number: Number(match[2]), time: BigInt(match[3]!), op: match[4]!, path: match[5]! };
     if (match[1]) killed = step;
-    else steps.push(step);
+    else if (!COMPILE_CACHE.test(step.path)) steps.push(step);
   }
   return { steps, killed };
 }
+
+/**
+ * The CLI's compile cache (application/launcher.ts): written after the command has finished, by the first run of a
+ * command only, so it is none of the command's steps (counting it would give the first run one step more).
+ */
+const COMPILE_CACHE = /\/ahriman\/compile-cache\//;

@@ -1,7 +1,7 @@
 /**
  * The two archives of a database generation (`<repo>.db.tar.gz`, `<repo>.files.tar.gz`) rendered from entries, and
  * what a generation keeps beside them for the next write: `entries.json` (every entry without its file list, with
- * where its blocks lie) and `files.tar`, the uncompressed files database.
+ * where its blocks lie) and `files-<n>.tar`, the uncompressed files database of each segment (below).
  *
  * The files database is each entry's directory and `desc` blocks (which the database has too) followed by its `files`
  * blocks. An entry read back from a kept generation carries those blocks, so the next write copies them instead of
@@ -11,8 +11,11 @@
  * end of the tar (gzip readers, libarchive's and so pacman's among them, read a series of members as one stream). A
  * segment ends after an entry whose name hashes to a multiple of the spread, so adding or removing a package changes
  * the segment around it and no other: the next write copies the compressed members of the unchanged segments from
- * the kept generation and compresses only the changed ones, on the thread pool at once.
+ * the kept generation and compresses only the changed ones, on the thread pool at once. An unchanged segment's
+ * `files-<n>.tar` is a hard link of the kept one, and a segment's file is read only when a write renders it again or
+ * something asks for a file list in it: a change to 10,000 packages neither reads nor writes the other 40 MB.
  */
+import { readFileSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -32,7 +35,9 @@ const TAR_BLOCK = 512;
 const PADDING = Buffer.alloc(TAR_BLOCK);
 const END_OF_ARCHIVE = Buffer.alloc(2 * TAR_BLOCK);
 const ENTRIES_FILE = 'entries.json';
+/** The files database of a whole generation, as generations kept it before it was kept per segment. */
 const FILES_TAR = 'files.tar';
+const segmentFile = (position: number): string => `files-${position}.tar`;
 /**
  * Entries per gzip member, on average. A member starts without the context of the ones before it, which costs a few
  * hundred bytes: well under one percent of a database at this spread, while a change recompresses a tenth of a
@@ -103,8 +108,8 @@ interface EntryBlocks {
   textLength: number;
 }
 
-/** Blocks of the entries read back from a kept generation, valid for exactly those objects. */
-const keptBlocks = new WeakMap<RepositoryEntry, EntryBlocks>();
+/** Blocks of the entries read back from a kept generation, valid for exactly those objects (read at first use). */
+const keptBlocks = new WeakMap<RepositoryEntry, () => EntryBlocks>();
 
 /** The compressed members of one segment in the two archives. */
 interface SegmentMembers {
@@ -113,11 +118,15 @@ interface SegmentMembers {
 }
 
 /**
- * A segment of a kept generation: its uncompressed files-database bytes, and its members, read from the generation's
+ * A segment of a kept generation: its entries, their offsets within the segment's files database, that files
+ * database (read at first use) and the file holding exactly it, if any; and its members, read from the generation's
  * archives only by a write that can copy them (undefined when the archives are no longer what the index describes).
  */
 interface KeptSegment {
-  filesTar: Buffer;
+  entries: readonly RepositoryEntry[];
+  offsets: readonly Offsets[];
+  filesTar: () => Buffer;
+  file: string | undefined;
   members: () => Promise<SegmentMembers | undefined>;
 }
 
@@ -135,8 +144,8 @@ function renderBlocks(tar: TarEntries, entry: RepositoryEntry): EntryBlocks {
 }
 
 /**
- * Where an entry's blocks lie in `files.tar`: `[start, filesStart, end, textStart, textEnd]`, the shared blocks from
- * `start`, its `files` blocks from `filesStart` to `end`, and its file list text within them.
+ * Where an entry's blocks lie in its segment's files database: `[start, filesStart, end, textStart, textEnd]`, the
+ * shared blocks from `start`, its `files` blocks from `filesStart` to `end`, and its file list text within them.
  */
 type Offsets = [number, number, number, number, number];
 
@@ -145,13 +154,19 @@ type SegmentRecord = [first: number, databaseLength: number, filesLength: number
 
 /**
  * entries.json: the entries without their file lists, and where each one's blocks lie, in the same order; and the
- * segments of the archives beside it (absent in generations kept before archives were segmented).
+ * segments of the archives beside it (absent in generations kept before archives were segmented). With
+ * `segmentFiles`, each segment's files database is `files-<n>.tar` and offsets count from its start; without, all
+ * of them are `files.tar` and offsets count from its start.
  */
 interface KeptIndex {
   entries: DescEntry[];
   offsets: Offsets[];
   segments?: SegmentRecord[];
+  segmentFiles?: true;
 }
+
+/** A segment's files database to keep: its bytes, or the kept file holding the same bytes (to link). */
+type KeptSegmentFile = { bytes: Buffer } | { linkFrom: string };
 
 /** The file names of a generation's two archives. */
 export interface ArchiveNames {
@@ -162,8 +177,8 @@ export interface ArchiveNames {
 export interface RenderedDatabases {
   database: Buffer;
   files: Buffer;
-  /** The uncompressed files database and the entries with their offsets, to keep beside the archives. */
-  kept: { filesTar: Buffer; index: KeptIndex };
+  /** The uncompressed files database of each segment and the entries with their offsets, to keep beside the archives. */
+  kept: { segmentFiles: KeptSegmentFile[]; index: KeptIndex };
 }
 
 /** Whether a segment ends after the entry of this name (see the module comment). */
@@ -180,35 +195,39 @@ function segmentStarts(sorted: readonly RepositoryEntry[]): number[] {
   return starts;
 }
 
-/** The compressed members of a segment: copied from the kept generation when its bytes are the same, else made. */
-async function segmentMembers(first: RepositoryEntry, database: Buffer, filesTar: Buffer): Promise<SegmentMembers> {
-  const kept = keptSegments.get(first);
-  const copied = kept?.filesTar.equals(filesTar) ? await kept.members() : undefined;
-  if (copied !== undefined) return copied;
-  const [databaseMember, filesMember] = await Promise.all([gzipAsync(database), gzipAsync(filesTar)]);
-  return { database: databaseMember, files: filesMember };
-}
-
 /**
  * The keys entries.json holds: its two lists and every property of DescEntry (DESC_FIELDS names them all). Given to
  * JSON.stringify as its list of keys, it leaves out the file lists without reading them.
  */
-const KEPT_KEYS = ['entries', 'offsets', 'segments', ...DESC_FIELDS.map((field) => field.property)];
+const KEPT_KEYS = ['entries', 'offsets', 'segments', 'segmentFiles', ...DESC_FIELDS.map((field) => field.property)];
 
-/**
- * Both archives of a generation, from blocks made once per entry (or kept from the generation it was read from), as
- * members per segment (see the module comment). Streaming thousands of small entries through a tar stream and zlib
- * costs a round trip per chunk, several times slower.
- */
-export async function renderDatabases(entries: readonly RepositoryEntry[]): Promise<RenderedDatabases> {
-  const tar = new TarEntries();
-  const sorted = [...entries].sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0));
+/** The kept segment that `entries` are exactly (the same objects, in the same order), if any. */
+function keptSegmentOf(entries: readonly RepositoryEntry[]): KeptSegment | undefined {
+  const kept = keptSegments.get(entries[0]!);
+  return kept?.entries.length === entries.length && kept.entries.every((entry, position) => entry === entries[position]) ? kept : undefined;
+}
+
+interface RenderedSegment {
+  members: SegmentMembers;
+  offsets: readonly Offsets[];
+  file: KeptSegmentFile;
+}
+
+/** A segment whose entries are a kept segment's: its members and files database copied, nothing rendered. */
+async function copiedSegment(kept: KeptSegment): Promise<RenderedSegment | undefined> {
+  const members = await kept.members();
+  if (members === undefined) return undefined;
+  return { members, offsets: kept.offsets, file: kept.file === undefined ? { bytes: kept.filesTar() } : { linkFrom: kept.file } };
+}
+
+/** A segment rendered from its entries' blocks (made once per entry, or kept from the generation it was read from). */
+async function renderedSegment(tar: TarEntries, entries: readonly RepositoryEntry[]): Promise<RenderedSegment> {
   const database: Buffer[] = [];
   const files: Buffer[] = [];
   const offsets: Offsets[] = [];
   let offset = 0;
-  for (const entry of sorted) {
-    const blocks = keptBlocks.get(entry) ?? renderBlocks(tar, entry);
+  for (const entry of entries) {
+    const blocks = keptBlocks.get(entry)?.() ?? renderBlocks(tar, entry);
     database.push(blocks.shared);
     files.push(blocks.shared, blocks.files);
     const filesStart = offset + blocks.shared.length;
@@ -217,37 +236,68 @@ export async function renderDatabases(entries: readonly RepositoryEntry[]): Prom
     offset = filesStart + blocks.files.length;
   }
   const filesTar = Buffer.concat(files);
+  const [databaseMember, filesMember] = await Promise.all([gzipAsync(Buffer.concat(database)), gzipAsync(filesTar)]);
+  return { members: { database: databaseMember, files: filesMember }, offsets, file: { bytes: filesTar } };
+}
+
+/**
+ * Both archives of a generation, as members per segment (see the module comment): a segment that is exactly a kept
+ * one is copied, any other is rendered and compressed, all at once. Streaming thousands of small entries through a
+ * tar stream and zlib costs a round trip per chunk, several times slower.
+ */
+export async function renderDatabases(entries: readonly RepositoryEntry[]): Promise<RenderedDatabases> {
+  const tar = new TarEntries();
+  const sorted = [...entries].sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0));
   const starts = segmentStarts(sorted);
-  const members = await Promise.all(
-    starts.map((start, index) => {
-      const end = starts[index + 1] ?? sorted.length;
-      const segmentTar = filesTar.subarray(offsets[start]![0], offsets[end - 1]![2]);
-      return segmentMembers(sorted[start]!, Buffer.concat(database.slice(start, end)), segmentTar);
+  const segments = await Promise.all(
+    starts.map(async (start, index) => {
+      const members = sorted.slice(start, starts[index + 1] ?? sorted.length);
+      const kept = keptSegmentOf(members);
+      return (kept && (await copiedSegment(kept))) ?? renderedSegment(tar, members);
     }),
   );
-  const segments = members.map((member, index): SegmentRecord => [starts[index]!, member.database.length, member.files.length]);
   return {
-    database: Buffer.concat([...members.map((member) => member.database), endMember()]),
-    files: Buffer.concat([...members.map((member) => member.files), endMember()]),
-    kept: { filesTar, index: { entries: sorted, offsets, segments } },
+    database: Buffer.concat([...segments.map((segment) => segment.members.database), endMember()]),
+    files: Buffer.concat([...segments.map((segment) => segment.members.files), endMember()]),
+    kept: {
+      segmentFiles: segments.map((segment) => segment.file),
+      index: {
+        entries: sorted,
+        offsets: segments.flatMap((segment) => segment.offsets),
+        segments: segments.map((segment, index): SegmentRecord => [starts[index]!, segment.members.database.length, segment.members.files.length]),
+        segmentFiles: true,
+      },
+    },
   };
 }
 
-/** Writes what a generation keeps for the next write into its directory. */
+/**
+ * Writes what a generation keeps for the next write into its directory. Kept files are never written again (a
+ * generation is a new directory), so a link shares bytes that stay as they are.
+ */
 export async function writeKept(generation: string, kept: RenderedDatabases['kept']): Promise<void> {
-  await fs.writeFile(path.join(generation, FILES_TAR), kept.filesTar, { mode: 0o644 });
+  await Promise.all(
+    kept.segmentFiles.map(async (file, position) => {
+      const target = path.join(generation, segmentFile(position));
+      if ('bytes' in file) await fs.writeFile(target, file.bytes, { mode: 0o644 });
+      else await fs.link(file.linkFrom, target).catch(() => fs.copyFile(file.linkFrom, target));
+    }),
+  );
   await fs.writeFile(path.join(generation, ENTRIES_FILE), JSON.stringify(kept.index, KEPT_KEYS), { mode: 0o644 });
 }
 
 /**
- * Gives a parsed entry its file list, split from `files.tar` only when read (an own enumerable property all the same,
- * so copies carry it), and registers its blocks for the next write. Kept entries are changed by copying, never in
- * place: the registered blocks are those of the entry as read.
+ * Gives a parsed entry its file list, split from its segment's files database only when read (an own enumerable
+ * property all the same, so copies carry it), and registers its blocks for the next write. Kept entries are changed by
+ * copying, never in place: the registered blocks are those of the entry as read.
  */
-function keptEntry(entry: DescEntry, [start, filesStart, end, textStart, textEnd]: Offsets, filesTar: Buffer): RepositoryEntry {
+function keptEntry(entry: DescEntry, [start, filesStart, end, textStart, textEnd]: Offsets, filesTar: () => Buffer): RepositoryEntry {
   let list: string[] | undefined;
-  const kept = Object.defineProperty(entry, 'files', { enumerable: true, get: () => (list ??= parseFiles(filesTar.toString('utf8', textStart, textEnd))) }) as RepositoryEntry;
-  keptBlocks.set(kept, { shared: filesTar.subarray(start, filesStart), files: filesTar.subarray(filesStart, end), textOffset: textStart - filesStart, textLength: textEnd - textStart });
+  const kept = Object.defineProperty(entry, 'files', { enumerable: true, get: () => (list ??= parseFiles(filesTar().toString('utf8', textStart, textEnd))) }) as RepositoryEntry;
+  keptBlocks.set(kept, () => {
+    const bytes = filesTar();
+    return { shared: bytes.subarray(start, filesStart), files: bytes.subarray(filesStart, end), textOffset: textStart - filesStart, textLength: textEnd - textStart };
+  });
   return kept;
 }
 
@@ -262,21 +312,77 @@ async function readArchives(generation: string, names: ArchiveNames, segments: r
   return { database, files };
 }
 
-/** Registers the segments of a kept generation for the next write; its archives are read by the first one copied. */
-function keepSegments(generation: string, names: ArchiveNames, entries: readonly RepositoryEntry[], index: KeptIndex, filesTar: Buffer): void {
-  const segments = index.segments ?? [];
+/** Bytes read from a file at their first use (kept generations are never written again). */
+function readOnce(file: string): () => Buffer {
+  let bytes: Buffer | undefined;
+  return () => (bytes ??= readFileSync(file));
+}
+
+/** The part `[start, end)` of a buffer read at first use. */
+function readPart(whole: () => Buffer, start: number, end: number): () => Buffer {
+  return () => whole().subarray(start, end);
+}
+
+/**
+ * A kept segment's files database: its bytes (read at first use), the file holding exactly them if there is one, and
+ * where they start in the offsets of entries.json.
+ */
+interface SegmentFiles {
+  filesTar: () => Buffer;
+  file: string | undefined;
+  base: number;
+}
+
+/**
+ * The files database of each segment of `index` (the one at `position`, of the entries from `first` to `end`), when
+ * the files are all there at the sizes the offsets need: each segment's own file, or its part of `files.tar`.
+ */
+function keptFiles(generation: string, index: KeptIndex): ((position: number, first: number, end: number) => SegmentFiles) | undefined {
+  const stop = (end: number): number | undefined => index.offsets[end - 1]?.[2];
+  if (index.segmentFiles) {
+    const segments = index.segments ?? [];
+    const fits = segments.every(([first], position) => {
+      const end = segments[position + 1]?.[0] ?? index.entries.length;
+      return end > first && statSync(path.join(generation, segmentFile(position)), { throwIfNoEntry: false })?.size === stop(end);
+    });
+    if (!fits) return undefined;
+    return (position) => {
+      const file = path.join(generation, segmentFile(position));
+      return { filesTar: readOnce(file), file, base: 0 };
+    };
+  }
+  const whole = path.join(generation, FILES_TAR);
+  if (statSync(whole, { throwIfNoEntry: false })?.size !== (stop(index.entries.length) ?? 0)) return undefined;
+  const filesTar = readOnce(whole);
+  return (_position, first, end) => {
+    const base = index.offsets[first]?.[0] ?? 0;
+    return { filesTar: readPart(filesTar, base, stop(end) ?? base), file: undefined, base };
+  };
+}
+
+/**
+ * The entries of a kept generation with their blocks, and its segments registered for the next write (its archives
+ * are read by the first segment copied). A generation from before segments has one files.tar and no segments.
+ */
+function keptEntries(generation: string, names: ArchiveNames, index: KeptIndex, segmentFiles: (position: number, first: number, end: number) => SegmentFiles): RepositoryEntry[] {
+  const segments = index.segments ?? [[0, 0, 0]];
   let archives: Promise<SegmentMembers | undefined> | undefined;
   let databaseOffset = 0;
   let filesOffset = 0;
+  const entries: RepositoryEntry[] = [];
   segments.forEach(([first, databaseLength, filesLength], position) => {
-    const end = segments[position + 1]?.[0] ?? entries.length;
-    const entry = entries[first];
-    const [start] = index.offsets[first] ?? [];
-    const [, , stop] = index.offsets[end - 1] ?? [];
+    const end = segments[position + 1]?.[0] ?? index.entries.length;
+    const { filesTar, file, base } = segmentFiles(position, first, end);
+    const offsets = index.offsets.slice(first, end).map((offset) => offset.map((value) => value - base) as Offsets);
+    const members = index.entries.slice(first, end).map((entry, offset) => keptEntry(entry, offsets[offset]!, filesTar));
+    entries.push(...members);
     const [databaseStart, filesStart] = [databaseOffset, filesOffset];
-    if (entry !== undefined && start !== undefined && stop !== undefined) {
-      keptSegments.set(entry, {
-        filesTar: filesTar.subarray(start, stop),
+    if (members.length > 0 && index.segments !== undefined) {
+      keptSegments.set(members[0]!, {
+        entries: members,
+        offsets,
+        filesTar,
+        file,
         members: async () => {
           const read = await (archives ??= readArchives(generation, names, segments));
           return read && { database: read.database.subarray(databaseStart, databaseStart + databaseLength), files: read.files.subarray(filesStart, filesStart + filesLength) };
@@ -286,23 +392,20 @@ function keepSegments(generation: string, names: ArchiveNames, entries: readonly
     databaseOffset += databaseLength;
     filesOffset += filesLength;
   });
+  return entries;
 }
 
 /**
  * The entries a generation directory keeps, or undefined when it keeps none (written before generations kept them)
- * or only in the form before files.tar (entries with their file lists in entries.json, which are returned). The
- * segments of its archives (`archives` names them) are registered for the next write.
+ * or only in the form before files databases were kept (entries with their file lists in entries.json, which are
+ * returned). The segments of its archives (`archives` names them) are registered for the next write.
  */
 export async function readKept(generation: string, archives: ArchiveNames): Promise<RepositoryEntry[] | undefined> {
-  const [text, filesTar] = await Promise.all([
-    fs.readFile(path.join(generation, ENTRIES_FILE), 'utf8').catch(() => undefined),
-    readIfPresent(path.join(generation, FILES_TAR)),
-  ]);
+  const text = await fs.readFile(path.join(generation, ENTRIES_FILE), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const parsed = JSON.parse(text) as KeptIndex | RepositoryEntry[];
   if (Array.isArray(parsed)) return parsed.every((item) => Array.isArray(item.files)) ? parsed : undefined;
-  if (filesTar === undefined || parsed.offsets.length !== parsed.entries.length) return undefined;
-  const entries = parsed.entries.map((entry, position) => keptEntry(entry, parsed.offsets[position]!, filesTar));
-  keepSegments(generation, archives, entries, parsed, filesTar);
-  return entries;
+  if (parsed.offsets.length !== parsed.entries.length) return undefined;
+  const segmentFiles = keptFiles(generation, parsed);
+  return segmentFiles && keptEntries(generation, archives, parsed, segmentFiles);
 }

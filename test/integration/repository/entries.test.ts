@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +40,39 @@ function entry(name: string): RepositoryEntry {
     checkDepends: [],
     files: ['usr/', `usr/bin/${name}`],
   };
+}
+
+/** entries.json of a generation: what the tests below change in it. */
+interface OldIndex {
+  entries: unknown[];
+  offsets: number[][];
+  segments: Array<[number, number, number]>;
+}
+
+/** Enough packages for several segments. */
+const MANY = Array.from({ length: 300 }, (_, index) => `ahr-${String(index).padStart(3, '0')}`);
+
+/**
+ * Rewrites the database at `root` from the entries read back, with `removed` replaced by `added`, and expects the
+ * archives a fresh write of the same packages gives (at `fresh`, returned).
+ */
+async function replaceAndCompare(root: string, fresh: string, removed: string, added: string): Promise<string> {
+  const kept = await readRepositoryEntries(root, 'demo');
+  await writeRepositoryDatabase(root, 'demo', [...kept.filter((item) => item.name !== removed), entry(added)]);
+  await writeRepositoryDatabase(fresh, 'demo', [...MANY.filter((name) => name !== removed), added].map(entry));
+  for (const name of ['demo.db.tar.gz', 'demo.files.tar.gz']) {
+    const [ours, theirs] = await Promise.all([root, fresh].map((directory) => readFile(path.join(directory, name))));
+    expect(ours!.equals(theirs!), name).toBe(true);
+  }
+  return fresh;
+}
+
+/** The inodes of the current generation's files-<n>.tar, in segment order. */
+async function segmentFileInodes(root: string): Promise<number[]> {
+  const generation = path.join(root, '.db', 'current');
+  const names = (await readdir(generation)).filter((name) => /^files-\d+\.tar$/.test(name));
+  const ordered = names.sort((left, right) => Number(left.slice(6, -4)) - Number(right.slice(6, -4)));
+  return Promise.all(ordered.map(async (name) => (await stat(path.join(generation, name))).ino));
 }
 
 describe('readRepositoryEntries', () => {
@@ -86,31 +119,61 @@ describe('readRepositoryEntries', () => {
   });
 
   it('writes a big repository as a series of gzip members that bsdtar reads whole, and rewrites it after a change as a fresh write would', async () => {
-    const names = Array.from({ length: 300 }, (_, index) => `ahr-${String(index).padStart(3, '0')}`);
     const segmented = path.join(directory, 'segmented');
-    await writeRepositoryDatabase(segmented, 'demo', names.map(entry));
+    await writeRepositoryDatabase(segmented, 'demo', MANY.map(entry));
     const segments = async (): Promise<unknown[]> => JSON.parse(await readFile(path.join(segmented, '.db', 'current', 'entries.json'), 'utf8')).segments;
     expect((await segments()).length).toBeGreaterThan(2);
     const listed = (await run('bsdtar', ['-tf', path.join(segmented, 'demo.db.tar.gz')])).stdout.trim().split('\n');
-    expect(listed).toEqual(names.flatMap((name) => [`${name}-1.0-1/`, `${name}-1.0-1/desc`]));
+    expect(listed).toEqual(MANY.flatMap((name) => [`${name}-1.0-1/`, `${name}-1.0-1/desc`]));
 
     // one package removed and one added: the unchanged segments are copied, and the result is what a fresh write gives
-    const kept = await readRepositoryEntries(segmented, 'demo');
-    await writeRepositoryDatabase(segmented, 'demo', [...kept.filter((item) => item.name !== 'ahr-150'), entry('ahr-150a')]);
-    const fresh = path.join(directory, 'segmented-fresh');
-    await writeRepositoryDatabase(fresh, 'demo', [...names.filter((name) => name !== 'ahr-150'), 'ahr-150a'].map(entry));
-    for (const name of ['demo.db.tar.gz', 'demo.files.tar.gz']) {
-      const [ours, theirs] = await Promise.all([segmented, fresh].map((root) => readFile(path.join(root, name))));
-      expect(ours!.equals(theirs!), name).toBe(true);
-    }
+    const before = await segmentFileInodes(segmented);
+    const fresh = await replaceAndCompare(segmented, path.join(directory, 'segmented-fresh'), 'ahr-150', 'ahr-150a');
     expect((await readSyncDatabase(path.join(segmented, 'demo.files.tar.gz'))).map((item) => item.name)).toContain('ahr-150a');
+    // each segment keeps its own files database: the unchanged ones are the previous generation's files (links)
+    const after = await segmentFileInodes(segmented);
+    expect(after.length).toBe((await segments()).length);
+    const shared = after.filter((inode) => before.includes(inode));
+    expect(shared.length).toBe(after.length - 1);
+    expect(await readRepositoryEntries(segmented, 'demo')).toEqual(await readRepositoryEntries(fresh, 'demo'));
+  });
+
+  it('reads and rewrites a generation kept as one files.tar, as generations were before they kept one per segment', async () => {
+    const older = path.join(directory, 'one-files-tar');
+    await writeRepositoryDatabase(older, 'demo', MANY.map(entry));
+    const generation = path.join(older, '.db', 'current');
+    const index = JSON.parse(await readFile(path.join(generation, 'entries.json'), 'utf8')) as OldIndex & { segmentFiles?: true };
+    const parts = await Promise.all(index.segments.map((_, position) => readFile(path.join(generation, `files-${position}.tar`))));
+    // the older layout: one files.tar, offsets counted from its start
+    let base = 0;
+    index.offsets = index.segments.flatMap(([first], position) => {
+      const end = index.segments[position + 1]?.[0] ?? index.entries.length;
+      const shifted = index.offsets.slice(first, end).map((offset) => offset.map((value) => value + base));
+      base += parts[position]!.length;
+      return shifted;
+    });
+    delete index.segmentFiles;
+    await writeFile(path.join(generation, 'files.tar'), Buffer.concat(parts));
+    await Promise.all(parts.map((_, position) => rm(path.join(generation, `files-${position}.tar`))));
+    await writeFile(path.join(generation, 'entries.json'), JSON.stringify(index));
+
+    expect(await readRepositoryEntries(older, 'demo')).toEqual(MANY.map(entry));
+    const fresh = await replaceAndCompare(older, path.join(directory, 'one-files-tar-fresh'), 'ahr-007', 'ahr-007a');
+    expect(await readRepositoryEntries(older, 'demo')).toEqual(await readRepositoryEntries(fresh, 'demo'));
+  });
+
+  it('reads the files database when a segment of the kept generation is missing', async () => {
+    const damaged = path.join(directory, 'missing-segment');
+    await writeRepositoryDatabase(damaged, 'demo', MANY.map(entry));
+    await rm(path.join(damaged, '.db', 'current', 'files-1.tar'));
+    expect(await readRepositoryEntries(damaged, 'demo')).toEqual(MANY.map(entry));
   });
 
   it('reads the entries a generation kept with their file lists in entries.json alone (before files.tar)', async () => {
     const older = path.join(directory, 'older');
     await writeRepositoryDatabase(older, 'demo', [entry('ahr-one')]);
     const generation = path.join(older, '.db', 'current');
-    await rm(path.join(generation, 'files.tar'));
+    await rm(path.join(generation, 'files-0.tar'));
     await writeFile(path.join(generation, 'entries.json'), JSON.stringify([entry('ahr-one')]));
     expect(await readRepositoryEntries(older, 'demo')).toEqual([entry('ahr-one')]);
   });

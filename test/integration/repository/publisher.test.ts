@@ -185,7 +185,7 @@ describe('publishing', () => {
     expect(current).toMatch(/^[0-9]+$/);
     // the generation before is kept for readers in the middle of a download, older ones go
     expect(readdirSync(path.join(repository, '.db')).sort()).toEqual([String(Number(current) - 1), current, 'current'].sort());
-    expect(readdirSync(path.join(repository, '.db', current)).sort()).toEqual(['demo.db.tar.gz', 'demo.db.tar.gz.sig', 'demo.files.tar.gz', 'demo.files.tar.gz.sig', 'entries.json', 'files.tar']);
+    expect(readdirSync(path.join(repository, '.db', current)).sort()).toEqual(['demo.db.tar.gz', 'demo.db.tar.gz.sig', 'demo.files.tar.gz', 'demo.files.tar.gz.sig', 'entries.json', 'files-0.tar']);
 
     const pacman = await pacmanFor(services, key);
     const synced = await pacman.sync();

@@ -178,7 +178,7 @@ export interface RenderedDatabases {
   database: Buffer;
   files: Buffer;
   /** The uncompressed files database of each segment and the entries with their offsets, to keep beside the archives. */
-  kept: { segmentFiles: KeptSegmentFile[]; index: KeptIndex };
+  kept: { files: KeptSegmentFile[]; index: KeptIndex };
 }
 
 /** Whether a segment ends after the entry of this name (see the module comment). */
@@ -260,7 +260,7 @@ export async function renderDatabases(entries: readonly RepositoryEntry[]): Prom
     database: Buffer.concat([...segments.map((segment) => segment.members.database), endMember()]),
     files: Buffer.concat([...segments.map((segment) => segment.members.files), endMember()]),
     kept: {
-      segmentFiles: segments.map((segment) => segment.file),
+      files: segments.map((segment) => segment.file),
       index: {
         entries: sorted,
         offsets: segments.flatMap((segment) => segment.offsets),
@@ -277,7 +277,7 @@ export async function renderDatabases(entries: readonly RepositoryEntry[]): Prom
  */
 export async function writeKept(generation: string, kept: RenderedDatabases['kept']): Promise<void> {
   await Promise.all(
-    kept.segmentFiles.map(async (file, position) => {
+    kept.files.map(async (file, position) => {
       const target = path.join(generation, segmentFile(position));
       if ('bytes' in file) await fs.writeFile(target, file.bytes, { mode: 0o644 });
       else await fs.link(file.linkFrom, target).catch(() => fs.copyFile(file.linkFrom, target));
@@ -364,7 +364,7 @@ function keptFiles(generation: string, index: KeptIndex): ((position: number, fi
  * The entries of a kept generation with their blocks, and its segments registered for the next write (its archives
  * are read by the first segment copied). A generation from before segments has one files.tar and no segments.
  */
-function keptEntries(generation: string, names: ArchiveNames, index: KeptIndex, segmentFiles: (position: number, first: number, end: number) => SegmentFiles): RepositoryEntry[] {
+function keptEntries(generation: string, names: ArchiveNames, index: KeptIndex, filesOf: (position: number, first: number, end: number) => SegmentFiles): RepositoryEntry[] {
   const segments = index.segments ?? [[0, 0, 0]];
   let archives: Promise<SegmentMembers | undefined> | undefined;
   let databaseOffset = 0;
@@ -372,7 +372,7 @@ function keptEntries(generation: string, names: ArchiveNames, index: KeptIndex, 
   const entries: RepositoryEntry[] = [];
   segments.forEach(([first, databaseLength, filesLength], position) => {
     const end = segments[position + 1]?.[0] ?? index.entries.length;
-    const { filesTar, file, base } = segmentFiles(position, first, end);
+    const { filesTar, file, base } = filesOf(position, first, end);
     const offsets = index.offsets.slice(first, end).map((offset) => offset.map((value) => value - base) as Offsets);
     const members = index.entries.slice(first, end).map((entry, offset) => keptEntry(entry, offsets[offset]!, filesTar));
     entries.push(...members);
@@ -406,6 +406,6 @@ export async function readKept(generation: string, archives: ArchiveNames): Prom
   const parsed = JSON.parse(text) as KeptIndex | RepositoryEntry[];
   if (Array.isArray(parsed)) return parsed.every((item) => Array.isArray(item.files)) ? parsed : undefined;
   if (parsed.offsets.length !== parsed.entries.length) return undefined;
-  const segmentFiles = keptFiles(generation, parsed);
-  return segmentFiles && keptEntries(generation, archives, parsed, segmentFiles);
+  const filesOf = keptFiles(generation, parsed);
+  return filesOf && keptEntries(generation, archives, parsed, filesOf);
 }

@@ -60,7 +60,7 @@ describe('compile cache', () => {
   const cacheHome = mkdtempSync(path.join(os.tmpdir(), 'ahriman-cache-'));
   afterAll(() => rmSync(cacheHome, { recursive: true, force: true }));
   const cacheFile = path.join(cacheHome, 'ahriman', 'compile-cache', 'help-version.bin');
-  const helpVersion = () => run(process.execPath, [CLI, 'help-version'], { env: { XDG_CACHE_HOME: cacheHome }, allowFailure: true });
+  const helpVersion = (home = cacheHome) => run(process.execPath, [CLI, 'help-version'], { env: { XDG_CACHE_HOME: home }, allowFailure: true });
   /** The first run rewrites a cache it did not use: a new file (a new inode) each time. */
   const identity = () => {
     const { ino, mtimeMs } = statSync(cacheFile);
@@ -101,14 +101,14 @@ describe('compile cache', () => {
   it('runs without one where none can be written or the directory is another user\'s, and writes none for a failed command', async () => {
     const notADirectory = path.join(cacheHome, 'file');
     writeFileSync(notADirectory, '');
-    const unwritable = await run(process.execPath, [CLI, 'help-version'], { env: { XDG_CACHE_HOME: notADirectory }, allowFailure: true });
+    const unwritable = await helpVersion(notADirectory);
     expect({ code: unwritable.code, stderr: unwritable.stderr }).toEqual({ code: 0, stderr: '' });
 
     if (process.getuid?.() === 0) {
       // root with another user's cache directory (sudo -E keeps HOME): nothing of root's is left there
       const othersCache = mkdtempSync(path.join(os.tmpdir(), 'ahriman-others-cache-'));
       chownSync(othersCache, 65534, 65534);
-      const asRoot = await run(process.execPath, [CLI, 'help-version'], { env: { XDG_CACHE_HOME: othersCache }, allowFailure: true });
+      const asRoot = await helpVersion(othersCache);
       expect({ code: asRoot.code, stderr: asRoot.stderr, left: readdirSync(othersCache) }).toEqual({ code: 0, stderr: '', left: [] });
       rmSync(othersCache, { recursive: true, force: true });
     }

@@ -141,6 +141,26 @@ describe('PackageOperations', () => {
     }
   });
 
+  it('sets the status of many bases through the primary key, not by scanning the list once per base', async () => {
+    const { database, packages } = await setUp();
+    await packages.upsertPackages(['alpha', 'beta', 'gamma'].map((base) => packageRecord(base, '1-1')));
+    const statements: string[] = [];
+    const stop = database.observeStatements((sql) => statements.push(sql));
+    await packages.updateStatuses(['alpha', 'gamma', 'unknown-base'], 'success', 5000);
+    stop();
+
+    expect((await packages.listPackages()).map((entry) => [entry.package.base, entry.status.status])).toEqual([
+      ['alpha', 'success'],
+      ['beta', 'unknown'],
+      ['gamma', 'success'],
+    ]);
+    const [statement] = statements;
+    const plan = await database.all<{ detail: string }>('explain', `EXPLAIN QUERY PLAN ${statement}`);
+    const details = plan.map((row) => row.detail);
+    // the list is read once into a subquery; joined with it, SQLite chose to scan it for every base of the repository
+    expect(details).toContainEqual(expect.stringMatching(/^SEARCH package_bases .*\(repository=\? AND package_base=\?\)/));
+  });
+
   it('keeps the packages of two repositories apart', async () => {
     const { database } = await setUp();
     const first = new PackageOperations(database, repository);

@@ -200,9 +200,9 @@ export class PackageOperations {
     await this.database.run(
       `set status of ${bases.length} package bases to ${status}`,
       `INSERT INTO package_statuses (repository, package_base, status, last_updated)
-       SELECT b.repository, b.package_base, $status, $timestamp
-       FROM json_each($bases) j JOIN package_bases b ON b.repository = $repository AND b.package_base = j.value
-       WHERE true
+       SELECT repository, package_base, $status, $timestamp FROM package_bases
+       -- a join with json_each would let SQLite scan the list once per base of the repository
+       WHERE repository = $repository AND package_base IN (SELECT value FROM json_each($bases))
        ON CONFLICT (repository, package_base) DO UPDATE SET
          status = excluded.status, last_updated = excluded.last_updated
        WHERE status <> excluded.status`,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { statSync, unlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -53,6 +54,15 @@ export async function unlinkIfPresent(file: string): Promise<void> {
   });
 }
 
+/** {@link unlinkIfPresent} as one synchronous call. */
+export function unlinkIfPresentSync(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
 /**
  * What names a file whatever the path to it: device and inode (its hard links and a symbolic link to it give the
  * same); undefined when there is no file.
@@ -62,8 +72,8 @@ export async function fileIdentity(file: string): Promise<string | undefined> {
   return stat ? `${stat.dev}:${stat.ino}` : undefined;
 }
 
-/** Whether two paths name the same file (a hard link of it, or a symbolic link to it). */
-export async function sameFile(left: string, right: string): Promise<boolean> {
-  const [one, other] = await Promise.all([fileIdentity(left), fileIdentity(right)]);
-  return one !== undefined && one === other;
+/** {@link fileIdentity} as one synchronous call. */
+export function fileIdentitySync(file: string): string | undefined {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  return stat ? `${stat.dev}:${stat.ino}` : undefined;
 }

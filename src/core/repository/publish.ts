@@ -137,7 +137,7 @@ async function applyPlan(services: PublishServices, plan: PublishPlan, recoverin
   const lost = plan.added.filter((_, position) => pooled[position] === undefined);
   for (const metadata of lost) logger.error(`${metadata.fileName}: the staged file is gone or no longer the one planned; not published by this plan`);
   const added = pooled.filter((entry): entry is RepositoryEntry => entry !== undefined);
-  await mapLimit(added, concurrency, (entry) => publisher.link(entry));
+  for (const entry of added) publisher.link(entry);
 
   const next = new Map(index);
   for (const name of plan.remove) next.delete(name);

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { constants as fsConstants, copyFileSync, createReadStream, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -7,8 +7,7 @@ import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { type FileSigner, type RepositoryEntry, databaseFiles, readRepositoryEntries, writeRepositoryDatabase } from '../alpm/repository-database.js';
 import { isPackageFileName } from '../alpm/validation.js';
-import { fileIdentity, sameFile, temporarySibling, unlinkIfPresent } from '../atomic-file.js';
-import { FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
+import { fileIdentitySync, temporarySibling, unlinkIfPresentSync } from '../atomic-file.js';
 import { InvalidInputError } from '../errors.js';
 
 export interface PublishSigners {
@@ -28,37 +27,58 @@ async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
+
+/** A hard link (same file system) or else a copy; throws EEXIST when `target` exists. */
+function linkOrCopy(source: string, target: string): void {
+  try {
+    linkSync(source, target);
+  } catch (error) {
+    if (errorCode(error) !== 'EXDEV') throw error;
+    copyFileSync(source, target, fsConstants.COPYFILE_EXCL);
+  }
+}
+
 /**
  * Makes `name` a hard link to `file` (a copy across file systems), so that a reader finds the old or the new file at
  * the name, never none: created in place when the name is free, else through a temporary name and one rename.
  */
-async function replaceHardLink(name: string, file: string): Promise<void> {
-  const created = await linkOrCopy(file, name).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-      return false;
-    },
-  );
+function replaceHardLink(name: string, file: string): void {
+  try {
+    linkOrCopy(file, name);
+    return;
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+  }
   // a symbolic link of the layout before (served names led into the pool) is replaced too
-  if (created || ((await fs.lstat(name)).isFile() && (await sameFile(name, file)))) return;
+  if (lstatSync(name).isFile() && fileIdentitySync(name) === fileIdentitySync(file)) return;
   const temporary = temporarySibling(name);
   try {
-    await linkOrCopy(file, temporary);
-    await fs.rename(temporary, name);
+    linkOrCopy(file, temporary);
+    renameSync(temporary, name);
   } catch (error) {
-    await unlinkIfPresent(temporary);
+    unlinkIfPresentSync(temporary);
     throw error;
   }
 }
 
-/** A hard link (same file system) or else a copy: the staged file stays where it is until the commit lists it. */
-async function linkOrCopy(source: string, target: string): Promise<void> {
+/** The names in a directory; none when it does not exist. */
+function namesIn(directory: string): string[] {
   try {
-    await fs.link(source, target);
+    return readdirSync(directory);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    await fs.copyFile(source, target);
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** The bytes of a file, or undefined when there is none. */
+function readIfPresent(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
   }
 }
 
@@ -113,53 +133,93 @@ export class RepositoryPublisher {
     return path.join(this.paths.archiveFor(metadata.base), metadata.fileName);
   }
 
-  /** Whether the pool already holds this very archive: the staged file itself (a hard link), or equal bytes. */
-  private async inPool(stored: string, staged: string, sha256: string): Promise<boolean> {
-    const [pool, incoming] = await Promise.all([fileIdentity(stored), fileIdentity(staged)]);
-    if (pool === undefined) return false;
-    return pool === incoming || (await sha256File(stored)) === sha256;
-  }
-
   /** Whether the staged file of `metadata` is still the archive the pool now holds (not a newer file of the name). */
   private async stagedCopyPooled(metadata: PackageMetadata): Promise<boolean> {
     const staged = path.join(this.paths.packages, metadata.fileName);
-    const [incoming, pool] = await Promise.all([fileIdentity(staged), fileIdentity(this.pooled(metadata))]);
+    const incoming = fileIdentitySync(staged);
+    const pool = fileIdentitySync(this.pooled(metadata));
     if (incoming === undefined || pool === undefined) return false;
     return incoming === pool || (await sha256File(staged)) === metadata.sha256;
   }
 
   /**
-   * Step 4 for one archive: puts the staged archive into the pool under a temporary name (a hard link: the staged
-   * file stays), signs it there when package signing is on, then renames the signature and the archive into place.
-   * Returns the entry to list, or undefined when neither the staged file nor its pooled copy exists any more (or the
-   * staged file is no longer the planned one).
+   * Step 4 for one archive: puts the staged archive into the pool as a hard link (the staged file stays until step 8)
+   * with its signature beside it: the one staged with it, or a new one when package signing is on. Returns the entry
+   * to list, or undefined when neither the staged file nor a pooled file of equal bytes exists any more (or the staged
+   * file is no longer the planned one). The file operations are synchronous: each is far cheaper than a round trip
+   * through the thread pool, and a publish of thousands of archives makes several per archive.
    */
   async pool(metadata: PackageMetadata): Promise<RepositoryEntry | undefined> {
     const stored = this.pooled(metadata);
     const staged = path.join(this.paths.packages, metadata.fileName);
-    await fs.mkdir(path.dirname(stored), { recursive: true });
-    if (!(await this.inPool(stored, staged, metadata.sha256))) {
-      if (!existsSync(staged)) return undefined;
-      const temporary = temporarySibling(stored);
-      let renamed = false;
-      try {
-        await linkOrCopy(staged, temporary);
-        // a staged file replaced since the plan was made is not what the plan lists: it waits for the next intake
-        if ((await fs.stat(temporary)).size !== metadata.compressedSize) return undefined;
-        if (this.signers.packages) await this.signers.packages(temporary);
-        else if (existsSync(`${staged}.sig`)) await linkOrCopy(`${staged}.sig`, `${temporary}.sig`);
-        if (existsSync(`${temporary}.sig`)) await fs.rename(`${temporary}.sig`, `${stored}.sig`);
-        else await unlinkIfPresent(`${stored}.sig`);
-        await fs.rename(temporary, stored);
-        renamed = true;
-      } finally {
-        if (!renamed) await Promise.all([unlinkIfPresent(temporary), unlinkIfPresent(`${temporary}.sig`)]);
+    mkdirSync(path.dirname(stored), { recursive: true });
+    const placed = this.linkIntoPool(staged, stored, metadata.compressedSize);
+    if (placed === 'gone') return undefined;
+    if (placed === 'linked') {
+      await this.placeSignature(staged, stored);
+    } else {
+      const pooled = fileIdentitySync(stored);
+      if (pooled !== undefined && pooled === fileIdentitySync(staged)) {
+        // linked by a killed run, which may not have got to the signature
+        await this.placeSignature(staged, stored);
+      } else if ((await sha256File(stored)) === metadata.sha256) {
+        if (this.signers.packages && !existsSync(`${stored}.sig`)) await this.signers.packages(stored);
+      } else if (!(await this.replaceInPool(staged, stored, metadata.compressedSize))) {
+        return undefined;
       }
-    } else if (this.signers.packages && !existsSync(`${stored}.sig`)) {
-      await this.signers.packages(stored);
     }
-    const signature = existsSync(`${stored}.sig`) ? await fs.readFile(`${stored}.sig`) : undefined;
+    const signature = readIfPresent(`${stored}.sig`);
     return { ...metadata, pgpSignature: signature?.toString('base64') ?? '' };
+  }
+
+  /**
+   * Links the staged archive to its free name in the pool: `linked`; `occupied` when the pool has a file of that name
+   * (see {@link pool}); `gone` when the staged file is missing or not of the planned size (replaced since the plan was
+   * made: it waits for the next intake), and the pool has no file of the name.
+   */
+  private linkIntoPool(staged: string, stored: string, size: number): 'linked' | 'occupied' | 'gone' {
+    try {
+      linkOrCopy(staged, stored);
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') return 'occupied';
+      if (errorCode(error) !== 'ENOENT') throw error;
+      return existsSync(stored) ? 'occupied' : 'gone';
+    }
+    if (statSync(stored).size === size) return 'linked';
+    unlinkIfPresentSync(stored);
+    return 'gone';
+  }
+
+  /**
+   * The signature of an archive just linked into the pool (or linked by a killed run): a new one when package signing
+   * is on, else the staged one, else none (a signature of an earlier file of the name goes).
+   */
+  private async placeSignature(staged: string, stored: string): Promise<void> {
+    if (this.signers.packages) await this.signers.packages(stored);
+    else if (existsSync(`${staged}.sig`)) replaceHardLink(`${stored}.sig`, `${staged}.sig`);
+    else unlinkIfPresentSync(`${stored}.sig`);
+  }
+
+  /**
+   * Replaces a pooled file of the same name but other bytes: the staged archive is linked under a temporary name and
+   * signed there, then the signature and the archive are renamed into place. False when the staged file is gone or
+   * is no longer the planned one.
+   */
+  private async replaceInPool(staged: string, stored: string, size: number): Promise<boolean> {
+    if (!existsSync(staged)) return false;
+    const temporary = temporarySibling(stored);
+    try {
+      linkOrCopy(staged, temporary);
+      if (statSync(temporary).size !== size) return false;
+      await this.placeSignature(staged, temporary);
+      if (existsSync(`${temporary}.sig`)) renameSync(`${temporary}.sig`, `${stored}.sig`);
+      else unlinkIfPresentSync(`${stored}.sig`);
+      renameSync(temporary, stored);
+      return true;
+    } finally {
+      unlinkIfPresentSync(temporary);
+      unlinkIfPresentSync(`${temporary}.sig`);
+    }
   }
 
   /**
@@ -167,12 +227,12 @@ export class RepositoryPublisher {
    * served directory is then complete in itself (a web server need not follow links, rsync copies files as they
    * are), and a link costs no new inode, where a symbolic link costs one.
    */
-  async link(entry: RepositoryEntry): Promise<void> {
+  link(entry: RepositoryEntry): void {
     const stored = this.pooled(entry);
     const served = path.join(this.paths.repository, entry.fileName);
-    if (existsSync(`${stored}.sig`)) await replaceHardLink(`${served}.sig`, `${stored}.sig`);
-    else await unlinkIfPresent(`${served}.sig`);
-    await replaceHardLink(served, stored);
+    if (existsSync(`${stored}.sig`)) replaceHardLink(`${served}.sig`, `${stored}.sig`);
+    else unlinkIfPresentSync(`${served}.sig`);
+    replaceHardLink(served, stored);
   }
 
   /**
@@ -182,24 +242,24 @@ export class RepositoryPublisher {
    * publish that a killed run journaled can have left any there: a finished step 4 leaves none).
    */
   async cleanup(index: ServedIndex, committed: readonly PackageMetadata[], discarded: readonly string[], bases: readonly string[]): Promise<void> {
-    const concurrency = FILE_OPERATIONS_CONCURRENCY;
-    const served = await mapLimit(committed, concurrency, async (metadata) => ((await this.stagedCopyPooled(metadata)) ? [metadata.fileName] : []));
-    const staged = [...served.flat(), ...discarded].flatMap((name) => [name, `${name}.sig`]).map((name) => path.join(this.paths.packages, name));
-    await mapLimit(staged, concurrency, unlinkIfPresent);
+    const served: string[] = [];
+    for (const metadata of committed) if (await this.stagedCopyPooled(metadata)) served.push(metadata.fileName);
+    for (const name of [...served, ...discarded]) {
+      unlinkIfPresentSync(path.join(this.paths.packages, name));
+      unlinkIfPresentSync(path.join(this.paths.packages, `${name}.sig`));
+    }
 
     const listed = new Set([...index.values()].map((entry) => entry.fileName));
-    const names = await fs.readdir(this.paths.repository).catch(() => [] as string[]);
-    const unlisted = names.filter((name) => {
+    const unlisted = namesIn(this.paths.repository).filter((name) => {
       const packageFile = name.endsWith('.sig') ? name.slice(0, -4) : name;
       return isPackageFileName(packageFile) && !listed.has(packageFile);
     });
-    await mapLimit(unlisted, concurrency, (name) => unlinkIfPresent(path.join(this.paths.repository, name)));
+    for (const name of unlisted) unlinkIfPresentSync(path.join(this.paths.repository, name));
 
     const directories = [this.paths.packages, this.paths.repository, ...new Set(bases.map((base) => this.paths.archiveFor(base)))];
-    await mapLimit(directories, concurrency, async (directory) => {
-      const temporaries = (await fs.readdir(directory).catch(() => [] as string[])).filter((name) => TEMPORARY.test(name));
-      await Promise.all(temporaries.map((name) => unlinkIfPresent(path.join(directory, name))));
-    });
+    for (const directory of directories) {
+      for (const name of namesIn(directory).filter((name) => TEMPORARY.test(name))) unlinkIfPresentSync(path.join(directory, name));
+    }
   }
 
   /**
@@ -216,7 +276,7 @@ export class RepositoryPublisher {
       for (const entry of selected) {
         const stored = this.pooled(entry);
         await this.signers.packages(stored);
-        await this.link(entry);
+        this.link(entry);
         index.set(entry.name, { ...entry, pgpSignature: (await fs.readFile(`${stored}.sig`)).toString('base64') });
       }
     }

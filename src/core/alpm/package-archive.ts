@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { PackageMetadata } from '../../models/package-metadata.js';
 import { InvalidInputError } from '../errors.js';
 import { decompress, decompressFile } from './archive/decompress.js';
-import { type TarEntry, readTarEntries } from './archive/tar-reader.js';
+import { type TarEntry, TarParser } from './archive/tar-reader.js';
 import { parsePkginfo } from './pkginfo.js';
 
 const PKGINFO = '.PKGINFO';
@@ -72,16 +72,22 @@ export async function readPackageArchive(file: string, source?: AsyncIterable<Bu
     return true;
   };
   const symlinks = new Set<string>();
-  for await (const entry of readTarEntries(content, { archiveName: file, wantContent })) {
-    checkEntrySafety(file, entry, symlinks);
-    if (entry.name === PKGINFO) {
-      if (pkginfo !== undefined) throw new InvalidInputError(`${file}: more than one ${PKGINFO}`);
-      if (entry.type !== 'file') throw new InvalidInputError(`${file}: ${PKGINFO} is not a regular file`);
-      pkginfo = entry.content ?? Buffer.alloc(0);
-    } else if (!entry.name.startsWith('.')) {
-      files.push(entry.name);
+  // the parser is fed directly, not through readTarEntries: an archive has hundreds of entries, and a generator costs
+  // a promise per entry
+  const parser = new TarParser({ archiveName: file, wantContent });
+  for await (const chunk of content) {
+    for (const entry of parser.push(chunk)) {
+      checkEntrySafety(file, entry, symlinks);
+      if (entry.name === PKGINFO) {
+        if (pkginfo !== undefined) throw new InvalidInputError(`${file}: more than one ${PKGINFO}`);
+        if (entry.type !== 'file') throw new InvalidInputError(`${file}: ${PKGINFO} is not a regular file`);
+        pkginfo = entry.content ?? Buffer.alloc(0);
+      } else if (!entry.name.startsWith('.')) {
+        files.push(entry.name);
+      }
     }
   }
+  parser.end();
   if (pkginfo === undefined) throw new InvalidInputError(`${file}: not a package archive (no ${PKGINFO})`);
 
   const info = parsePkginfo(pkginfo.toString('utf8'), `${file}: ${PKGINFO}`);

@@ -82,55 +82,142 @@ export async function* readTarEntries(
   source: AsyncIterable<Buffer>,
   options: TarReadOptions,
 ): AsyncGenerator<TarEntry> {
-  const name = options.archiveName;
-  const reader = new ByteReader(source[Symbol.asyncIterator]());
-  let global: Overrides = {};
-  let local: Overrides = {};
-  try {
-    for (;;) {
-      const headerOffset = reader.position;
-      const block = await reader.read(BLOCK_SIZE);
-      if (block.length < BLOCK_SIZE) {
-        throw new InvalidInputError(`${name}: truncated tar archive (no end-of-archive marker)`);
-      }
-      if (isZeroBlock(block)) break;
-      const header = parseHeader(block, name, headerOffset);
+  const parser = new TarParser(options);
+  for await (const chunk of source) yield* parser.push(chunk);
+  parser.end();
+}
 
-      const metadata = async (): Promise<Buffer> => {
-        if (header.size > MAX_METADATA_SIZE) {
-          throw new InvalidInputError(`${name}: corrupt tar archive: oversized '${header.typeFlag}' header`);
-        }
-        return readData(reader, header.size, name, `the '${header.typeFlag}' header at byte ${headerOffset}`);
-      };
-      switch (header.typeFlag) {
-        case 'x':
-          local = { ...local, ...parsePaxRecords(await metadata(), name) };
-          continue;
-        case 'g':
-          global = { ...global, ...parsePaxRecords(await metadata(), name) };
-          continue;
-        case 'L':
-          local.path = cString(await metadata());
-          continue;
-        case 'K':
-          local.linkPath = cString(await metadata());
-          continue;
-      }
+/**
+ * A tar parser fed chunk by chunk, synchronously: `push` returns the entries that chunk completed (an entry is
+ * complete once its data and padding are read), `end` checks that the archive was whole. Headers, data and padding
+ * may be split across chunks anywhere; data is skipped, or kept without copying when asked for. Bytes after the
+ * end-of-archive marker are ignored.
+ */
+export class TarParser {
+  private readonly archiveName: string;
+  /** A header split across chunks, gathered here. */
+  private readonly partialHeader = Buffer.alloc(BLOCK_SIZE);
+  private partialLength = 0;
+  /** Bytes of the archive parsed so far. */
+  private position = 0;
+  private dataLeft = 0;
+  private paddingLeft = 0;
+  /** Data of the current entry or metadata header kept so far, when it is kept. */
+  private kept: Buffer[] | undefined;
+  /** What the data being read belongs to, for errors. */
+  private inside = '';
+  /** Called once the current data and padding are read. */
+  private complete: ((data: Buffer) => void) | undefined;
+  private ended = false;
+  private global: Overrides = {};
+  private local: Overrides = {};
+  private completed: TarEntry[] = [];
 
-      const entry = makeEntry(header, { ...global, ...local }, name);
-      local = {};
-      if (entry.size > 0 && options.wantContent?.(entry)) {
-        entry.content = await readData(reader, entry.size, name, `'${entry.name}'`);
+  constructor(private readonly options: TarReadOptions) {
+    this.archiveName = options.archiveName;
+  }
+
+  push(chunk: Buffer): TarEntry[] {
+    let offset = 0;
+    while (offset < chunk.length && !this.ended) {
+      if (this.dataLeft > 0 || this.paddingLeft > 0) {
+        offset = this.readData(chunk, offset);
+      } else if (this.partialLength === 0 && chunk.length - offset >= BLOCK_SIZE) {
+        this.header(chunk.subarray(offset, offset + BLOCK_SIZE));
+        offset += BLOCK_SIZE;
       } else {
-        await skipData(reader, entry.size, name, `'${entry.name}'`);
+        const length = Math.min(BLOCK_SIZE - this.partialLength, chunk.length - offset);
+        chunk.copy(this.partialHeader, this.partialLength, offset, offset + length);
+        this.partialLength += length;
+        offset += length;
+        if (this.partialLength === BLOCK_SIZE) {
+          this.partialLength = 0;
+          this.header(this.partialHeader);
+        }
       }
-      yield entry;
     }
-    await reader.drain();
-  } finally {
-    await reader.close();
+    const completed = this.completed;
+    this.completed = [];
+    return completed;
+  }
+
+  /** Throws unless the end-of-archive marker was read. */
+  end(): void {
+    if (this.ended) return;
+    if (this.dataLeft > 0 || this.paddingLeft > 0) throw new InvalidInputError(`${this.archiveName}: truncated tar archive (ends inside ${this.inside})`);
+    throw new InvalidInputError(`${this.archiveName}: truncated tar archive (no end-of-archive marker)`);
+  }
+
+  /** Reads data, then padding, from `offset` of `chunk`; returns where it stopped. */
+  private readData(chunk: Buffer, offset: number): number {
+    let position = offset;
+    if (this.dataLeft > 0) {
+      const length = Math.min(this.dataLeft, chunk.length - position);
+      this.kept?.push(chunk.subarray(position, position + length));
+      this.dataLeft -= length;
+      position += length;
+    }
+    const padding = Math.min(this.paddingLeft, chunk.length - position);
+    this.paddingLeft -= padding;
+    position += padding;
+    this.position += position - offset;
+    if (this.dataLeft === 0 && this.paddingLeft === 0) this.finishData();
+    return position;
+  }
+
+  private finishData(): void {
+    const kept = this.kept;
+    const complete = this.complete!;
+    this.kept = undefined;
+    this.complete = undefined;
+    complete(kept === undefined ? EMPTY : kept.length === 1 ? kept[0]! : Buffer.concat(kept));
+  }
+
+  /** Expects `size` bytes of data and their padding, then calls `complete` with them (kept or not). */
+  private expectData(size: number, keep: boolean, inside: string, complete: (data: Buffer) => void): void {
+    this.dataLeft = size;
+    this.paddingLeft = (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
+    this.kept = keep ? [] : undefined;
+    this.inside = inside;
+    this.complete = complete;
+    if (size === 0) this.finishData();
+  }
+
+  private header(block: Buffer): void {
+    const headerOffset = this.position;
+    this.position += BLOCK_SIZE;
+    if (isZeroBlock(block)) {
+      this.ended = true;
+      return;
+    }
+    const header = parseHeader(block, this.archiveName, headerOffset);
+    const metadata = (apply: (data: Buffer) => void): void => {
+      if (header.size > MAX_METADATA_SIZE) {
+        throw new InvalidInputError(`${this.archiveName}: corrupt tar archive: oversized '${header.typeFlag}' header`);
+      }
+      this.expectData(header.size, true, `the '${header.typeFlag}' header at byte ${headerOffset}`, apply);
+    };
+    switch (header.typeFlag) {
+      case 'x':
+        return metadata((data) => (this.local = { ...this.local, ...parsePaxRecords(data, this.archiveName) }));
+      case 'g':
+        return metadata((data) => (this.global = { ...this.global, ...parsePaxRecords(data, this.archiveName) }));
+      case 'L':
+        return metadata((data) => (this.local.path = cString(data)));
+      case 'K':
+        return metadata((data) => (this.local.linkPath = cString(data)));
+    }
+    const entry = makeEntry(header, { ...this.global, ...this.local }, this.archiveName);
+    this.local = {};
+    const keep = entry.size > 0 && (this.options.wantContent?.(entry) ?? false);
+    this.expectData(entry.size, keep, `'${entry.name}'`, (data) => {
+      if (keep) entry.content = data;
+      this.completed.push(entry);
+    });
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function makeEntry(header: Header, overrides: Overrides, archiveName: string): TarEntry {
   const type = ENTRY_TYPES[header.typeFlag];
@@ -144,29 +231,6 @@ function makeEntry(header: Header, overrides: Overrides, archiveName: string): T
   const linkName = overrides.linkPath ?? header.linkName;
   if (type === 'symlink' || type === 'hardlink') entry.linkName = linkName;
   return entry;
-}
-
-/** Reads `size` bytes of entry data, then skips the padding to the next block. */
-async function readData(reader: ByteReader, size: number, archiveName: string, what: string): Promise<Buffer> {
-  const data = await reader.read(size);
-  if (data.length < size) throw truncatedInside(archiveName, what);
-  await skipPadding(reader, size, archiveName, what);
-  return data;
-}
-
-/** Skips `size` bytes of entry data and the padding to the next block. */
-async function skipData(reader: ByteReader, size: number, archiveName: string, what: string): Promise<void> {
-  if ((await reader.skip(size)) < size) throw truncatedInside(archiveName, what);
-  await skipPadding(reader, size, archiveName, what);
-}
-
-async function skipPadding(reader: ByteReader, dataSize: number, archiveName: string, what: string): Promise<void> {
-  const padding = (BLOCK_SIZE - (dataSize % BLOCK_SIZE)) % BLOCK_SIZE;
-  if ((await reader.skip(padding)) < padding) throw truncatedInside(archiveName, what);
-}
-
-function truncatedInside(archiveName: string, what: string): InvalidInputError {
-  return new InvalidInputError(`${archiveName}: truncated tar archive (ends inside ${what})`);
 }
 
 function isZeroBlock(block: Buffer): boolean {
@@ -206,18 +270,13 @@ function parseHeader(block: Buffer, archiveName: string, offset: number): Header
 function hasValidChecksum(block: Buffer): boolean {
   const stored = parseNumber(block, 148, 156);
   if (stored === undefined) return false;
-  let unsigned = 8 * 0x20;
+  let unsigned = 8 * SPACE;
+  for (let index = 0; index < 148; index++) unsigned += block[index]!;
+  for (let index = 156; index < BLOCK_SIZE; index++) unsigned += block[index]!;
+  if (stored === unsigned) return true;
   let high = 0;
-  for (let index = 0; index < BLOCK_SIZE; index++) {
-    if (index === 148) {
-      index = 155; // the checksum field itself, counted as spaces above
-      continue;
-    }
-    const byte = block[index]!;
-    unsigned += byte;
-    if (byte >= 0x80) high++;
-  }
-  return stored === unsigned || stored === unsigned - 256 * high;
+  for (let index = 0; index < BLOCK_SIZE; index++) if ((index < 148 || index >= 156) && block[index]! >= 0x80) high++;
+  return stored === unsigned - 256 * high;
 }
 
 const SPACE = 0x20;
@@ -281,77 +340,4 @@ function parsePaxRecords(data: Buffer, archiveName: string): Overrides {
     position = end;
   }
   return overrides;
-}
-
-/** Reads exact byte counts from a chunked source, sharing chunk memory instead of copying where it can. */
-class ByteReader {
-  private readonly chunks: Buffer[] = [];
-  private buffered = 0;
-  private finished = false;
-  /** Bytes handed out or skipped so far. */
-  position = 0;
-
-  constructor(private readonly iterator: AsyncIterator<Buffer>) {}
-
-  /** Exactly `length` bytes, or fewer when the source ends first. */
-  async read(length: number): Promise<Buffer> {
-    while (this.buffered < length && (await this.fill()));
-    const count = Math.min(length, this.buffered);
-    if ((this.chunks[0]?.length ?? 0) < count) {
-      this.chunks.splice(0, this.chunks.length, Buffer.concat(this.chunks, this.buffered));
-    }
-    const result = (this.chunks[0] ?? Buffer.alloc(0)).subarray(0, count);
-    this.consume(count);
-    return result;
-  }
-
-  /** Skips up to `length` bytes; returns how many were skipped (fewer only when the source ended). */
-  async skip(length: number): Promise<number> {
-    let skipped = 0;
-    while (skipped < length) {
-      if (this.buffered === 0 && !(await this.fill())) break;
-      const step = Math.min(length - skipped, this.buffered);
-      this.consume(step);
-      skipped += step;
-    }
-    return skipped;
-  }
-
-  /** Consumes the rest of the source. */
-  async drain(): Promise<void> {
-    while (await this.fill()) this.consume(this.buffered);
-  }
-
-  async close(): Promise<void> {
-    if (!this.finished) await this.iterator.return?.();
-  }
-
-  private async fill(): Promise<boolean> {
-    if (this.finished) return false;
-    const next = await this.iterator.next();
-    if (next.done) {
-      this.finished = true;
-      return false;
-    }
-    this.chunks.push(next.value);
-    this.buffered += next.value.length;
-    return true;
-  }
-
-  /** Drops `count` buffered bytes from the front. */
-  private consume(count: number): void {
-    let remaining = count;
-    while (remaining > 0) {
-      const first = this.chunks[0]!;
-      if (first.length <= remaining) {
-        this.chunks.shift();
-        remaining -= first.length;
-      } else {
-        this.chunks[0] = first.subarray(remaining);
-        remaining = 0;
-      }
-    }
-    this.buffered -= count;
-    this.position += count;
-  }
 }

@@ -100,6 +100,18 @@ await build({
   target: 'node20',
   logLevel: 'warning',
 });
+// the intake's worker threads run this script (core/repository/intake-workers.ts finds it beside the bundle)
+await build({
+  entryPoints: [path.join(source, 'core', 'repository', 'intake-worker.ts')],
+  outfile: path.join(outdir, 'intake-worker.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  plugins: [resolvePackages],
+});
 const binary = path.join(dist, 'main.cjs');
 await build({ ...COMMON, entryPoints: [path.join(source, 'main.ts')], outfile: binary });
 await chmod(binary, 0o755);

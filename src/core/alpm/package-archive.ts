@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PackageMetadata } from '../../models/package-metadata.js';
 import { InvalidInputError } from '../errors.js';
-import { decompress, decompressFile } from './archive/decompress.js';
+import { decompress, decompressFile, decompressWhole } from './archive/decompress.js';
 import { type TarEntry, TarParser } from './archive/tar-reader.js';
 import { parsePkginfo } from './pkginfo.js';
 
@@ -44,6 +44,45 @@ function checkEntrySafety(file: string, entry: TarEntry, symlinks: Set<string>):
   if (entry.type === 'symlink') symlinks.add(name);
 }
 
+/** What the repository database needs from the entries of a package archive, gathered as a tar parser finds them. */
+class ArchiveContents {
+  private readonly parser: TarParser;
+  private readonly files: string[] = [];
+  private readonly symlinks = new Set<string>();
+  private pkginfo: Buffer | undefined;
+
+  constructor(private readonly file: string) {
+    const wantContent = (entry: { name: string; size: number }): boolean => {
+      if (entry.name !== PKGINFO) return false;
+      if (entry.size > MAX_PKGINFO_SIZE) throw new InvalidInputError(`${file}: ${PKGINFO} is too big (${entry.size} bytes)`);
+      return true;
+    };
+    this.parser = new TarParser({ archiveName: file, wantContent });
+  }
+
+  /** Parses the next chunk of the decompressed archive. */
+  push(chunk: Buffer): void {
+    for (const entry of this.parser.push(chunk)) {
+      checkEntrySafety(this.file, entry, this.symlinks);
+      if (entry.name === PKGINFO) {
+        if (this.pkginfo !== undefined) throw new InvalidInputError(`${this.file}: more than one ${PKGINFO}`);
+        if (entry.type !== 'file') throw new InvalidInputError(`${this.file}: ${PKGINFO} is not a regular file`);
+        this.pkginfo = entry.content ?? Buffer.alloc(0);
+      } else if (!entry.name.startsWith('.')) {
+        this.files.push(entry.name);
+      }
+    }
+  }
+
+  /** The metadata, once the whole archive was pushed; `raw` describes the compressed file. */
+  metadata(raw: Pick<PackageMetadata, 'compressedSize' | 'md5' | 'sha256'>): PackageMetadata {
+    this.parser.end();
+    if (this.pkginfo === undefined) throw new InvalidInputError(`${this.file}: not a package archive (no ${PKGINFO})`);
+    const info = parsePkginfo(this.pkginfo.toString('utf8'), `${this.file}: ${PKGINFO}`);
+    return { ...info, fileName: path.basename(this.file), ...raw, files: sortedUnique(this.files) };
+  }
+}
+
 /**
  * Reads everything the repository database needs about a package archive in one pass over the file: the raw bytes
  * are hashed (md5, sha256) while they are decompressed and the tar entries listed, and `.PKGINFO` is parsed.
@@ -61,44 +100,25 @@ export async function readPackageArchive(file: string, source?: AsyncIterable<Bu
     compressedSize += chunk.length;
   };
   const content = source ? decompress(observed(source, onRawChunk), file) : decompressFile(file, { onRawChunk });
+  const contents = new ArchiveContents(file);
+  for await (const chunk of content) contents.push(chunk);
+  return contents.metadata({ compressedSize, md5: md5.digest('hex'), sha256: sha256.digest('hex') });
+}
 
-  let pkginfo: Buffer | undefined;
-  const files: string[] = [];
-  const wantContent = (entry: { name: string; size: number }): boolean => {
-    if (entry.name !== PKGINFO) return false;
-    if (entry.size > MAX_PKGINFO_SIZE) {
-      throw new InvalidInputError(`${file}: ${PKGINFO} is too big (${entry.size} bytes)`);
-    }
-    return true;
-  };
-  const symlinks = new Set<string>();
-  // the parser is fed directly, not through readTarEntries: an archive has hundreds of entries, and a generator costs
-  // a promise per entry
-  const parser = new TarParser({ archiveName: file, wantContent });
-  for await (const chunk of content) {
-    for (const entry of parser.push(chunk)) {
-      checkEntrySafety(file, entry, symlinks);
-      if (entry.name === PKGINFO) {
-        if (pkginfo !== undefined) throw new InvalidInputError(`${file}: more than one ${PKGINFO}`);
-        if (entry.type !== 'file') throw new InvalidInputError(`${file}: ${PKGINFO} is not a regular file`);
-        pkginfo = entry.content ?? Buffer.alloc(0);
-      } else if (!entry.name.startsWith('.')) {
-        files.push(entry.name);
-      }
-    }
-  }
-  parser.end();
-  if (pkginfo === undefined) throw new InvalidInputError(`${file}: not a package archive (no ${PKGINFO})`);
-
-  const info = parsePkginfo(pkginfo.toString('utf8'), `${file}: ${PKGINFO}`);
-  return {
-    ...info,
-    fileName: path.basename(file),
-    compressedSize,
-    md5: md5.digest('hex'),
-    sha256: sha256.digest('hex'),
-    files: sortedUnique(files),
-  };
+/**
+ * {@link readPackageArchive} of an archive held whole in memory, synchronously (see {@link decompressWhole}); undefined
+ * when its content may be too big to decompress whole, so the caller streams it.
+ */
+export function readWholePackageArchive(file: string, bytes: Buffer): PackageMetadata | undefined {
+  const content = decompressWhole(bytes, file);
+  if (content === undefined) return undefined;
+  const contents = new ArchiveContents(file);
+  contents.push(content);
+  return contents.metadata({
+    compressedSize: bytes.length,
+    md5: createHash('md5').update(bytes).digest('hex'),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  });
 }
 
 async function* observed(source: AsyncIterable<Buffer>, onChunk: (chunk: Buffer) => void): AsyncGenerator<Buffer> {

@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PackageMetadata } from '../../models/package-metadata.js';
-import { readPackageArchive } from '../alpm/package-archive.js';
+import { readPackageArchive, readWholePackageArchive } from '../alpm/package-archive.js';
 import { parsePackageFileName } from '../alpm/validation.js';
 import { InvalidInputError, errorMessage } from '../errors.js';
 
@@ -65,9 +65,9 @@ export function nonRegularReason(entry: Dirent): string | undefined {
 }
 
 /**
- * Archives up to this size are read whole, with synchronous calls into one buffer: most packages are this small, and
- * every asynchronous call (open, stat, read, write, close) costs a thread-pool round trip worth more than the call.
- * Bigger ones are read in chunks on the thread pool, so memory stays bounded and the event loop free.
+ * Archives up to this size are read, copied, hashed and decompressed whole, synchronously: most packages are this
+ * small, and every asynchronous call (open, read, write, a decompression) costs a thread-pool round trip worth more
+ * than the call. Bigger ones are read in chunks on the thread pool, so memory stays bounded and the event loop free.
  */
 const WHOLE_READ_LIMIT = 1024 * 1024;
 
@@ -102,17 +102,8 @@ function readWhole(descriptor: number, size: number): Buffer {
   return buffer.subarray(0, length);
 }
 
-/**
- * The `size` bytes of an open regular file from its start: whole when small, else in chunks of at most
- * {@link READ_CHUNK_SIZE}; each is also written at the same offset of `copy`.
- */
+/** The `size` bytes of an open regular file from its start, in chunks of at most {@link READ_CHUNK_SIZE}; each is also written at the same offset of `copy`. */
 async function* chunksOf(descriptor: number, size: number, copy: number | undefined): AsyncGenerator<Buffer> {
-  if (size <= WHOLE_READ_LIMIT) {
-    const whole = readWhole(descriptor, size);
-    for (let written = 0; copy !== undefined && written < whole.length; ) written += writeSync(copy, whole, written, whole.length - written, written);
-    if (whole.length > 0) yield whole;
-    return;
-  }
   for (let position = 0; position < size; ) {
     const length = Math.min(READ_CHUNK_SIZE, size - position);
     const { bytesRead, buffer } = await readAsync(descriptor, Buffer.allocUnsafe(length), 0, length, position);
@@ -122,6 +113,14 @@ async function* chunksOf(descriptor: number, size: number, copy: number | undefi
     position += bytesRead;
     yield chunk;
   }
+}
+
+function writeWhole(descriptor: number, bytes: Buffer): void {
+  for (let written = 0; written < bytes.length; ) written += writeSync(descriptor, bytes, written, bytes.length - written, written);
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
 }
 
 async function sha256Of(descriptor: number, size: number, copy: number | undefined): Promise<string> {
@@ -171,15 +170,21 @@ export async function inspectArchive(file: string, options: InspectOptions): Pro
   const { descriptor, size } = openRegular(file, options.follow ?? false);
   let copy: number | undefined;
   try {
-    // creating a file (an inode) is the slowest call of the intake: it waits on the thread pool while other archives
-    // are decompressed and parsed
-    if (options.copyTo) copy = await openAsync(options.copyTo, 'wx', 0o644);
     let metadata: PackageMetadata | undefined;
-    if (options.validated?.worthHashing(fileName, size)) {
-      const known = options.validated.get(await sha256Of(descriptor, size, copy));
-      if (known) metadata = { ...known, fileName };
+    if (size <= WHOLE_READ_LIMIT) {
+      const whole = readWhole(descriptor, size);
+      if (options.copyTo) {
+        copy = openSync(options.copyTo, 'wx', 0o644);
+        writeWhole(copy, whole);
+      }
+      if (options.validated?.worthHashing(fileName, whole.length)) metadata = options.validated.get(createHash('sha256').update(whole).digest('hex'));
+      metadata ??= readWholePackageArchive(label, whole) ?? (await readPackageArchive(label, once(whole)));
+    } else {
+      if (options.copyTo) copy = await openAsync(options.copyTo, 'wx', 0o644);
+      if (options.validated?.worthHashing(fileName, size)) metadata = options.validated.get(await sha256Of(descriptor, size, copy));
+      metadata ??= await readPackageArchive(label, chunksOf(descriptor, size, copy));
     }
-    metadata ??= { ...(await readPackageArchive(label, chunksOf(descriptor, size, copy))), fileName };
+    metadata = { ...metadata, fileName };
     checkAgainstName(label, fileName, metadata, options.architecture);
     return metadata;
   } finally {

@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, renameSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import type { PackageSource } from '../../models/package-source.js';
 import type { AurPackage } from '../alpm/remote/aur.js';
 import { readOfficialPackages, readOfficialSettings } from '../alpm/remote/official.js';
 import { parsePackageFileName, validatePackageName } from '../alpm/validation.js';
-import { temporarySibling, unlinkIfPresent } from '../atomic-file.js';
+import { temporarySibling, unlinkIfPresentSync } from '../atomic-file.js';
 import { ARCHIVE_READS_IN_FLIGHT, mapLimit } from '../concurrency.js';
 import { importLocal } from '../build/sources.js';
 import { InvalidInputError } from '../errors.js';
@@ -20,6 +20,7 @@ import { fetchWithRetries } from '../http/client.js';
 import { getLogger } from '../log/logger.js';
 import { readAurSettings } from './build-settings.js';
 import { checkSignature, inspectArchive, nonRegularReason } from './intake.js';
+import { IntakeWorkers } from './intake-workers.js';
 import { recoverPublish } from './publish.js';
 import { recordFromAur, recordFromOfficial, recordFromPackageInfo } from './records.js';
 import type { RepositoryServices } from './services.js';
@@ -73,6 +74,8 @@ interface StageOptions {
   validated: PackageMetadata[];
   /** The names of the file's directory, when listed already (see {@link checkSignature}). */
   listed?: ReadonlySet<string>;
+  /** The worker threads that read the archive, when there are (else this thread does). */
+  workers?: IntakeWorkers;
 }
 
 async function stageArchive(services: RepositoryServices, file: string, options: StageOptions): Promise<string> {
@@ -82,18 +85,23 @@ async function stageArchive(services: RepositoryServices, file: string, options:
   let renamed = false;
   try {
     const signed = await checkSignature(file, options.listed);
-    const metadata = await inspectArchive(file, { architecture: services.paths.repositoryId.architecture, label: options.label, follow: options.follow, copyTo: temporary });
+    const inspectOptions = { architecture: services.paths.repositoryId.architecture, label: options.label, follow: options.follow, copyTo: temporary };
+    const metadata = await (options.workers ? options.workers.inspect(file, inspectOptions) : inspectArchive(file, inspectOptions));
     options.validated.push(metadata);
+    // synchronous calls: each is cheaper than a round trip through the thread pool
     if (signed) {
-      await fs.copyFile(`${file}.sig`, `${temporary}.sig`);
-      await fs.rename(`${temporary}.sig`, `${target}.sig`);
+      copyFileSync(`${file}.sig`, `${temporary}.sig`);
+      renameSync(`${temporary}.sig`, `${target}.sig`);
     } else {
-      await unlinkIfPresent(`${target}.sig`);
+      unlinkIfPresentSync(`${target}.sig`);
     }
-    await fs.rename(temporary, target);
+    renameSync(temporary, target);
     renamed = true;
   } finally {
-    if (!renamed) await Promise.all([unlinkIfPresent(temporary), unlinkIfPresent(`${temporary}.sig`)]);
+    if (!renamed) {
+      unlinkIfPresentSync(temporary);
+      unlinkIfPresentSync(`${temporary}.sig`);
+    }
   }
   return target;
 }
@@ -107,17 +115,18 @@ async function stageDirectory(services: RepositoryServices, directory: string, v
   const listed = new Set(listing.map((entry) => entry.name));
   const entries = listing.filter((entry) => isPackageFile(entry.name)).sort((left, right) => (left.name < right.name ? -1 : 1));
   if (entries.length === 0) throw new InvalidInputError(`${directory} holds no package archives`);
-  const outcomes = await mapLimit(entries, ARCHIVE_READS_IN_FLIGHT, async (entry) => {
+  const workers = IntakeWorkers.forArchives(entries.length);
+  const outcomes = await mapLimit(entries, workers?.capacity ?? ARCHIVE_READS_IN_FLIGHT, async (entry) => {
     const file = path.join(directory, entry.name);
     const reason = nonRegularReason(entry);
     if (reason) return { rejected: `${file}: ${reason}` };
     try {
-      return { staged: await stageArchive(services, file, { follow: false, validated, listed }) };
+      return { staged: await stageArchive(services, file, { follow: false, validated, listed, workers }) };
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error;
       return { rejected: error.message };
     }
-  });
+  }).finally(() => workers?.close());
   return {
     staged: outcomes.flatMap((outcome) => (outcome.staged ? [outcome.staged] : [])),
     rejected: outcomes.flatMap((outcome) => (outcome.rejected ? [outcome.rejected] : [])),

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INTAKE_WORKERS_THRESHOLD } from '../../../src/core/repository/intake-workers.js';
 import { craftArchive, writeHostileArchives } from '../../support/crafted-archives.js';
 import { LocalHttpServer } from '../../support/local-http-server.js';
 import { removeKeyringTemplate } from '../../support/pacman-client.js';
@@ -96,5 +97,21 @@ describe('package-add of archives', () => {
     }
     await service.expectCli(['repo-update']);
     expect((await service.checkServedFiles()).map((entry) => entry.name)).toEqual(['ahr-good', 'ahr-remote', 'ahr-served']);
+  });
+
+  it(`of a directory of ${INTAKE_WORKERS_THRESHOLD} archives or more (read by worker threads): the same refusals, every good one staged`, async () => {
+    const many = await service.temporaryDirectory();
+    await writeHostileArchives(many);
+    const names = Array.from({ length: INTAKE_WORKERS_THRESHOLD }, (_, index) => `ahr-many-${index}`);
+    for (const name of names) await craftArchive(many, { pkgname: name, version: '1.0-1' });
+    const result = await service.cli(['package-add', many]);
+    expect(result.code).toBe(1);
+    const lines = rejections(result.stderr);
+    for (const name of cases.keys()) expect(lines.filter((line) => line.includes(`/${name}:`)), `${name} (${cases.get(name)})`).toHaveLength(1);
+    expect(lines).toHaveLength(cases.size);
+    expect(existsSync('/tmp/ahriman-intake-pwned')).toBe(false);
+    await service.expectCli(['repo-update']);
+    const published = (await service.checkServedFiles()).map((entry) => entry.name);
+    expect(published).toEqual(['ahr-good', ...names.sort(), 'ahr-remote', 'ahr-served']);
   });
 });

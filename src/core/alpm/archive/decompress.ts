@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Decoder as ZstdDecoder } from '@toondepauw/node-zstd';
 import { InvalidInputError, errorMessage } from '../../errors.js';
 import { zstdDecodedSizeBound } from './zstd-bound.js';
@@ -120,16 +121,54 @@ function gunzip(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
 }
 
 /**
+ * The decompressed content of a file's bytes held whole, synchronously: for small files, where the stream machinery
+ * and a thread-pool round trip cost more than decoding (a worker thread decodes many at once). Undefined when the
+ * content may be bigger than {@link WHOLE_OUTPUT_LIMIT}: the caller streams it instead. Errors as {@link decompress}.
+ */
+export function decompressWhole(data: Buffer, name: string): Buffer | undefined {
+  const compression = detectCompression(data, name);
+  try {
+    switch (compression) {
+      case 'none':
+        return data;
+      case 'gzip':
+        return gunzipSync(data, { maxOutputLength: WHOLE_OUTPUT_LIMIT });
+      case 'zstd': {
+        const bound = zstdDecodedSizeBound(data);
+        return bound === undefined || bound > WHOLE_OUTPUT_LIMIT ? undefined : zstdDecoder().decodeSync(data);
+      }
+      case 'xz':
+        return nativeModule<typeof import('@napi-rs/lzma')>('@napi-rs/lzma').xz.decompressSync(data);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+    throw new InvalidInputError(`${name}: corrupt ${compression} data: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/** A native package, required when first needed (they take milliseconds to load, and most commands need none). */
+const nativeModule = <T>(name: string): T => createRequire(import.meta.url)(name) as T;
+
+let sharedDecoder: ZstdDecoder | undefined;
+
+/** One native decoder for every file (its `decode` runs on libuv's thread pool, `decodeSync` on the caller's thread). */
+function zstdDecoder(): ZstdDecoder {
+  sharedDecoder ??= new (nativeModule<typeof import('@toondepauw/node-zstd')>('@toondepauw/node-zstd').Decoder)();
+  return sharedDecoder;
+}
+
+/**
  * Above this compressed size a zstd file is decoded as a stream (constant memory); at or below it, whole, by a native
  * decoder. fzstd allocates and clears a window buffer per file (32 MiB for makepkg's `--ultra -20`), which costs tens
  * of milliseconds even for a 1 KiB package; the native decoder reuses its state and is ~100x faster on small files.
  */
 const WHOLE_ZSTD_LIMIT = READ_CHUNK_SIZE;
 /**
- * The native decoder has no output limit: it is given only data whose frame headers promise at most this much
- * (a small file of RLE blocks can decompress to gigabytes); anything else is streamed.
+ * Whole decoding holds the output in memory: a small file can decompress to gigabytes (RLE blocks, runs of zeros), so
+ * the native zstd decoder, which has no output limit, gets only data whose frame headers promise at most this much,
+ * and gunzip stops here; anything else is streamed. (xz has no streaming decoder here: its output is always whole.)
  */
-const WHOLE_ZSTD_OUTPUT_LIMIT = 64 * 1024 * 1024;
+const WHOLE_OUTPUT_LIMIT = 64 * 1024 * 1024;
 
 async function* unzstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const iterator = chunks[Symbol.asyncIterator]();
@@ -145,16 +184,8 @@ async function* unzstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   }
   const whole = Buffer.concat(head);
   const bound = zstdDecodedSizeBound(whole);
-  if (bound === undefined || bound > WHOLE_ZSTD_OUTPUT_LIMIT) yield* streamUnzstd([whole]);
-  else yield await (await wholeZstdDecoder()).decode(whole);
-}
-
-let wholeDecoder: Promise<ZstdDecoder> | undefined;
-
-/** One native decoder for every file, loaded on first use (it runs on libuv's thread pool, off the main thread). */
-function wholeZstdDecoder(): Promise<ZstdDecoder> {
-  wholeDecoder ??= import('@toondepauw/node-zstd').then(({ Decoder }) => new Decoder());
-  return wholeDecoder;
+  if (bound === undefined || bound > WHOLE_OUTPUT_LIMIT) yield* streamUnzstd([whole]);
+  else yield await zstdDecoder().decode(whole);
 }
 
 async function* streamUnzstd(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {

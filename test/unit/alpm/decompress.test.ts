@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/core/errors.js';
-import { decompressFile, detectCompression } from '../../../src/core/alpm/archive/decompress.js';
+import { decompressFile, decompressWhole, detectCompression } from '../../../src/core/alpm/archive/decompress.js';
 import { zstdDecodedSizeBound } from '../../../src/core/alpm/archive/zstd-bound.js';
 import { run } from '../../../src/core/process.js';
 
@@ -98,16 +98,46 @@ describe('decompressFile', () => {
   });
 });
 
-describe('small zstd files that promise a huge output (decompression bombs)', () => {
+describe('decompressWhole', () => {
+  it.each(TOOLS)('decompresses %s bytes held whole, as the stream does', async (tool, extension) => {
+    const bytes = await readFile(await compress(tool, extension));
+    expect(decompressWhole(bytes, 'x')?.equals(tarBytes)).toBe(true);
+    expect(decompressWhole(tarBytes, 'x')).toBe(tarBytes);
+  });
+
+  it.each(TOOLS.filter(([tool]) => tool !== 'zstd'))('rejects truncated %s bytes naming the file', async (tool, extension) => {
+    const bytes = await readFile(await compress(tool, extension));
+    const failure = (): unknown => decompressWhole(bytes.subarray(0, Math.floor(bytes.length * 0.6)), 'cut.tar');
+    expect(failure).toThrow(InvalidInputError);
+    expect(failure).toThrow(new RegExp(`^cut\\.tar: corrupt ${tool} data: `));
+  });
+
+  it('leaves truncated zstd bytes to the stream, which rejects them: their frames no longer bound the output', async () => {
+    const bytes = await readFile(await compress('zstd', 'zst'));
+    expect(decompressWhole(bytes.subarray(0, Math.floor(bytes.length * 0.6)), 'cut.tar')).toBeUndefined();
+  });
+});
+
+describe('small zstd and gzip files that promise a huge output (decompression bombs)', () => {
   const ZEROS = 256 * 1024 * 1024;
   let bomb: string;
+  let gzipBomb: string;
 
   beforeAll(async () => {
     const zeros = path.join(scratch, 'zeros.tar');
     await writeFile(zeros, '');
     await truncate(zeros, ZEROS);
     bomb = await compress('zstd', 'zst', zeros);
+    gzipBomb = await compress('gzip', 'gz', zeros);
     await rm(zeros);
+  });
+
+  it('are not decompressed whole: the caller streams them', async () => {
+    for (const file of [bomb, gzipBomb]) {
+      const bytes = await readFile(file);
+      expect(bytes.length).toBeLessThan(1024 * 1024);
+      expect(decompressWhole(bytes, file)).toBeUndefined();
+    }
   });
 
   it('are small enough to be decoded whole, but their headers say how big they get', async () => {

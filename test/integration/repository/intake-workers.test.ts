@@ -66,9 +66,9 @@ describe('IntakeWorkers', () => {
 
   it('fails what a stopped worker still had to answer, and what is asked of it later', async () => {
     const workers = IntakeWorkers.forArchives(INTAKE_WORKERS_THRESHOLD, BUNDLED_WORKER)!;
-    const pending = workers.inspect(archives[1]!, { architecture: 'x86_64' });
+    const pending = expect(workers.inspect(archives[1]!, { architecture: 'x86_64' })).rejects.toThrow(/an intake worker stopped/);
     await workers.close();
-    await expect(pending).rejects.toThrow(/an intake worker stopped/);
+    await pending;
     await expect(workers.inspect(archives[0]!, { architecture: 'x86_64' })).rejects.toThrow(/an intake worker stopped/);
   });
 });

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import type { Decoder as ZstdDecoder } from '@toondepauw/node-zstd';
 import { InvalidInputError, errorMessage } from '../../errors.js';
 import { zstdDecodedSizeBound } from './zstd-bound.js';
 
@@ -124,6 +123,7 @@ function gunzip(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
  * The decompressed content of a file's bytes held whole, synchronously: for small files, where the stream machinery
  * and a thread-pool round trip cost more than decoding (a worker thread decodes many at once). Undefined when the
  * content may be bigger than {@link WHOLE_OUTPUT_LIMIT}: the caller streams it instead. Errors as {@link decompress}.
+ * zstd content is decoded into a scratch buffer of this thread, which the next call overwrites: copy what you keep.
  */
 export function decompressWhole(data: Buffer, name: string): Buffer | undefined {
   const compression = detectCompression(data, name);
@@ -133,10 +133,8 @@ export function decompressWhole(data: Buffer, name: string): Buffer | undefined 
         return data;
       case 'gzip':
         return gunzipSync(data, { maxOutputLength: WHOLE_OUTPUT_LIMIT });
-      case 'zstd': {
-        const bound = zstdDecodedSizeBound(data);
-        return bound === undefined || bound > WHOLE_OUTPUT_LIMIT ? undefined : zstdDecoder().decodeSync(data);
-      }
+      case 'zstd':
+        return unzstdWhole(data);
       case 'xz':
         return nativeModule<typeof import('@napi-rs/lzma')>('@napi-rs/lzma').xz.decompressSync(data);
     }
@@ -149,65 +147,56 @@ export function decompressWhole(data: Buffer, name: string): Buffer | undefined 
 /** A native package, required when first needed (they take milliseconds to load, and most commands need none). */
 const nativeModule = <T>(name: string): T => createRequire(import.meta.url)(name) as T;
 
-let sharedDecoder: ZstdDecoder | undefined;
+type Zstd = typeof import('zstd-napi/binding.js');
+const zstd = (): Zstd => nativeModule<Zstd>('zstd-napi/binding.js');
 
-/** One native decoder for every file (its `decode` runs on libuv's thread pool, `decodeSync` on the caller's thread). */
-function zstdDecoder(): ZstdDecoder {
-  sharedDecoder ??= new (nativeModule<typeof import('@toondepauw/node-zstd')>('@toondepauw/node-zstd').Decoder)();
-  return sharedDecoder;
-}
-
-/**
- * Above this compressed size a zstd file is decoded as a stream (constant memory); at or below it, whole, by a native
- * decoder. fzstd allocates and clears a window buffer per file (32 MiB for makepkg's `--ultra -20`), which costs tens
- * of milliseconds even for a 1 KiB package; the native decoder reuses its state and is ~100x faster on small files.
- */
-const WHOLE_ZSTD_LIMIT = READ_CHUNK_SIZE;
 /**
  * Whole decoding holds the output in memory: a small file can decompress to gigabytes (RLE blocks, runs of zeros), so
- * the native zstd decoder, which has no output limit, gets only data whose frame headers promise at most this much,
- * and gunzip stops here; anything else is streamed. (xz has no streaming decoder here: its output is always whole.)
+ * zstd data is decoded whole only when its frame headers promise at most this much, and gunzip stops here; anything
+ * else is streamed. (xz has no streaming decoder here: its output is always whole.)
  */
 const WHOLE_OUTPUT_LIMIT = 64 * 1024 * 1024;
 
+/**
+ * Whole zstd decoding reuses one context and one output buffer per thread: a fresh buffer per file costs more than
+ * decoding it, in page faults (its memory is mapped and zeroed for every file) and in unmapping it again.
+ */
+let wholeContext: InstanceType<Zstd['DCtx']> | undefined;
+let scratch = Buffer.alloc(0);
+
+function unzstdWhole(data: Buffer): Buffer | undefined {
+  const bound = zstdDecodedSizeBound(data);
+  if (bound === undefined || bound > WHOLE_OUTPUT_LIMIT) return undefined;
+  wholeContext ??= new (zstd().DCtx)();
+  if (scratch.length < bound) scratch = Buffer.allocUnsafe(Math.max(bound, 2 * scratch.length));
+  return scratch.subarray(0, wholeContext.decompress(scratch, data));
+}
+
+/** Bytes of decompressed output per chunk of a zstd stream (what zstd itself recommends for a full block). */
+const ZSTD_STREAM_CHUNK = 128 * 1024;
+/** Streams may use windows up to 2 GiB (`zstd --long=31`), as libarchive, and so pacman, accept. */
+const ZSTD_WINDOW_LOG_MAX = 31;
+
+/** Decodes a zstd stream in chunks (constant memory), checking frame checksums; rejects data that ends inside a frame. */
 async function* unzstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const iterator = chunks[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let length = 0;
-  for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-    head.push(next.value);
-    length += next.value.length;
-    if (length > WHOLE_ZSTD_LIMIT) {
-      yield* streamUnzstd(prepend(Buffer.concat(head), iterator));
-      return;
-    }
-  }
-  const whole = Buffer.concat(head);
-  const bound = zstdDecodedSizeBound(whole);
-  if (bound === undefined || bound > WHOLE_OUTPUT_LIMIT) yield* streamUnzstd([whole]);
-  else yield await zstdDecoder().decode(whole);
-}
-
-async function* streamUnzstd(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
-  // fzstd emits freshly allocated blocks, so they can be handed on without copying. It skips the optional content
-  // checksum; callers that need integrity hash the compressed file instead. Loaded on first use: it builds its
-  // tables when imported (~20 ms), which gzip databases and small packages never need.
-  const { Decompress } = await import('fzstd');
-  const output: Uint8Array[] = [];
-  const decoder = new Decompress((block) => {
-    if (block.length > 0) output.push(block);
-  });
+  const { DCtx, DParameter } = zstd();
+  const context = new DCtx();
+  context.setParameter(DParameter.windowLogMax, ZSTD_WINDOW_LOG_MAX);
+  let frameLeft = 0;
   for await (const chunk of chunks) {
-    decoder.push(chunk);
-    yield* drain(output);
+    let input = chunk;
+    let full: boolean;
+    do {
+      // each output chunk is a fresh buffer: the caller may keep it
+      const output = Buffer.allocUnsafe(ZSTD_STREAM_CHUNK);
+      const [hint, produced, consumed] = context.decompressStream(output, input);
+      frameLeft = hint;
+      input = input.subarray(consumed);
+      if (produced > 0) yield output.subarray(0, produced);
+      full = produced === output.length;
+    } while (input.length > 0 || full);
   }
-  decoder.push(new Uint8Array(0), true); // throws when the last frame is incomplete
-  yield* drain(output);
-}
-
-function* drain(blocks: Uint8Array[]): Generator<Buffer> {
-  for (const block of blocks) yield Buffer.from(block.buffer, block.byteOffset, block.length);
-  blocks.length = 0;
+  if (frameLeft !== 0) throw new Error('the data ends inside a frame');
 }
 
 async function* unxz(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {

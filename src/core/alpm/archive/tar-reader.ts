@@ -90,8 +90,8 @@ export async function* readTarEntries(
 /**
  * A tar parser fed chunk by chunk, synchronously: `push` returns the entries that chunk completed (an entry is
  * complete once its data and padding are read), `end` checks that the archive was whole. Headers, data and padding
- * may be split across chunks anywhere; data is skipped, or kept without copying when asked for. Bytes after the
- * end-of-archive marker are ignored.
+ * may be split across chunks anywhere; data is skipped, or copied when asked for. Bytes after the end-of-archive
+ * marker are ignored.
  */
 export class TarParser {
   private readonly archiveName: string;
@@ -153,7 +153,8 @@ export class TarParser {
     let position = offset;
     if (this.dataLeft > 0) {
       const length = Math.min(this.dataLeft, chunk.length - position);
-      this.kept?.push(chunk.subarray(position, position + length));
+      // a copy: the chunk may be a scratch buffer its producer fills again (decompressWhole)
+      this.kept?.push(Buffer.from(chunk.subarray(position, position + length)));
       this.dataLeft -= length;
       position += length;
     }

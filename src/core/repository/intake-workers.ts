@@ -1,7 +1,8 @@
 /**
  * Worker threads that inspect archives (intake.ts) for the main thread: a directory of many archives is read by one
- * worker per core, so decompressing, hashing and parsing use every core. In a worker the whole inspection of a small
- * archive is synchronous, and the main thread only hands out file names and moves the staged copies into place.
+ * worker per core (up to 8), so decompressing, hashing and parsing use every core. In a worker the whole inspection
+ * of a small archive is synchronous, and the main thread only hands out file names and moves the staged copies into
+ * place.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,11 @@ import type { InspectOptions } from './intake.js';
  * costs more than a few archives take.
  */
 export const INTAKE_WORKERS_THRESHOLD = 32;
+/**
+ * Workers at most, however many cores: each is an isolate of some tens of MB, and beyond this the main thread, which
+ * moves every staged copy into place, and the disk set the pace.
+ */
+const MAX_WORKERS = 8;
 /** Archives sent to one worker at a time, so it never waits for the main thread between two. */
 const REQUESTS_PER_WORKER = 2;
 
@@ -62,7 +68,7 @@ export class IntakeWorkers {
    */
   static forArchives(archives: number, script = SCRIPT): IntakeWorkers | undefined {
     if (archives < INTAKE_WORKERS_THRESHOLD || !existsSync(script)) return undefined;
-    return new IntakeWorkers(defaultConcurrency(), script);
+    return new IntakeWorkers(Math.min(defaultConcurrency(), MAX_WORKERS), script);
   }
 
   /** Requests in flight that keep every worker busy. */

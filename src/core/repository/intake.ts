@@ -39,10 +39,17 @@ export interface InspectOptions {
 export class ValidatedArchives {
   private readonly bySha256: Map<string, PackageMetadata>;
   private readonly nameAndSize: Set<string>;
+  private readonly names: Set<string>;
 
   constructor(archives: readonly PackageMetadata[]) {
     this.bySha256 = new Map(archives.map((metadata) => [metadata.sha256, metadata]));
     this.nameAndSize = new Set(archives.map((metadata) => `${metadata.fileName}/${metadata.compressedSize}`));
+    this.names = new Set(archives.map((metadata) => metadata.fileName));
+  }
+
+  /** Whether an archive of this file name was validated (its size still to be compared). */
+  named(fileName: string): boolean {
+    return this.names.has(fileName);
   }
 
   /** Whether an archive of this name and size was validated: only then is hashing it first worth a read. */

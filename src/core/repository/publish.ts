@@ -27,6 +27,7 @@ import { errorMessage } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { recordHistory } from './history.js';
 import { ValidatedArchives, checkSignature, inspectArchive, nonRegularReason } from './intake.js';
+import { IntakeWorkers } from './intake-workers.js';
 import type { ServedIndex } from './publisher.js';
 import { type PublishRun, snapshotPublished } from '../snapshots/publish-step.js';
 import { descriptionFromEntry } from './records.js';
@@ -185,17 +186,21 @@ async function intake(services: PublishServices): Promise<{ accepted: PackageMet
   const listing = entries.filter((entry) => !entry.name.startsWith('.') && isPackageFileName(entry.name));
   const rejected: string[] = [];
   const validated = new ValidatedArchives(listing.length > 0 ? await services.state.archiveMetadata.metadataList() : []);
-  const checked = await mapLimit(listing, ARCHIVE_READS_IN_FLIGHT, async (entry) => {
+  // archives package-add validated need a hash here, the others (built ones) a full read: many go to worker threads
+  const workers = IntakeWorkers.forArchives(listing.filter((entry) => !validated.named(entry.name)).length);
+  const checked = await mapLimit(listing, workers?.capacity ?? ARCHIVE_READS_IN_FLIGHT, async (entry) => {
     const file = path.join(staging, entry.name);
     try {
       const reason = nonRegularReason(entry);
       if (reason) return `${file}: ${reason}`;
       await checkSignature(file, names);
-      return await inspectArchive(file, { architecture: services.paths.repositoryId.architecture, validated });
+      const options = { architecture: services.paths.repositoryId.architecture };
+      if (workers && !validated.named(entry.name)) return await workers.inspect(file, options);
+      return await inspectArchive(file, { ...options, validated });
     } catch (error) {
       return errorMessage(error);
     }
-  });
+  }).finally(() => workers?.close());
   const accepted: PackageMetadata[] = [];
   for (const [position, outcome] of checked.entries()) {
     if (typeof outcome !== 'string') {

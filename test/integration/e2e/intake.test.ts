@@ -3,6 +3,7 @@
  * lying and hostile archives, and symbolic links, FIFOs and directories named like archives, are each refused with
  * one line and exit code 1, without blocking the good archives beside them or any later run.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type http from 'node:http';
@@ -113,5 +114,19 @@ describe('package-add of archives', () => {
     await service.expectCli(['repo-update']);
     const published = (await service.checkServedFiles()).map((entry) => entry.name);
     expect(published).toEqual(['ahr-good', ...names.sort(), 'ahr-remote', 'ahr-served']);
+  });
+
+  it(`repo-update of ${INTAKE_WORKERS_THRESHOLD} archives or more staged as builds stage them (read by worker threads)`, async () => {
+    const before = (await service.checkServedFiles()).map((entry) => entry.name);
+    const names = Array.from({ length: INTAKE_WORKERS_THRESHOLD }, (_, index) => `ahr-built-${index}`);
+    for (const name of names) await craftArchive(service.incoming, { pkgname: name, version: '1.0-1' });
+    await fs.writeFile(path.join(service.incoming, 'broken-1.0-1-any.pkg.tar.zst'), randomBytes(512));
+    const result = await service.cli(['repo-update']);
+    expect(result.code).toBe(1);
+    expect(rejections(result.stderr)).toEqual([
+      expect.stringContaining(`rejected ${path.join(service.incoming, 'broken-1.0-1-any.pkg.tar.zst')}: not a tar archive`),
+    ]);
+    expect(await fs.readdir(path.join(service.incoming, 'rejected'))).toEqual(['broken-1.0-1-any.pkg.tar.zst']);
+    expect((await service.checkServedFiles()).map((entry) => entry.name)).toEqual([...before, ...names].sort());
   });
 });

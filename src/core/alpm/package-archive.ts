@@ -130,8 +130,25 @@ async function* observed(source: AsyncIterable<Buffer>, onChunk: (chunk: Buffer)
 
 /** Byte-wise order without duplicates, as repo-add's `LC_ALL=C sort -u` produces. */
 function sortedUnique(paths: readonly string[]): string[] {
-  const sorted = paths.map((entry) => Buffer.from(entry, 'utf8')).sort(Buffer.compare);
-  return sorted
-    .filter((entry, index) => index === 0 || !entry.equals(sorted[index - 1]!))
-    .map((entry) => entry.toString('utf8'));
+  // makepkg lists an archive's files sorted already: the sort then only confirms the order
+  const sorted = [...paths].sort(compareUtf8);
+  return sorted.filter((entry, index) => index === 0 || entry !== sorted[index - 1]);
 }
+
+/**
+ * The order of the UTF-8 bytes of two strings, without encoding them. UTF-16 code units order strings as UTF-8 bytes
+ * do, except that a surrogate (a character above U+FFFF) sorts below U+E000-U+FFFF in UTF-16 and above it in UTF-8.
+ */
+export function compareUtf8(left: string, right: string): number {
+  const length = Math.min(left.length, right.length);
+  for (let index = 0; index < length; index++) {
+    const one = left.charCodeAt(index);
+    const other = right.charCodeAt(index);
+    if (one === other) continue;
+    if (one >= 0xd800 && other >= 0xd800 && isSurrogate(one) !== isSurrogate(other)) return isSurrogate(one) ? 1 : -1;
+    return one - other;
+  }
+  return left.length - right.length;
+}
+
+const isSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdfff;

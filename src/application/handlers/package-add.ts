@@ -32,10 +32,9 @@ export const packageAdd = repositoryHandler({
     await application.refresh(args.refresh);
     const added = await addPackages(application.services, args.package, { source: args.source, patches });
     const summary = { queued: added.queued, staged: added.archives, rejected: added.rejected };
-    if (!args.json) {
-      for (const base of added.queued) print(context.output, `queued ${base}`);
-      for (const archive of added.archives) print(context.output, `staged ${archive}`);
-    }
+    // one write: a directory of thousands of archives is as many lines
+    const lines = [...added.queued.map((base) => `queued ${base}`), ...added.archives.map((archive) => `staged ${archive}`)];
+    if (!args.json && lines.length > 0) print(context.output, lines.join('\n'));
     const rejected = added.rejected.length > 0 ? 1 : 0;
     if (!args.now) {
       if (args.json) printJson(context.output, summary);

@@ -54,13 +54,19 @@ export async function unlinkIfPresent(file: string): Promise<void> {
   });
 }
 
-/** {@link unlinkIfPresent} as one synchronous call. */
-export function unlinkIfPresentSync(file: string): void {
+/** What a synchronous file operation returns, or undefined when the file (or directory) it names does not exist. */
+export function unlessMissing<T>(operation: () => T): T | undefined {
   try {
-    unlinkSync(file);
+    return operation();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return undefined;
   }
+}
+
+/** {@link unlinkIfPresent} as one synchronous call. */
+export function unlinkIfPresentSync(file: string): void {
+  unlessMissing(() => unlinkSync(file));
 }
 
 /**
@@ -68,12 +74,12 @@ export function unlinkIfPresentSync(file: string): void {
  * same); undefined when there is no file.
  */
 export async function fileIdentity(file: string): Promise<string | undefined> {
-  const stat = await fs.stat(file).catch(() => undefined);
-  return stat ? `${stat.dev}:${stat.ino}` : undefined;
+  return identityOf(await fs.stat(file).catch(() => undefined));
 }
 
 /** {@link fileIdentity} as one synchronous call. */
 export function fileIdentitySync(file: string): string | undefined {
-  const stat = statSync(file, { throwIfNoEntry: false });
-  return stat ? `${stat.dev}:${stat.ino}` : undefined;
+  return identityOf(statSync(file, { throwIfNoEntry: false }));
 }
+
+const identityOf = (stat: { dev: number; ino: number } | undefined): string | undefined => (stat ? `${stat.dev}:${stat.ino}` : undefined);

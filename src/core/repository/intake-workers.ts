@@ -41,7 +41,7 @@ class IntakeWorker {
   /** Why the worker stopped, once it has. */
   failure: Error | undefined;
 
-  constructor(script: string, onFailure: (worker: IntakeWorker, error: Error) => void) {
+  constructor(script: string) {
     this.thread = new Worker(script);
     this.thread.on('message', (answer: InspectionAnswer) => {
       const pending = this.pending.get(answer.id);
@@ -49,8 +49,15 @@ class IntakeWorker {
       if ('metadata' in answer) pending?.resolve(answer.metadata);
       else pending?.reject(answer.invalidInput ? new InvalidInputError(answer.error) : new Error(answer.error));
     });
-    this.thread.on('error', (error) => onFailure(this, error));
-    this.thread.on('exit', (code) => onFailure(this, new Error(`an intake worker stopped (exit code ${code})`)));
+    this.thread.on('error', (error) => this.fail(error));
+    this.thread.on('exit', (code) => this.fail(new Error(`an intake worker stopped (exit code ${code})`)));
+  }
+
+  /** A worker that failed or stopped fails what it still had to answer. */
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
   }
 }
 
@@ -59,7 +66,7 @@ export class IntakeWorkers {
   private nextId = 0;
 
   private constructor(count: number, script: string) {
-    this.workers = Array.from({ length: count }, () => new IntakeWorker(script, (worker, error) => IntakeWorkers.fail(worker, error)));
+    this.workers = Array.from({ length: count }, () => new IntakeWorker(script));
   }
 
   /**
@@ -90,12 +97,5 @@ export class IntakeWorkers {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.thread.terminate()));
-  }
-
-  /** A worker that failed or stopped fails what it still had to answer. */
-  private static fail(worker: IntakeWorker, error: Error): void {
-    worker.failure ??= error;
-    for (const pending of worker.pending.values()) pending.reject(error);
-    worker.pending.clear();
   }
 }

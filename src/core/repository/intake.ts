@@ -109,7 +109,10 @@ function readWhole(descriptor: number, size: number): Buffer {
   return buffer.subarray(0, length);
 }
 
-/** The `size` bytes of an open regular file from its start, in chunks of at most {@link READ_CHUNK_SIZE}; each is also written at the same offset of `copy`. */
+/**
+ * The `size` bytes of an open regular file from its start, in chunks of at most {@link READ_CHUNK_SIZE}; each is also
+ * written at the same offset of `copy`.
+ */
 async function* chunksOf(descriptor: number, size: number, copy: number | undefined): AsyncGenerator<Buffer> {
   for (let position = 0; position < size; ) {
     const length = Math.min(READ_CHUNK_SIZE, size - position);

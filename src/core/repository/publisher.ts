@@ -7,7 +7,7 @@ import type { PackageMetadata } from '../../models/package-metadata.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { type FileSigner, type RepositoryEntry, databaseFiles, readRepositoryEntries, writeRepositoryDatabase } from '../alpm/repository-database.js';
 import { isPackageFileName } from '../alpm/validation.js';
-import { fileIdentitySync, temporarySibling, unlinkIfPresentSync } from '../atomic-file.js';
+import { fileIdentitySync, temporarySibling, unlessMissing, unlinkIfPresentSync } from '../atomic-file.js';
 import { InvalidInputError } from '../errors.js';
 
 export interface PublishSigners {
@@ -58,26 +58,6 @@ function replaceHardLink(name: string, file: string): void {
     renameSync(temporary, name);
   } catch (error) {
     unlinkIfPresentSync(temporary);
-    throw error;
-  }
-}
-
-/** The names in a directory; none when it does not exist. */
-function namesIn(directory: string): string[] {
-  try {
-    return readdirSync(directory);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return [];
-    throw error;
-  }
-}
-
-/** The bytes of a file, or undefined when there is none. */
-function readIfPresent(file: string): Buffer | undefined {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 }
@@ -168,7 +148,7 @@ export class RepositoryPublisher {
         return undefined;
       }
     }
-    const signature = readIfPresent(`${stored}.sig`);
+    const signature = unlessMissing(() => readFileSync(`${stored}.sig`));
     return { ...metadata, pgpSignature: signature?.toString('base64') ?? '' };
   }
 
@@ -250,7 +230,7 @@ export class RepositoryPublisher {
     }
 
     const listed = new Set([...index.values()].map((entry) => entry.fileName));
-    const unlisted = namesIn(this.paths.repository).filter((name) => {
+    const unlisted = (unlessMissing(() => readdirSync(this.paths.repository)) ?? []).filter((name) => {
       const packageFile = name.endsWith('.sig') ? name.slice(0, -4) : name;
       return isPackageFileName(packageFile) && !listed.has(packageFile);
     });
@@ -258,7 +238,8 @@ export class RepositoryPublisher {
 
     const directories = [this.paths.packages, this.paths.repository, ...new Set(bases.map((base) => this.paths.archiveFor(base)))];
     for (const directory of directories) {
-      for (const name of namesIn(directory).filter((name) => TEMPORARY.test(name))) unlinkIfPresentSync(path.join(directory, name));
+      const temporaries = (unlessMissing(() => readdirSync(directory)) ?? []).filter((name) => TEMPORARY.test(name));
+      for (const name of temporaries) unlinkIfPresentSync(path.join(directory, name));
     }
   }
 

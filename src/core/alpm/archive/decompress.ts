@@ -136,7 +136,7 @@ export function decompressWhole(data: Buffer, name: string): Buffer | undefined 
       case 'zstd':
         return unzstdWhole(data);
       case 'xz':
-        return nativeModule<typeof import('@napi-rs/lzma')>('@napi-rs/lzma').xz.decompressSync(data);
+        return lzma().xz.decompressSync(data);
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
@@ -146,6 +146,9 @@ export function decompressWhole(data: Buffer, name: string): Buffer | undefined 
 
 /** A native package, required when first needed (they take milliseconds to load, and most commands need none). */
 const nativeModule = <T>(name: string): T => createRequire(import.meta.url)(name) as T;
+
+/** Loaded when an xz file comes: xz packages are rare next to zstd ones. */
+const lzma = (): typeof import('@napi-rs/lzma') => nativeModule('@napi-rs/lzma');
 
 type Zstd = typeof import('zstd-napi/binding.js');
 const zstd = (): Zstd => nativeModule<Zstd>('zstd-napi/binding.js');
@@ -200,10 +203,8 @@ async function* unzstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 }
 
 async function* unxz(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  // @napi-rs/lzma has no streaming API: the whole file and its decompressed content are held in memory at once.
-  // It is imported on first use because xz packages are rare next to zstd ones.
-  const { xz } = await import('@napi-rs/lzma');
+  // @napi-rs/lzma has no streaming API: the whole file and its decompressed content are held in memory at once
   const compressed: Buffer[] = [];
   for await (const chunk of chunks) compressed.push(chunk);
-  yield await xz.decompress(Buffer.concat(compressed));
+  yield await lzma().xz.decompress(Buffer.concat(compressed));
 }

@@ -102,8 +102,8 @@ export class TarParser {
   private position = 0;
   private dataLeft = 0;
   private paddingLeft = 0;
-  /** Data of the current entry or metadata header kept so far, when it is kept. */
-  private kept: Buffer[] | undefined;
+  /** The data of the current entry or metadata header, when it is kept: filled as it comes. */
+  private kept: Buffer | undefined;
   /** What the data being read belongs to, for errors. */
   private inside = '';
   /** Called once the current data and padding are read. */
@@ -154,7 +154,7 @@ export class TarParser {
     if (this.dataLeft > 0) {
       const length = Math.min(this.dataLeft, chunk.length - position);
       // a copy: the chunk may be a scratch buffer its producer fills again (decompressWhole)
-      this.kept?.push(Buffer.from(chunk.subarray(position, position + length)));
+      if (this.kept) chunk.copy(this.kept, this.kept.length - this.dataLeft, position, position + length);
       this.dataLeft -= length;
       position += length;
     }
@@ -171,14 +171,14 @@ export class TarParser {
     const complete = this.complete!;
     this.kept = undefined;
     this.complete = undefined;
-    complete(kept === undefined ? EMPTY : kept.length === 1 ? kept[0]! : Buffer.concat(kept));
+    complete(kept ?? EMPTY);
   }
 
   /** Expects `size` bytes of data and their padding, then calls `complete` with them (kept or not). */
   private expectData(size: number, keep: boolean, inside: string, complete: (data: Buffer) => void): void {
     this.dataLeft = size;
     this.paddingLeft = (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
-    this.kept = keep ? [] : undefined;
+    this.kept = keep ? Buffer.allocUnsafe(size) : undefined;
     this.inside = inside;
     this.complete = complete;
     if (size === 0) this.finishData();

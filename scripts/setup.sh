@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the ahriman service needs on a fresh Debian 12 or Arch machine, then its npm dependencies, then
 # builds it. With --tests, also the tools only the test suite uses (a headless browser for the dashboard and report
-# tests, an sshd for rsync over ssh, python3, redis-server (valkey on Arch) for the distributed-build tests). Idempotent: safe to run again. Needs root for the system packages and
+# tests, an sshd for rsync over ssh, redis-server (valkey on Arch) for the distributed-build tests). Idempotent: safe to run again. Needs root for the system packages and
 # the build user (sudo is used when available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,8 @@ if [ -f /etc/arch-release ]; then
   packages=(base-devel devtools bubblewrap fakeroot rsync git libarchive zstd xz gnupg nodejs npm openssh)
   packages+=(binutils) # readelf: the implicit-dependency scan of built files (--check-files)
   packages+=(ttf-dejavu) # PNG charts (repo-statistics, repo-history --chart *.png) draw their text with a system font
-  if $tests; then packages+=(python chromium valkey); fi
+  packages+=(python) # node-gyp compiles the native addons (sqlite3, zstd-napi) where no prebuilt binary can be fetched
+  if $tests; then packages+=(chromium valkey); fi
   as_root pacman -Sy --needed --noconfirm "${packages[@]}"
   # the devtools driver's build command (the default [build] devtools_wrapper) and the sudoers rule that lets the
   # ahriman user run it as root
@@ -33,7 +34,8 @@ elif [ -f /etc/debian_version ]; then
   packages=(pacman-package-manager makepkg bubblewrap fakeroot rsync git libarchive-tools zstd xz-utils gnupg build-essential openssh-client)
   packages+=(binutils) # readelf: the implicit-dependency scan of built files (--check-files)
   packages+=(fonts-dejavu-core) # PNG charts (repo-statistics, repo-history --chart *.png) draw their text with a system font
-  if $tests; then packages+=(python3 openssh-server chromium redis-server); fi
+  packages+=(python3) # node-gyp compiles the native addons (sqlite3, zstd-napi) where no prebuilt binary can be fetched
+  if $tests; then packages+=(openssh-server chromium redis-server); fi
   if $tests; then packages+=(sudo); fi # visudo checks the shipped sudoers rule
   missing=()
   for pkg in "${packages[@]}"; do

@@ -230,17 +230,20 @@ export class RepositoryPublisher {
     }
 
     const listed = new Set([...index.values()].map((entry) => entry.fileName));
-    const unlisted = (unlessMissing(() => readdirSync(this.paths.repository)) ?? []).filter((name) => {
+    const namesIn = (directory: string): string[] => unlessMissing(() => readdirSync(directory)) ?? [];
+    const servedNames = namesIn(this.paths.repository);
+    const unlisted = servedNames.filter((name) => {
       const packageFile = name.endsWith('.sig') ? name.slice(0, -4) : name;
-      return isPackageFileName(packageFile) && !listed.has(packageFile);
+      return !listed.has(packageFile) && isPackageFileName(packageFile);
     });
     for (const name of unlisted) unlinkIfPresentSync(path.join(this.paths.repository, name));
 
-    const directories = [this.paths.packages, this.paths.repository, ...new Set(bases.map((base) => this.paths.archiveFor(base)))];
-    for (const directory of directories) {
-      const temporaries = (unlessMissing(() => readdirSync(directory)) ?? []).filter((name) => TEMPORARY.test(name));
-      for (const name of temporaries) unlinkIfPresentSync(path.join(directory, name));
-    }
+    // the served directory is listed once: temporaries are not package file names, so the deletions above left them
+    const deleteTemporaries = (directory: string, names = namesIn(directory)): void => {
+      for (const name of names) if (TEMPORARY.test(name)) unlinkIfPresentSync(path.join(directory, name));
+    };
+    deleteTemporaries(this.paths.repository, servedNames);
+    for (const directory of [this.paths.packages, ...new Set(bases.map((base) => this.paths.archiveFor(base)))]) deleteTemporaries(directory);
   }
 
   /**

@@ -1,16 +1,11 @@
 import type { PkgbuildPatch } from '../models/patch.js';
 import type { Result } from '../models/result.js';
-import { officialPackageNames, readOfficialSettings, refreshSyncDatabases } from '../core/alpm/remote/official.js';
 import { errorMessage } from '../core/errors.js';
 import { formatVersionChange } from '../core/format/version.js';
 import { getLogger } from '../core/log/logger.js';
 import { readAurSettings } from '../core/repository/build-settings.js';
-import { resolveDependencies } from '../core/repository/dependencies.js';
-import { storeChanges } from '../core/repository/changes.js';
-import { buildAndPublish } from '../core/repository/executor.js';
-import { detectRebuilds } from '../core/rebuilds/detect.js';
 import { type RepositoryServices, loadServices } from '../core/repository/services.js';
-import { type UpdateCandidate, type UpdateCheck, type UpdateFlags, collectUpdates } from '../core/repository/updates.js';
+import type { UpdateCandidate, UpdateCheck, UpdateFlags } from '../core/repository/updates.js';
 import type { RepositoryContext } from './handler.js';
 
 export interface UpdateOptions extends UpdateFlags {
@@ -27,7 +22,8 @@ const logger = getLogger('application');
 
 /**
  * The facade the command handlers use: one set of services per run (state, AUR client, build driver, publisher)
- * and the update pipeline shared by repo-update, package-add --now and repo-rebuild.
+ * and the update pipeline shared by repo-update, package-add --now and repo-rebuild. The pipeline's modules load when
+ * a method uses them: handlers that only read state or publish (package-remove, package-add FILE) never evaluate them.
  */
 export class Application {
   private constructor(readonly services: RepositoryServices) {}
@@ -40,21 +36,25 @@ export class Application {
   async refresh(level: number): Promise<void> {
     if (level <= 0) return;
     const { configuration, paths } = this.services;
+    const { readOfficialSettings, refreshSyncDatabases } = await import('../core/alpm/remote/official.js');
     try {
       await refreshSyncDatabases(readOfficialSettings(configuration, paths), paths.repositoryId.architecture, readAurSettings(configuration).policy, level > 1);
     } catch (error) {
       logger.error(`cannot refresh the sync databases, using the copies we have: ${errorMessage(error)}`);
       return;
     }
+    const { detectRebuilds } = await import('../core/rebuilds/detect.js');
     await detectRebuilds(this.services);
   }
 
-  updates(filter: readonly string[], flags: UpdateFlags): Promise<UpdateCheck> {
+  async updates(filter: readonly string[], flags: UpdateFlags): Promise<UpdateCheck> {
+    const { collectUpdates } = await import('../core/repository/updates.js');
     return collectUpdates(this.services, filter, flags);
   }
 
   /** `--changes`: what changed in the sources of each candidate since its last build, stored for package-changes. */
-  storeChanges(candidates: readonly UpdateCandidate[]): Promise<void> {
+  async storeChanges(candidates: readonly UpdateCandidate[]): Promise<void> {
+    const { storeChanges } = await import('../core/repository/changes.js');
     return storeChanges(this.services, candidates.map((candidate) => candidate.record));
   }
 
@@ -63,6 +63,11 @@ export class Application {
     const rebuildReasons = new Map(candidates.filter((candidate) => candidate.dependencyRebuild).map((candidate) => [candidate.record.base, candidate.reason]));
     const { packager } = options;
     const records = candidates.map((candidate) => (packager === undefined ? candidate.record : { ...candidate.record, packager }));
+    const [{ officialPackageNames, readOfficialSettings }, { resolveDependencies }, { buildAndPublish }] = await Promise.all([
+      import('../core/alpm/remote/official.js'),
+      import('../core/repository/dependencies.js'),
+      import('../core/repository/executor.js'),
+    ]);
     const official = await officialPackageNames(readOfficialSettings(this.services.configuration, this.services.paths));
     const resolved = options.dependencies ? await resolveDependencies(this.services, records, official) : { records, unresolvable: new Map<string, string>() };
     for (const record of resolved.records.filter((item) => !records.includes(item))) logger.info(`dependency ${record.base} ${record.version} will be built too`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RebuildMode } from '../../models/rebuild.js';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import type { Configuration } from '../configuration/configuration.js';
-import { type BuildDriver, detectDefaultDriver, loadDriver } from '../build/drivers/driver.js';
+import type { BuildDriver } from '../build/drivers/driver.js';
 import { type HttpPolicy } from '../http/client.js';
 import { type SystemUser, lookupUser } from '../process.js';
 
@@ -47,8 +47,10 @@ export function buildUser(configuration: Configuration): Promise<SystemUser> {
 export async function readBuildSettings(configuration: Configuration, paths: RepositoryPaths): Promise<BuildSettings> {
   const user = await buildUser(configuration);
   const configured = configuration.getString('build', 'driver', '');
-  const make = (name: string): Promise<BuildDriver> =>
-    loadDriver(name, path.dirname(configuration.path), {
+  // the drivers (and the process tools they need) load only when something is built: most commands build nothing
+  const drivers = (): Promise<typeof import('../build/drivers/driver.js')> => import('../build/drivers/driver.js');
+  const make = async (name: string): Promise<BuildDriver> =>
+    (await drivers()).loadDriver(name, path.dirname(configuration.path), {
       devtools: {
         repositoryId: paths.repositoryId,
         paths,
@@ -62,7 +64,7 @@ export async function readBuildSettings(configuration: Configuration, paths: Rep
   // a configured driver is loaded now, so that a wrong name or module fails before anything is built
   const chosen = configured ? await make(configured) : undefined;
   let detected: Promise<BuildDriver> | undefined;
-  const driver = (): Promise<BuildDriver> => (chosen ? Promise.resolve(chosen) : (detected ??= detectDefaultDriver(user).then(make)));
+  const driver = (): Promise<BuildDriver> => (chosen ? Promise.resolve(chosen) : (detected ??= drivers().then(({ detectDefaultDriver }) => detectDefaultDriver(user)).then(make)));
   return {
     driver,
     user,

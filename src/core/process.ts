@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ProcessError } from './errors.js';
 
 /** An unprivileged account a subprocess runs as when we are root (makepkg refuses to run as root). */
@@ -162,6 +164,40 @@ export function run(command: string, args: readonly string[], options: RunOption
       reject(new ProcessError(`${display} ${reason}${tail ? `:\n${tail}` : ''}`, code, result.stderr));
     });
   });
+}
+
+/**
+ * Runs a command as a filter of a byte stream: `input` goes to its stdin as fast as it reads, and its stdout is yielded
+ * as it comes, so neither is ever held whole. A failure to read `input` is thrown as it is; a non-zero exit as a
+ * {@link ProcessError} with the last lines of its stderr. A consumer that stops early ends the process.
+ */
+export async function* filterThrough(command: string, args: readonly string[], input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const child = spawn(command, args, { env: environment({}), stdio: ['pipe', 'pipe', 'pipe'] });
+  const stderr: Buffer[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', (error) => reject(new ProcessError(`cannot run ${command}: ${error.message}`, null, '')));
+    child.on('close', (code) => resolve(code));
+  });
+  exited.catch(() => undefined); // awaited below, unless the consumer stops first
+  // settles with the error that stopped the feeding, if any (the child going away early makes it EPIPE)
+  const fed = pipeline(Readable.from(input), child.stdin).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  try {
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+    const code = await exited;
+    const feedError = await fed;
+    if (feedError !== undefined && (feedError as NodeJS.ErrnoException).code !== 'EPIPE') throw feedError;
+    if (code !== 0) {
+      const text = Buffer.concat(stderr).toString('utf8');
+      const tail = text.trim().split('\n').slice(-5).join('\n');
+      throw new ProcessError(`${[command, ...args].join(' ')} exited with code ${code}${tail ? `: ${tail}` : ''}`, code, text);
+    }
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  }
 }
 
 /** The account of a passwd line (`name:password:uid:gid:gecos:home:shell`) of this name, if it is one. */

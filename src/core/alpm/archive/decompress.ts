@@ -156,7 +156,8 @@ const zstd = (): Zstd => nativeModule<Zstd>('zstd-napi/binding.js');
 /**
  * Whole decoding holds the output in memory: a small file can decompress to gigabytes (RLE blocks, runs of zeros), so
  * zstd data is decoded whole only when its frame headers promise at most this much, and gunzip stops here; anything
- * else is streamed. (xz has no streaming decoder here: its output is always whole.)
+ * else is streamed. (xz decoded whole has no such bound: @napi-rs/lzma decodes a small xz file's content whatever
+ * its size.)
  */
 const WHOLE_OUTPUT_LIMIT = 64 * 1024 * 1024;
 
@@ -202,9 +203,12 @@ async function* unzstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   if (frameLeft !== 0) throw new Error('the data ends inside a frame');
 }
 
+/**
+ * Streams xz through xz-utils' own `xz`: @napi-rs/lzma decodes whole buffers only, which would hold a big package in
+ * memory twice, compressed and decompressed. Archives up to a MiB are decoded whole in-process ({@link
+ * decompressWhole}); next to decoding a bigger one, starting a process costs nothing.
+ */
 async function* unxz(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  // @napi-rs/lzma has no streaming API: the whole file and its decompressed content are held in memory at once
-  const compressed: Buffer[] = [];
-  for await (const chunk of chunks) compressed.push(chunk);
-  yield await lzma().xz.decompress(Buffer.concat(compressed));
+  const { filterThrough } = await import('../../process.js'); // child_process: only for the rare big xz file
+  yield* filterThrough('xz', ['--decompress', '--stdout'], chunks);
 }

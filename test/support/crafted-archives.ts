@@ -28,7 +28,10 @@ export function craftedFileName(spec: CraftedPackage): string {
   return `${spec.pkgname}-${spec.version}-${spec.arch ?? 'any'}.pkg.tar.zst`;
 }
 
-/** Writes the archive into `directory` (under `fileName`, default the name makepkg would use) and returns its path. */
+/**
+ * Writes the archive into `directory` (under `fileName`, default the name makepkg would use; xz-compressed when it
+ * ends in `.xz`, else zstd) and returns its path.
+ */
 export async function craftArchive(directory: string, spec: CraftedPackage, fileName = craftedFileName(spec)): Promise<string> {
   await fs.mkdir(directory, { recursive: true });
   const root = await fs.mkdtemp(path.join(directory, '.root-'));
@@ -50,7 +53,8 @@ export async function craftArchive(directory: string, spec: CraftedPackage, file
     }
     const target = path.join(directory, fileName);
     const renames = (spec.rename ?? []).flatMap((rule) => ['-s', rule]);
-    await run('bsdtar', ['--zstd', '-P', '-cf', target, '-C', root, ...renames, ...entries]);
+    const compression = fileName.endsWith('.xz') ? '--xz' : '--zstd';
+    await run('bsdtar', [compression, '-P', '-cf', target, '-C', root, ...renames, ...entries]);
     return target;
   } finally {
     await fs.rm(root, { recursive: true, force: true });

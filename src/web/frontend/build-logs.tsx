@@ -45,8 +45,18 @@ export function BuildLogs({ repository, base }: { repository: RepositoryId; base
   const [reload, setReload] = useState(0);
   const following = useRef(true);
   // read by the event handler, which may run several times before the next render
-  const knownRuns = useRef(new Set<string>());
+  const knownRuns = useRef(new Map<string, Run>());
   const chosenRun = useRef<string | undefined>(undefined);
+  /**
+   * Adds runs to those known and returns them all, newest first. Runs are never dropped: a list loaded while the event
+   * stream connected (or reconnected) may predate a run that an event has shown already.
+   */
+  const learnRuns = (learned: readonly Run[]): Run[] => {
+    for (const item of learned) if (!knownRuns.current.has(runKey(item))) knownRuns.current.set(runKey(item), item);
+    const all = newestFirst([...knownRuns.current.values()]);
+    setRuns(all);
+    return all;
+  };
   const choose = (key: string | undefined): void => {
     chosenRun.current = key;
     setChosen(key);
@@ -55,13 +65,15 @@ export function BuildLogs({ repository, base }: { repository: RepositoryId; base
   const stuckToBottom = useRef(true);
 
   useEffect(() => {
+    knownRuns.current = new Map();
+  }, [repository, base]);
+
+  useEffect(() => {
     api.logRuns(repository, base).then(
       (heads) => {
-        const loaded = newestFirst(heads.map((head) => ({ version: head.version, processId: head.process_id, created: head.created })));
-        knownRuns.current = new Set(loaded.map(runKey));
-        setRuns(loaded);
+        const all = learnRuns(heads.map((head) => ({ version: head.version, processId: head.process_id, created: head.created })));
         const current = chosenRun.current;
-        choose(current !== undefined && !following.current ? current : loaded[0] && runKey(loaded[0]));
+        choose(current !== undefined && !following.current ? current : all[0] && runKey(all[0]));
       },
       (failure: Error) => setError(failure.message),
     );
@@ -94,13 +106,14 @@ export function BuildLogs({ repository, base }: { repository: RepositoryId; base
       if (!record) return;
       const key = runKey({ version: record.version, processId: record.process_id });
       if (!knownRuns.current.has(key)) {
-        knownRuns.current.add(key);
-        setRuns((known) => newestFirst([...known, { version: record.version, processId: record.process_id, created: record.created }]));
+        learnRuns([{ version: record.version, processId: record.process_id, created: record.created }]);
         if (following.current) choose(key);
       }
       if (key === chosenRun.current) setRecords((known) => [...known, record]);
     },
     () => setReload((value) => value + 1),
+    // the runs load while the stream connects: a run starting in between is found by loading them again
+    { resyncWhenOpened: true },
   );
 
   useLayoutEffect(() => {

@@ -45,20 +45,22 @@ export function useStored<T>(key: string, initial: T): [T, (value: T) => void] {
 
 /**
  * Subscribes to a server-sent event stream while `url` is set: `onEvent(type, data)` for each of `types`, and
- * `onReconnect()` when the stream comes back after an error (events may have been missed meanwhile).
+ * `onReconnect()` when the stream comes back after an error (events may have been missed meanwhile). With
+ * `resyncWhenOpened`, also when it first opens: what was loaded while it connected may miss events sent meanwhile.
  */
 export function useEventStream(
   url: string | undefined,
   types: readonly string[],
   onEvent: (type: string, data: unknown) => void,
   onReconnect: () => void,
+  { resyncWhenOpened = false }: { resyncWhenOpened?: boolean } = {},
 ): void {
   const handlers = useRef({ onEvent, onReconnect });
   handlers.current = { onEvent, onReconnect };
   useEffect(() => {
     if (url === undefined) return;
     const source = new EventSource(url);
-    let broken = false;
+    let broken = resyncWhenOpened;
     source.addEventListener('error', () => {
       broken = true;
     });

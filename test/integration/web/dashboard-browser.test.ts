@@ -213,14 +213,14 @@ describe('dashboard in Chromium', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
-  it('shows live what a reporter sends: a new package from its status event, its build log line by line, its removal', async () => {
-    const report = async (method: 'POST' | 'DELETE', url: string, body?: unknown): Promise<void> => {
-      // the page's own session (full access) stands in for a worker reporting to the service
-      const response = await page.request.fetch(`${base}${url}?architecture=x86_64&repository=demo`, { method, data: body });
-      expect(response.status(), `${method} ${url}: ${await response.text()}`).toBe(204);
-    };
-    const line = (message: string) => ({ created: Date.now() / 1000, message, version: '4.0-1', process_id: 'worker-run-1' });
+  const report = async (method: 'POST' | 'DELETE', url: string, body?: unknown): Promise<void> => {
+    // the page's own session (full access) stands in for a worker reporting to the service
+    const response = await page.request.fetch(`${base}${url}?architecture=x86_64&repository=demo`, { method, data: body });
+    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBe(204);
+  };
+  const line = (message: string) => ({ created: Date.now() / 1000, message, version: '4.0-1', process_id: 'worker-run-1' });
 
+  it('shows live what a reporter sends: a new package from its status event, its build log line by line, its removal', async () => {
     await report('POST', '/api/v1/packages/delta', {
       status: 'building',
       package: { base: 'delta', version: '4.0-1', packages: { delta: { description: 'built by a worker' } } },
@@ -247,6 +247,39 @@ describe('dashboard in Chromium', () => {
     await report('DELETE', '/api/v1/packages/delta');
     await page.locator('tr[data-package="delta"]').waitFor({ state: 'detached' });
     expect(await tableRows(page)).toEqual(['alpha', 'beta']);
+  });
+
+  it('shows a build log line sent while the package dialog was still connecting to its event stream', async () => {
+    await report('POST', '/api/v1/packages/epsilon', {
+      status: 'building',
+      package: { base: 'epsilon', version: '4.0-1', packages: { epsilon: { description: 'built by a worker' } } },
+    });
+    await page.locator('tr[data-package="epsilon"] .chip.status-building').waitFor();
+    // the dialog's build-log stream stays unconnected until the line is sent: the event reaches no subscriber
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const buildLogStream = (url: URL): boolean => url.pathname === '/api/v1/events/stream' && url.searchParams.get('object_id') === 'epsilon';
+    await page.route(buildLogStream, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.locator('tr[data-package="epsilon"] td.base').click();
+      const dialog = page.getByRole('dialog', { name: 'Package epsilon' });
+      await dialog.getByText('No build logs yet.').waitFor();
+      await report('POST', '/api/v1/packages/epsilon/logs', line('==> sent before the stream opened'));
+      release();
+      // found by loading the runs again once the stream opened
+      await dialog.getByLabel('Build log').filter({ hasText: '==> sent before the stream opened' }).waitFor();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    } finally {
+      release();
+      await page.unroute(buildLogStream);
+    }
+    await report('DELETE', '/api/v1/packages/epsilon');
+    await page.locator('tr[data-package="epsilon"]').waitFor({ state: 'detached' });
   });
 
   it('adds a package from the dialog, refreshes the table on the event and streams its build log live', async () => {

@@ -39,7 +39,6 @@ const ENTRIES_FILE = 'entries.json';
 const FILES_TAR = 'files.tar';
 const segmentFile = (position: number): string => `files-${position}.tar`;
 /**
-/**
  * Entries per gzip member, on average. A member starts without the context of the ones before it, which costs a few
  * hundred bytes: 3 % of the benchmark's database of 1,000 small unsigned entries, well under one percent of one with
  * real descriptions and signatures. A change recompresses the segment around it, on average some 500 entries at any

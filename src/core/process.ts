@@ -91,6 +91,11 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** The last lines of a command's stderr, which a failure message quotes. */
+const stderrTail = (stderr: string): string => stderr.trim().split('\n').slice(-5).join('\n');
+
+const cannotRun = (command: string, error: Error): ProcessError => new ProcessError(`cannot run ${command}: ${error.message}`, null, '');
+
 /**
  * The one way this project starts a subprocess: an argv array (never a shell string), a whitelisted environment,
  * optional privilege drop, a timeout, and streamed output. Throws {@link ProcessError} naming the command and its
@@ -137,7 +142,7 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.on('error', (error) => {
       clearTimeout(timer);
       clearTimeout(killTimer);
-      reject(new ProcessError(`cannot run ${command}: ${error.message}`, null, ''));
+      reject(cannotRun(command, error));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -160,7 +165,7 @@ export function run(command: string, args: readonly string[], options: RunOption
         : signal
           ? `was killed by ${signal}`
           : `exited with code ${code}`;
-      const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
+      const tail = stderrTail(result.stderr);
       reject(new ProcessError(`${display} ${reason}${tail ? `:\n${tail}` : ''}`, code, result.stderr));
     });
   });
@@ -176,7 +181,7 @@ export async function* filterThrough(command: string, args: readonly string[], i
   const stderr: Buffer[] = [];
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', (error) => reject(new ProcessError(`cannot run ${command}: ${error.message}`, null, '')));
+    child.on('error', (error) => reject(cannotRun(command, error)));
     child.on('close', (code) => resolve(code));
   });
   exited.catch(() => undefined); // awaited below, unless the consumer stops first
@@ -192,7 +197,7 @@ export async function* filterThrough(command: string, args: readonly string[], i
     if (feedError !== undefined && (feedError as NodeJS.ErrnoException).code !== 'EPIPE') throw feedError;
     if (code !== 0) {
       const text = Buffer.concat(stderr).toString('utf8');
-      const tail = text.trim().split('\n').slice(-5).join('\n');
+      const tail = stderrTail(text);
       throw new ProcessError(`${[command, ...args].join(' ')} exited with code ${code}${tail ? `: ${tail}` : ''}`, code, text);
     }
   } finally {

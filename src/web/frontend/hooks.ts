@@ -60,13 +60,14 @@ export function useEventStream(
   useEffect(() => {
     if (url === undefined) return;
     const source = new EventSource(url);
-    let broken = resyncWhenOpened;
+    // events may have been sent that this stream did not get: before it first opened, or while it was broken
+    let mayHaveMissed = resyncWhenOpened;
     source.addEventListener('error', () => {
-      broken = true;
+      mayHaveMissed = true;
     });
     source.addEventListener('open', () => {
-      if (broken) handlers.current.onReconnect();
-      broken = false;
+      if (mayHaveMissed) handlers.current.onReconnect();
+      mayHaveMissed = false;
     });
     for (const type of types) {
       source.addEventListener(type, (event) => {

@@ -62,8 +62,15 @@ function isAscii(value: string): boolean {
   return true;
 }
 
-/** Each distinct character of `value` that `allowed` refuses, in order of appearance. */
+/**
+ * Each distinct character of `value` that `allowed` refuses, in order of appearance. A valid value (nearly every one)
+ * is scanned by UTF-16 code unit without allocating: every predicate here gives a surrogate the verdict it gives the
+ * code point the surrogate belongs to, so a value passes that scan exactly when all its code points pass.
+ */
 function disallowedCharacters(value: string, allowed: (codePoint: number) => boolean): string[] {
+  let index = 0;
+  while (index < value.length && allowed(value.charCodeAt(index))) index++;
+  if (index === value.length) return [];
   const found = new Set<string>();
   for (const character of value) if (!allowed(character.codePointAt(0)!)) found.add(character);
   return [...found];

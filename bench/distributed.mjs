@@ -26,7 +26,7 @@ import { Configuration } from '../dist/core/configuration/configuration.js';
 import { buildOnWorkers } from '../dist/core/distributed/coordinator.js';
 import { readDistributedSettings } from '../dist/core/distributed/settings.js';
 import { BuildRecorder } from '../dist/core/rebuilds/recorder.js';
-import { publishStaged } from '../dist/core/repository/publish.js';
+import { publishStaged } from '../dist/core/repository/publish-staged.js';
 import { loadServices } from '../dist/core/repository/services.js';
 import { RepositoryState } from '../dist/core/repository/state.js';
 import { RepositoryId } from '../dist/models/repository-id.js';

@@ -27,7 +27,7 @@ import { readSyncDatabase } from '../dist/core/alpm/sync-database.js';
 import { defaultConcurrency, mapLimit } from '../dist/core/concurrency.js';
 import { run } from '../dist/core/process.js';
 import { Database } from '../dist/core/database/connection.js';
-import { publishStaged } from '../dist/core/repository/publish.js';
+import { publishStaged } from '../dist/core/repository/publish-staged.js';
 import { RepositoryPublisher } from '../dist/core/repository/publisher.js';
 import { RepositoryState } from '../dist/core/repository/state.js';
 import { RepositoryId } from '../dist/models/repository-id.js';

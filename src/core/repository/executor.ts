@@ -16,7 +16,8 @@ import { readDistributedSettings } from '../distributed/settings.js';
 import { getLogger } from '../log/logger.js';
 import { type TreeNode, resolveLevels } from '../tree.js';
 import { recordBuiltSource } from './changes.js';
-import { publishStaged, recoverPublish } from './publish.js';
+import { recoverPublish } from './publish.js';
+import { publishStaged } from './publish-staged.js';
 import { recordDependencies, recordProvides } from './records.js';
 import type { RepositoryServices } from './services.js';
 

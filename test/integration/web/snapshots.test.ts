@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Database } from '../../../src/core/database/connection.js';
-import { publishStaged } from '../../../src/core/repository/publish.js';
+import { publishStaged } from '../../../src/core/repository/publish-staged.js';
 import { RepositoryPublisher } from '../../../src/core/repository/publisher.js';
 import { RepositoryState } from '../../../src/core/repository/state.js';
 import { SnapshotStore } from '../../../src/core/snapshots/store.js';

@@ -1,9 +1,9 @@
+import { readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { RepositoryPaths } from '../../models/repository-paths.js';
 import { isPackageFileName, parsePackageFileName } from '../alpm/validation.js';
 import { vercmp } from '../alpm/vercmp.js';
-import { FILE_OPERATIONS_CONCURRENCY, mapLimit } from '../concurrency.js';
 import { coreSchemas } from '../configuration/schema.js';
 import { readSection } from '../configuration/validator.js';
 import { getLogger } from '../log/logger.js';
@@ -17,10 +17,22 @@ interface ArchivedFile {
 
 const logger = getLogger('archive-rotation');
 
-/** The package files of one base directory, grouped by package name and architecture. */
-async function filesByPackage(directory: string): Promise<ArchivedFile[][]> {
+/** The names in a directory; none when it cannot be listed (a base without archived files has no directory). */
+function namesIn(directory: string): string[] {
+  try {
+    return readdirSync(directory);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The package files of one base directory, grouped by package name and architecture. Listed synchronously: a run
+ * rotates every base it published, and a thread-pool round trip per directory costs more than the listing.
+ */
+function filesByPackage(directory: string): ArchivedFile[][] {
   const groups = new Map<string, ArchivedFile[]>();
-  for (const name of (await fs.readdir(directory).catch(() => [] as string[])).filter((item) => isPackageFileName(item))) {
+  for (const name of namesIn(directory).filter((item) => isPackageFileName(item))) {
     let parsed;
     try {
       parsed = parsePackageFileName(name);
@@ -46,7 +58,7 @@ export async function rotateArchive(paths: RepositoryPaths, keep: number, bases:
   if (keep === 0 || bases.length === 0) return [];
   // A package with at most `keep` files has nothing to lose: only the others need to know which files are served.
   const directories = [...new Set(bases)].map((base) => paths.archiveFor(base));
-  const listed = await mapLimit(directories, FILE_OPERATIONS_CONCURRENCY, filesByPackage);
+  const listed = directories.map(filesByPackage);
   const crowded = directories.flatMap((directory, position) => listed[position]!.filter((files) => files.length > keep).map((files) => ({ base: directory, files })));
   if (crowded.length === 0) return [];
   const served = await referencedPoolFiles(paths);

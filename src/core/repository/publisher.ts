@@ -224,13 +224,16 @@ export class RepositoryPublisher {
   async cleanup(index: ServedIndex, committed: readonly PackageMetadata[], discarded: readonly string[], bases: readonly string[]): Promise<void> {
     const served: string[] = [];
     for (const metadata of committed) if (await this.stagedCopyPooled(metadata)) served.push(metadata.fileName);
+    const namesIn = (directory: string): string[] => unlessMissing(() => readdirSync(directory)) ?? [];
+    // staging is listed once: most archives have no signature, and deleting a missing one costs a thrown error each
+    const stagedNames = namesIn(this.paths.packages);
+    const staged = new Set(stagedNames);
     for (const name of [...served, ...discarded]) {
       unlinkIfPresentSync(path.join(this.paths.packages, name));
-      unlinkIfPresentSync(path.join(this.paths.packages, `${name}.sig`));
+      if (staged.has(`${name}.sig`)) unlinkIfPresentSync(path.join(this.paths.packages, `${name}.sig`));
     }
 
     const listed = new Set([...index.values()].map((entry) => entry.fileName));
-    const namesIn = (directory: string): string[] => unlessMissing(() => readdirSync(directory)) ?? [];
     const servedNames = namesIn(this.paths.repository);
     const unlisted = servedNames.filter((name) => {
       const packageFile = name.endsWith('.sig') ? name.slice(0, -4) : name;
@@ -243,7 +246,8 @@ export class RepositoryPublisher {
       for (const name of names) if (TEMPORARY.test(name)) unlinkIfPresentSync(path.join(directory, name));
     };
     deleteTemporaries(this.paths.repository, servedNames);
-    for (const directory of [this.paths.packages, ...new Set(bases.map((base) => this.paths.archiveFor(base)))]) deleteTemporaries(directory);
+    deleteTemporaries(this.paths.packages, stagedNames);
+    for (const directory of new Set(bases.map((base) => this.paths.archiveFor(base)))) deleteTemporaries(directory);
   }
 
   /**

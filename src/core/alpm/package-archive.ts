@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PackageMetadata } from '../../models/package-metadata.js';
 import { InvalidInputError } from '../errors.js';
-import { decompress, decompressFile, decompressWhole } from './archive/decompress.js';
+import { decompress, decompressFile, decompressHeld, decompressWhole } from './archive/decompress.js';
 import { type TarEntry, TarParser } from './archive/tar-reader.js';
 import { parsePkginfo } from './pkginfo.js';
 
@@ -105,20 +105,29 @@ export async function readPackageArchive(file: string, source?: AsyncIterable<Bu
   return contents.metadata({ compressedSize, md5: md5.digest('hex'), sha256: sha256.digest('hex') });
 }
 
+/** The size and checksums of an archive's bytes held whole. */
+function wholeDigests(bytes: Buffer): { compressedSize: number; md5: string; sha256: string } {
+  return { compressedSize: bytes.length, md5: createHash('md5').update(bytes).digest('hex'), sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
 /**
  * {@link readPackageArchive} of an archive held whole in memory, synchronously (see {@link decompressWhole}); undefined
- * when its content may be too big to decompress whole, so the caller streams it.
+ * when its content is not decompressed whole (it may be too big, or it is xz), so the caller streams it with
+ * {@link readHeldPackageArchive}.
  */
 export function readWholePackageArchive(file: string, bytes: Buffer): PackageMetadata | undefined {
   const content = decompressWhole(bytes, file);
   if (content === undefined) return undefined;
   const contents = new ArchiveContents(file);
   contents.push(content);
-  return contents.metadata({
-    compressedSize: bytes.length,
-    md5: createHash('md5').update(bytes).digest('hex'),
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-  });
+  return contents.metadata(wholeDigests(bytes));
+}
+
+/** {@link readPackageArchive} of an archive held whole in memory whose content is streamed (see {@link decompressHeld}). */
+export async function readHeldPackageArchive(file: string, bytes: Buffer): Promise<PackageMetadata> {
+  const contents = new ArchiveContents(file);
+  for await (const chunk of decompressHeld(bytes, file)) contents.push(chunk);
+  return contents.metadata(wholeDigests(bytes));
 }
 
 async function* observed(source: AsyncIterable<Buffer>, onChunk: (chunk: Buffer) => void): AsyncGenerator<Buffer> {

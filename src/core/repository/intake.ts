@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PackageMetadata } from '../../models/package-metadata.js';
-import { readPackageArchive, readWholePackageArchive } from '../alpm/package-archive.js';
+import { readHeldPackageArchive, readPackageArchive, readWholePackageArchive } from '../alpm/package-archive.js';
 import { parsePackageFileName } from '../alpm/validation.js';
 import { InvalidInputError, errorMessage } from '../errors.js';
 
@@ -129,10 +129,6 @@ function writeWhole(descriptor: number, bytes: Buffer): void {
   for (let written = 0; written < bytes.length; ) written += writeSync(descriptor, bytes, written, bytes.length - written, written);
 }
 
-async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
-  yield bytes;
-}
-
 async function sha256Of(descriptor: number, size: number, copy: number | undefined): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of chunksOf(descriptor, size, copy)) hash.update(chunk);
@@ -188,7 +184,7 @@ export async function inspectArchive(file: string, options: InspectOptions): Pro
         writeWhole(copy, whole);
       }
       if (options.validated?.worthHashing(fileName, whole.length)) metadata = options.validated.get(createHash('sha256').update(whole).digest('hex'));
-      metadata ??= readWholePackageArchive(label, whole) ?? (await readPackageArchive(label, once(whole)));
+      metadata ??= readWholePackageArchive(label, whole) ?? (await readHeldPackageArchive(label, whole));
     } else {
       if (options.copyTo) copy = await openAsync(options.copyTo, 'wx', 0o644);
       if (options.validated?.worthHashing(fileName, size)) metadata = options.validated.get(await sha256Of(descriptor, size, copy));

@@ -20,7 +20,7 @@ process.on('exit', () => { for (const file of Object.keys(required)) console.err
 `)}`;
 
 /** Packages that only some commands need; none of them may load when a command does not use it. */
-const HEAVY = ['@aws-sdk', '@octokit', 'openpgp', 'nodemailer', 'eta', 'zod', 'tar-stream', 'zstd-napi', '@napi-rs'];
+const HEAVY = ['@aws-sdk', '@octokit', 'openpgp', 'nodemailer', 'eta', 'zod', 'tar-stream', 'zstd-napi', 'xz-decompress'];
 
 async function loadedPackages(args: string[]): Promise<Set<string>> {
   const result = await run(process.execPath, ['--import', HOOK, CLI, ...args], { allowFailure: true, timeoutMs: 120_000 });

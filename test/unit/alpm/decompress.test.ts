@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/core/errors.js';
-import { decompressFile, decompressWhole, detectCompression } from '../../../src/core/alpm/archive/decompress.js';
+import { decompressFile, decompressHeld, decompressWhole, detectCompression } from '../../../src/core/alpm/archive/decompress.js';
 import { zstdDecodedSizeBound } from '../../../src/core/alpm/archive/zstd-bound.js';
 import { run } from '../../../src/core/process.js';
 
@@ -98,14 +98,26 @@ describe('decompressFile', () => {
   });
 });
 
+/** Everything a stream gives, in one buffer. */
+async function collected(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
 describe('decompressWhole', () => {
-  it.each(TOOLS)('decompresses %s bytes held whole, as the stream does', async (tool, extension) => {
+  it.each(TOOLS.filter(([tool]) => tool !== 'xz'))('decompresses %s bytes held whole, as the stream does', async (tool, extension) => {
     const bytes = await readFile(await compress(tool, extension));
     expect(decompressWhole(bytes, 'x')?.equals(tarBytes)).toBe(true);
     expect(decompressWhole(tarBytes, 'x')).toBe(tarBytes);
   });
 
-  it.each(TOOLS.filter(([tool]) => tool !== 'zstd'))('rejects truncated %s bytes naming the file', async (tool, extension) => {
+  it('leaves xz to decompressHeld: no decoder here stops whole xz decoding at a bound', async () => {
+    expect(decompressWhole(await readFile(await compress('xz', 'xz')), 'x')).toBeUndefined();
+  });
+
+  it('rejects truncated gzip bytes naming the file', async () => {
+    const [tool, extension] = ['gzip', 'gz'];
     const bytes = await readFile(await compress(tool, extension));
     const failure = (): unknown => decompressWhole(bytes.subarray(0, Math.floor(bytes.length * 0.6)), 'cut.tar');
     expect(failure).toThrow(InvalidInputError);
@@ -118,10 +130,53 @@ describe('decompressWhole', () => {
   });
 });
 
-describe('small zstd and gzip files that promise a huge output (decompression bombs)', () => {
+describe('decompressHeld', () => {
+  it.each(TOOLS)('decompresses %s bytes held whole, as the stream does', async (tool, extension) => {
+    const bytes = await readFile(await compress(tool, extension));
+    expect((await collected(decompressHeld(bytes, 'x'))).equals(tarBytes)).toBe(true);
+    expect((await collected(decompressHeld(Buffer.concat([bytes, bytes]), 'x'))).equals(Buffer.concat([tarBytes, tarBytes]))).toBe(true);
+  });
+
+  it.each(TOOLS)('rejects truncated %s bytes naming the file', async (tool, extension) => {
+    const bytes = await readFile(await compress(tool, extension));
+    const failure = collected(decompressHeld(bytes.subarray(0, Math.floor(bytes.length * 0.6)), 'cut.tar'));
+    await expect(failure).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(failure).rejects.toThrow(new RegExp(`^cut\\.tar: corrupt ${tool} data: `));
+  });
+
+  it('says what is wrong with xz data, in words', async () => {
+    const bytes = await readFile(await compress('xz', 'xz'));
+    await expect(collected(decompressHeld(bytes.subarray(0, bytes.length - 30), 'cut.tar'))).rejects.toThrow(
+      /^cut\.tar: corrupt xz data: the data ends early, or is followed by something that is not xz$/,
+    );
+    await expect(collected(decompressHeld(Buffer.concat([bytes, Buffer.from('trailing')]), 'long.tar'))).rejects.toThrow(
+      /^long\.tar: corrupt xz data: the data ends early, or is followed by something that is not xz$/,
+    );
+  });
+
+  it('rejects xz whose integrity check fails, as xz itself does', async () => {
+    const bytes = Buffer.from(await readFile(await compress('xz', 'xz')));
+    // the stream footer gives the size of the index; the block's CRC64 ends where the index starts
+    const indexStart = bytes.length - 12 - (bytes.readUInt32LE(bytes.length - 8) + 1) * 4;
+    bytes[indexStart - 1]! ^= 0x01;
+    const damaged = path.join(scratch, 'damaged-check.tar.xz');
+    await writeFile(damaged, bytes);
+    await expect(run('xz', ['--test', damaged])).rejects.toThrow(/Compressed data is corrupt/);
+    await expect(collected(decompressHeld(bytes, 'damaged.tar'))).rejects.toThrow(/^damaged\.tar: corrupt xz data: the compressed data is corrupt$/);
+  });
+
+  it('decodes xz with a dictionary bigger than the in-process decoder takes through xz itself', async () => {
+    await run('xz', ['-q', '-k', '-f', '--lzma2=preset=6,dict=256MiB', '--suffix=.dict.xz', tar]);
+    const bytes = await readFile(`${tar}.dict.xz`);
+    expect((await collected(decompressHeld(bytes, 'x'))).equals(tarBytes)).toBe(true);
+  });
+});
+
+describe('small zstd, gzip and xz files that promise a huge output (decompression bombs)', () => {
   const ZEROS = 256 * 1024 * 1024;
   let bomb: string;
   let gzipBomb: string;
+  let xzBomb: string;
 
   beforeAll(async () => {
     const zeros = path.join(scratch, 'zeros.tar');
@@ -129,11 +184,12 @@ describe('small zstd and gzip files that promise a huge output (decompression bo
     await truncate(zeros, ZEROS);
     bomb = await compress('zstd', 'zst', zeros);
     gzipBomb = await compress('gzip', 'gz', zeros);
+    xzBomb = await compress('xz', 'xz', zeros);
     await rm(zeros);
   });
 
   it('are not decompressed whole: the caller streams them', async () => {
-    for (const file of [bomb, gzipBomb]) {
+    for (const file of [bomb, gzipBomb, xzBomb]) {
       const bytes = await readFile(file);
       expect(bytes.length).toBeLessThan(1024 * 1024);
       expect(decompressWhole(bytes, file)).toBeUndefined();
@@ -152,6 +208,16 @@ describe('small zstd and gzip files that promise a huge output (decompression bo
     await chunks.return?.();
     expect(first.done).toBe(false);
     expect((first.value as Buffer).length).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  it('xz held in memory is decoded as a stream too, and one left unfinished does not hold up the next', async () => {
+    const chunks = decompressHeld(await readFile(xzBomb), xzBomb)[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    await chunks.return?.();
+    expect(first.done).toBe(false);
+    expect((first.value as Buffer).length).toBeLessThanOrEqual(1024 * 1024);
+    const bytes = await readFile(await compress('xz', 'xz'));
+    expect((await collected(decompressHeld(bytes, 'x'))).equals(tarBytes)).toBe(true);
   });
 });
 

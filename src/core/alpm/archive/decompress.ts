@@ -55,7 +55,16 @@ export function decompress(source: AsyncIterable<Buffer>, name: string): Readabl
   return Readable.from(decompressChunks(source, name), { objectMode: false });
 }
 
-async function* decompressChunks(source: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+/**
+ * {@link decompress} of a file's bytes held whole in memory: for what {@link decompressWhole} leaves to streaming.
+ * xz is then decoded in-process, where starting `xz` for a small file would cost more than decoding it.
+ */
+export function decompressHeld(data: Buffer, name: string): Readable {
+  return Readable.from(decompressChunks(only(data), name, data), { objectMode: false });
+}
+
+/** `held`: the whole of `source`, when it is in memory. */
+async function* decompressChunks(source: AsyncIterable<Buffer>, name: string, held?: Buffer): AsyncGenerator<Buffer> {
   const iterator = source[Symbol.asyncIterator]();
   let compression: Compression | undefined;
   try {
@@ -73,7 +82,7 @@ async function* decompressChunks(source: AsyncIterable<Buffer>, name: string): A
         yield* unzstd(chunks);
         break;
       case 'xz':
-        yield* unxz(chunks);
+        yield* held ? unxzHeld(held) : unxz(chunks);
         break;
     }
   } catch (error) {
@@ -101,6 +110,10 @@ async function readHead(iterator: AsyncIterator<Buffer>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+async function* only(data: Buffer): AsyncGenerator<Buffer> {
+  yield data;
+}
+
 async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   if (head.length > 0) yield head;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
@@ -122,8 +135,9 @@ function gunzip(chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
 /**
  * The decompressed content of a file's bytes held whole, synchronously: for small files, where the stream machinery
  * and a thread-pool round trip cost more than decoding (a worker thread decodes many at once). Undefined when the
- * content may be bigger than {@link WHOLE_OUTPUT_LIMIT}: the caller streams it instead. Errors as {@link decompress}.
- * zstd content is decoded into a scratch buffer of this thread, which the next call overwrites: copy what you keep.
+ * content may be bigger than {@link WHOLE_OUTPUT_LIMIT}, and for xz, which has no decoder here that stops at a bound:
+ * the caller streams it instead ({@link decompressHeld}). Errors as {@link decompress}. zstd content is decoded into
+ * a scratch buffer of this thread, which the next call overwrites: copy what you keep.
  */
 export function decompressWhole(data: Buffer, name: string): Buffer | undefined {
   const compression = detectCompression(data, name);
@@ -136,7 +150,7 @@ export function decompressWhole(data: Buffer, name: string): Buffer | undefined 
       case 'zstd':
         return unzstdWhole(data);
       case 'xz':
-        return lzma().xz.decompressSync(data);
+        return undefined;
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
@@ -144,20 +158,19 @@ export function decompressWhole(data: Buffer, name: string): Buffer | undefined 
   }
 }
 
-/** A native package, required when first needed (they take milliseconds to load, and most commands need none). */
-const nativeModule = <T>(name: string): T => createRequire(import.meta.url)(name) as T;
+/** A decoder of compiled code (a native addon, WebAssembly), required when first needed: most commands need none. */
+const decoderPackage = <T>(name: string): T => createRequire(import.meta.url)(name) as T;
 
-/** Loaded when an xz file comes: xz packages are rare next to zstd ones. */
-const lzma = (): typeof import('@napi-rs/lzma') => nativeModule('@napi-rs/lzma');
+/** Loaded when a small xz file comes: xz packages are rare next to zstd ones. */
+const xzEmbedded = (): typeof import('xz-decompress') => decoderPackage('xz-decompress');
 
 type Zstd = typeof import('zstd-napi/binding.js');
-const zstd = (): Zstd => nativeModule<Zstd>('zstd-napi/binding.js');
+const zstd = (): Zstd => decoderPackage<Zstd>('zstd-napi/binding.js');
 
 /**
  * Whole decoding holds the output in memory: a small file can decompress to gigabytes (RLE blocks, runs of zeros), so
  * zstd data is decoded whole only when its frame headers promise at most this much, and gunzip stops here; anything
- * else is streamed. (xz decoded whole has no such bound: @napi-rs/lzma decodes a small xz file's content whatever
- * its size.)
+ * else is streamed.
  */
 const WHOLE_OUTPUT_LIMIT = 64 * 1024 * 1024;
 
@@ -204,11 +217,53 @@ async function* unzstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 }
 
 /**
- * Streams xz through xz-utils' own `xz`: @napi-rs/lzma decodes whole buffers only, which would hold a big package in
- * memory twice, compressed and decompressed. Archives up to a MiB are decoded whole in-process ({@link
- * decompressWhole}); next to decoding a bigger one, starting a process costs nothing.
+ * Streams xz through xz-utils' own `xz`, beside this process: a big package decodes faster there than in-process, and
+ * next to decoding it, starting a process costs nothing. Small files held in memory are decoded in-process
+ * ({@link decompressHeld}).
  */
 async function* unxz(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const { filterThrough } = await import('../../process.js'); // child_process: only for the rare big xz file
   yield* filterThrough('xz', ['--decompress', '--stdout'], chunks);
+}
+
+/** What xz-embedded's return codes mean (`enum xz_ret`), for errors that say what is wrong. */
+const XZ_EMBEDDED_ERRORS: Readonly<Record<string, string>> = {
+  '2': 'an integrity check of an unsupported type',
+  '3': 'out of memory',
+  '4': 'a dictionary bigger than the in-process decoder takes',
+  '5': 'not xz data',
+  '6': 'unsupported options',
+  '7': 'the compressed data is corrupt',
+  '8': 'the data ends early, or is followed by something that is not xz',
+};
+const XZ_EMBEDDED_ERROR = /error code (\d+)$/;
+const XZ_MEMLIMIT_ERROR = '4';
+
+/**
+ * Decodes xz held in memory in-process, with xz-embedded (xz-decompress, WebAssembly): as a stream, so the output
+ * is bounded by what its consumer holds however much the data promises, and with every check of the format (the
+ * integrity checks included). A dictionary over the 64 MiB it takes (`xz -9` uses 64 MiB) goes through `xz`.
+ */
+async function* unxzHeld(data: Buffer): AsyncGenerator<Buffer> {
+  const { XzReadableStream } = xzEmbedded();
+  let produced = false;
+  try {
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(data);
+        controller.close();
+      },
+    });
+    for await (const chunk of new XzReadableStream(source)) {
+      produced = true;
+      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+  } catch (error) {
+    const code = XZ_EMBEDDED_ERROR.exec(errorMessage(error))?.[1];
+    if (code === XZ_MEMLIMIT_ERROR && !produced) {
+      yield* unxz(only(data));
+      return;
+    }
+    throw code === undefined ? error : new Error(XZ_EMBEDDED_ERRORS[code] ?? `xz-embedded error ${code}`, { cause: error });
+  }
 }

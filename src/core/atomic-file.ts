@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { statSync, unlinkSync } from 'node:fs';
+import { type BigIntStats, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -83,3 +83,39 @@ export function fileIdentitySync(file: string): string | undefined {
 }
 
 const identityOf = (stat: { dev: number; ino: number } | undefined): string | undefined => (stat ? `${stat.dev}:${stat.ino}` : undefined);
+
+/**
+ * A stamp of what a file holds: device, inode, size, and modification and change times in nanoseconds. A write to
+ * the file, or another file put under its name, gives another stamp: the change time is the kernel's, and no call
+ * sets it back.
+ */
+export function fileStamp(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+/** The change time, in nanoseconds, that a file written in `directory` gets now (by the file system's own clock). */
+function currentChangeTime(directory: string): bigint {
+  const probe = temporarySibling(path.join(directory, 'clock'));
+  writeFileSync(probe, '');
+  try {
+    return statSync(probe, { bigint: true }).ctimeNs;
+  } finally {
+    unlinkIfPresentSync(probe);
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Waits until the file system's clock in `directory` has passed `changed` (a change time), which takes at most one
+ * tick of that clock when it is coarse: a write after that to a file changed at `changed` is sure to give it another
+ * {@link fileStamp}. False when the clock does not get there within `limitMs` (it was set back).
+ */
+export function changeClockPassed(directory: string, changed: bigint, limitMs = 1000): boolean {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    if (currentChangeTime(directory) > changed) return true;
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(PAUSE, 0, 0, 1);
+  }
+}

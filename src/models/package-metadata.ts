@@ -40,3 +40,9 @@ export interface PackageMetadata extends PackageInfo {
    */
   files: string[];
 }
+
+/** A validated archive, with the stamp of the staged copy package-add wrote of it (core/atomic-file.ts: `fileStamp`). */
+export interface ValidatedArchive {
+  metadata: PackageMetadata;
+  stagedStamp: string | null;
+}

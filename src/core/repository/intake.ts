@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { PackageMetadata } from '../../models/package-metadata.js';
+import type { PackageMetadata, ValidatedArchive } from '../../models/package-metadata.js';
 import { readHeldPackageArchive, readPackageArchive, readWholePackageArchive } from '../alpm/package-archive.js';
 import { parsePackageFileName } from '../alpm/validation.js';
+import { fileStamp } from '../atomic-file.js';
 import { InvalidInputError, errorMessage } from '../errors.js';
 
 /** Real detached signatures are a few hundred bytes. */
@@ -35,21 +36,31 @@ export interface InspectOptions {
   validated?: ValidatedArchives;
 }
 
-/** Metadata of archives validated before (by package-add), looked up by the sha256 of the bytes. */
+/**
+ * Archives validated before (by package-add): one whose staged copy still has the stamp package-add took is that
+ * copy, and is accepted without a read; any other is looked up by the sha256 of its bytes.
+ */
 export class ValidatedArchives {
   private readonly bySha256: Map<string, PackageMetadata>;
+  private readonly byStamp: Map<string, PackageMetadata>;
   private readonly nameAndSize: Set<string>;
   private readonly names: Set<string>;
 
-  constructor(archives: readonly PackageMetadata[]) {
-    this.bySha256 = new Map(archives.map((metadata) => [metadata.sha256, metadata]));
-    this.nameAndSize = new Set(archives.map((metadata) => `${metadata.fileName}/${metadata.compressedSize}`));
-    this.names = new Set(archives.map((metadata) => metadata.fileName));
+  constructor(archives: readonly ValidatedArchive[]) {
+    this.bySha256 = new Map(archives.map(({ metadata }) => [metadata.sha256, metadata]));
+    this.byStamp = new Map(archives.flatMap(({ metadata, stagedStamp }) => (stagedStamp === null ? [] : [[`${metadata.fileName}/${stagedStamp}`, metadata]])));
+    this.nameAndSize = new Set(archives.map(({ metadata }) => `${metadata.fileName}/${metadata.compressedSize}`));
+    this.names = new Set(archives.map(({ metadata }) => metadata.fileName));
   }
 
   /** Whether an archive of this file name was validated (its size still to be compared). */
   named(fileName: string): boolean {
     return this.names.has(fileName);
+  }
+
+  /** The archive validated as the staged copy of this name that still has this stamp. */
+  stamped(fileName: string, stamp: string): PackageMetadata | undefined {
+    return this.byStamp.get(`${fileName}/${stamp}`);
   }
 
   /** Whether an archive of this name and size was validated: only then is hashing it first worth a read. */
@@ -82,8 +93,8 @@ const openAsync = promisify(open);
 const readAsync = promisify(read);
 const writeAsync = promisify(write);
 
-/** Opens a regular file for reading (see the module comment); returns its descriptor and size. */
-function openRegular(file: string, follow: boolean): { descriptor: number; size: number } {
+/** Opens a regular file for reading (see the module comment); returns its descriptor, size and stamp. */
+function openRegular(file: string, follow: boolean): { descriptor: number; size: number; stamp: string } {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW);
   let descriptor: number;
   try {
@@ -93,12 +104,12 @@ function openRegular(file: string, follow: boolean): { descriptor: number; size:
     if (code === 'ELOOP') throw new InvalidInputError(`${file}: a symbolic link, not a regular file`);
     throw new InvalidInputError(`${file}: cannot open: ${errorMessage(error)}`);
   }
-  const stat = fstatSync(descriptor);
+  const stat = fstatSync(descriptor, { bigint: true });
   if (!stat.isFile()) {
     closeSync(descriptor);
     throw new InvalidInputError(`${file}: not a regular file`);
   }
-  return { descriptor, size: stat.size };
+  return { descriptor, size: Number(stat.size), stamp: fileStamp(stat) };
 }
 
 /** The first `size` bytes of an open file in one buffer (fewer when it is shorter now). */
@@ -173,11 +184,12 @@ export async function inspectArchive(file: string, options: InspectOptions): Pro
   } catch (error) {
     throw new InvalidInputError(`${label}: ${errorMessage(error)}`, { cause: error });
   }
-  const { descriptor, size } = openRegular(file, options.follow ?? false);
+  const { descriptor, size, stamp } = openRegular(file, options.follow ?? false);
   let copy: number | undefined;
   try {
-    let metadata: PackageMetadata | undefined;
-    if (size <= WHOLE_READ_LIMIT) {
+    // the staged copy package-add validated, untouched since, is not read a second time
+    let metadata = options.validated?.stamped(fileName, stamp);
+    if (metadata === undefined && size <= WHOLE_READ_LIMIT) {
       const whole = readWhole(descriptor, size);
       if (options.copyTo) {
         copy = openSync(options.copyTo, 'wx', 0o644);
@@ -185,7 +197,7 @@ export async function inspectArchive(file: string, options: InspectOptions): Pro
       }
       if (options.validated?.worthHashing(fileName, whole.length)) metadata = options.validated.get(createHash('sha256').update(whole).digest('hex'));
       metadata ??= readWholePackageArchive(label, whole) ?? (await readHeldPackageArchive(label, whole));
-    } else {
+    } else if (metadata === undefined) {
       if (options.copyTo) copy = await openAsync(options.copyTo, 'wx', 0o644);
       if (options.validated?.worthHashing(fileName, size)) metadata = options.validated.get(await sha256Of(descriptor, size, copy));
       metadata ??= await readPackageArchive(label, chunksOf(descriptor, size, copy));

@@ -1,18 +1,18 @@
-import { copyFileSync, createWriteStream, existsSync, renameSync, statSync } from 'node:fs';
+import { type BigIntStats, copyFileSync, createWriteStream, existsSync, renameSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { PackageMetadata } from '../../models/package-metadata.js';
+import type { PackageMetadata, ValidatedArchive } from '../../models/package-metadata.js';
 import type { PkgbuildPatch } from '../../models/patch.js';
 import type { PackageRecord } from '../../models/package-record.js';
 import type { PackageSource } from '../../models/package-source.js';
 import type { AurPackage } from '../alpm/remote/aur.js';
 import { readOfficialPackages, readOfficialSettings } from '../alpm/remote/official.js';
 import { parsePackageFileName, validatePackageName } from '../alpm/validation.js';
-import { temporarySibling, unlinkIfPresentSync } from '../atomic-file.js';
+import { changeClockPassed, fileStamp, temporarySibling, unlinkIfPresentSync } from '../atomic-file.js';
 import { ARCHIVE_READS_IN_FLIGHT, mapLimit } from '../concurrency.js';
 import { importLocal } from '../build/sources.js';
 import { InvalidInputError } from '../errors.js';
@@ -70,12 +70,29 @@ interface StageOptions {
   label?: string;
   /** Follow a symbolic link: only for an archive the user named. */
   follow: boolean;
-  /** Collects the metadata of the archives staged, remembered in one transaction at the end. */
-  validated: PackageMetadata[];
+  /** Collects the archives staged, with the state of their copies, remembered in one transaction at the end. */
+  validated: StagedCopy[];
   /** The names of the file's directory, when listed already (see {@link checkSignature}). */
   listed?: ReadonlySet<string>;
   /** The worker threads that read the archive, when there are (else this thread does). */
   workers?: IntakeWorkers;
+}
+
+/** An archive validated while it was copied into staging, and the state of that copy once in place. */
+interface StagedCopy {
+  metadata: PackageMetadata;
+  staged: BigIntStats | undefined;
+}
+
+/**
+ * The validated archives with the stamps of their staged copies, which spare the publish a second read. Taken once
+ * the file system's clock has passed the newest copy's change time: on a coarse clock, a write in the same tick as
+ * a copy's last change would leave its stamp as it was (git's "racy" entries).
+ */
+function stampedCopies(staging: string, copies: readonly StagedCopy[]): ValidatedArchive[] {
+  const changes = copies.flatMap(({ staged }) => (staged === undefined ? [] : [staged.ctimeNs]));
+  const settled = changes.length > 0 && changeClockPassed(staging, changes.reduce((newest, change) => (change > newest ? change : newest)));
+  return copies.map(({ metadata, staged }) => ({ metadata, stagedStamp: settled && staged !== undefined ? fileStamp(staged) : null }));
 }
 
 async function stageArchive(services: RepositoryServices, file: string, options: StageOptions): Promise<string> {
@@ -87,7 +104,6 @@ async function stageArchive(services: RepositoryServices, file: string, options:
     const signed = await checkSignature(file, options.listed);
     const inspectOptions = { architecture: services.paths.repositoryId.architecture, label: options.label, follow: options.follow, copyTo: temporary };
     const metadata = await (options.workers ? options.workers.inspect(file, inspectOptions) : inspectArchive(file, inspectOptions));
-    options.validated.push(metadata);
     // synchronous calls: each is cheaper than a round trip through the thread pool
     if (signed) {
       copyFileSync(`${file}.sig`, `${temporary}.sig`);
@@ -97,6 +113,7 @@ async function stageArchive(services: RepositoryServices, file: string, options:
     }
     renameSync(temporary, target);
     renamed = true;
+    options.validated.push({ metadata, staged: statSync(target, { bigint: true, throwIfNoEntry: false }) });
   } finally {
     if (!renamed) {
       unlinkIfPresentSync(temporary);
@@ -110,7 +127,7 @@ async function stageArchive(services: RepositoryServices, file: string, options:
  * Stages every archive of a directory. Only plain regular files are read: a symbolic link, FIFO or directory named
  * like an archive is rejected without being opened. Returns the staged archives and one line per rejected one.
  */
-async function stageDirectory(services: RepositoryServices, directory: string, validated: PackageMetadata[]): Promise<{ staged: string[]; rejected: string[] }> {
+async function stageDirectory(services: RepositoryServices, directory: string, validated: StagedCopy[]): Promise<{ staged: string[]; rejected: string[] }> {
   const listing = await fs.readdir(directory, { withFileTypes: true });
   const listed = new Set(listing.map((entry) => entry.name));
   const entries = listing.filter((entry) => isPackageFile(entry.name)).sort((left, right) => (left.name < right.name ? -1 : 1));
@@ -133,7 +150,7 @@ async function stageDirectory(services: RepositoryServices, directory: string, v
   };
 }
 
-async function downloadArchive(services: RepositoryServices, url: string, validated: PackageMetadata[]): Promise<string> {
+async function downloadArchive(services: RepositoryServices, url: string, validated: StagedCopy[]): Promise<string> {
   const name = path.basename(new URL(url).pathname);
   parsePackageFileName(name);
   const response = await fetchWithRetries(url, {}, readAurSettings(services.configuration).policy);
@@ -228,7 +245,7 @@ export async function addPackages(services: RepositoryServices, targets: string[
   // staging a file a journaled publish still lists would change what that publish puts into the pool
   if (planned.some((item) => ['archive', 'directory', 'remote'].includes(item.source))) await recoverPublish(services);
   await fs.mkdir(services.paths.packages, { recursive: true });
-  const validated: PackageMetadata[] = [];
+  const validated: StagedCopy[] = [];
   const stageOne = async (stage: () => Promise<string>): Promise<void> => {
     try {
       result.archives.push(await stage());
@@ -259,7 +276,7 @@ export async function addPackages(services: RepositoryServices, targets: string[
       }
     }
   }
-  await services.state.archiveMetadata.metadataInsert(validated);
+  await services.state.archiveMetadata.metadataInsert(stampedCopies(services.paths.packages, validated));
   for (const line of result.rejected) logger.error(`rejected ${line}`);
   for (const name of officialNames) {
     const record = recordFromOfficial(official!.get(name)!, null);

@@ -5,13 +5,14 @@
  * removed, intake that sets every bad archive aside, and completion of a publish interrupted at its crash points.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readPackageArchive } from '../../../src/core/alpm/package-archive.js';
 import { readSyncDatabase } from '../../../src/core/alpm/sync-database.js';
+import { fileStamp } from '../../../src/core/atomic-file.js';
 import { Database } from '../../../src/core/database/connection.js';
 import { run } from '../../../src/core/process.js';
 import { type PublishPlan, type PublishServices, executePlan, recoverPublish } from '../../../src/core/repository/publish.js';
@@ -359,16 +360,39 @@ describe('the metadata of archives validated before', () => {
     // bytes of the same name and size that are no archive at all: the hash tells them from the validated ones
     const impostor = path.join(services.paths.packages, path.basename(archive));
     await fs.writeFile(impostor, Buffer.alloc(metadata.compressedSize, 0x41));
-    await services.state.archiveMetadata.metadataInsert([metadata]);
+    await services.state.archiveMetadata.metadataInsert([{ metadata, stagedStamp: null }]);
     const rejected = await publishStaged(services);
     expect(rejected.rejected).toEqual([expect.stringContaining('not a tar archive')]);
 
     // the validated bytes themselves: accepted from what was remembered (the remembered file list proves it)
     await stage(services, [archive]);
-    await services.state.archiveMetadata.metadataInsert([{ ...metadata, files: ['usr/', 'usr/remembered'] }]);
+    await services.state.archiveMetadata.metadataInsert([{ metadata: { ...metadata, files: ['usr/', 'usr/remembered'] }, stagedStamp: null }]);
     const accepted = await publishStaged(services);
     expect(accepted.added.map((entry) => entry.files)).toEqual([['usr/', 'usr/remembered']]);
     expect(await services.state.archiveMetadata.metadataList()).toEqual([]);
+    await fs.rm(directory, { recursive: true });
+  });
+
+  it('takes the staged copy that still has the stamp package-add took without reading it, and reads it once it changed', async () => {
+    const services = await makeServices();
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'ahriman-stamped-'));
+    const archive = await craftArchive(directory, { pkgname: 'ahr-stamped', version: '1.0-1' });
+    const metadata = { ...(await readPackageArchive(archive)), files: ['usr/', 'usr/remembered'] };
+    // bytes that are no archive at all, under the stamp of a validated copy: only a publish that reads them sees that
+    const staged = path.join(services.paths.packages, path.basename(archive));
+    await fs.writeFile(staged, Buffer.alloc(metadata.compressedSize, 0x41));
+    await services.state.archiveMetadata.metadataInsert([{ metadata, stagedStamp: fileStamp(statSync(staged, { bigint: true })) }]);
+    const taken = await publishStaged(services);
+    expect(taken.rejected).toEqual([]);
+    expect(taken.added.map((entry) => entry.files)).toEqual([['usr/', 'usr/remembered']]);
+
+    // the same bytes written again in place, as tampering would: the stamp changes, so the publish reads the file
+    const retouched = path.join(services.paths.packages, path.basename(archive).replace('1.0-1', '1.0-2'));
+    await fs.writeFile(retouched, Buffer.alloc(metadata.compressedSize, 0x41));
+    await services.state.archiveMetadata.metadataInsert([{ metadata: { ...metadata, version: '1.0-2', fileName: path.basename(retouched) }, stagedStamp: fileStamp(statSync(retouched, { bigint: true })) }]);
+    await fs.writeFile(retouched, Buffer.alloc(metadata.compressedSize, 0x41));
+    const read = await publishStaged(services);
+    expect(read.rejected).toEqual([expect.stringContaining('not a tar archive')]);
     await fs.rm(directory, { recursive: true });
   });
 });

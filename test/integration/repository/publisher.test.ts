@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readPackageArchive } from '../../../src/core/alpm/package-archive.js';
 import { readSyncDatabase } from '../../../src/core/alpm/sync-database.js';
-import { fileStamp } from '../../../src/core/atomic-file.js';
+import { changeClockPassed, fileStamp } from '../../../src/core/atomic-file.js';
 import { Database } from '../../../src/core/database/connection.js';
 import { run } from '../../../src/core/process.js';
 import { type PublishPlan, type PublishServices, executePlan, recoverPublish } from '../../../src/core/repository/publish.js';
@@ -389,7 +389,9 @@ describe('the metadata of archives validated before', () => {
     // the same bytes written again in place, as tampering would: the stamp changes, so the publish reads the file
     const retouched = path.join(services.paths.packages, path.basename(archive).replace('1.0-1', '1.0-2'));
     await fs.writeFile(retouched, Buffer.alloc(metadata.compressedSize, 0x41));
-    await services.state.archiveMetadata.metadataInsert([{ metadata: { ...metadata, version: '1.0-2', fileName: path.basename(retouched) }, stagedStamp: fileStamp(statSync(retouched, { bigint: true })) }]);
+    const remembered = statSync(retouched, { bigint: true });
+    await services.state.archiveMetadata.metadataInsert([{ metadata: { ...metadata, version: '1.0-2', fileName: path.basename(retouched) }, stagedStamp: fileStamp(remembered) }]);
+    expect(changeClockPassed(services.paths.packages, remembered.ctimeNs)).toBe(true); // as package-add does
     await fs.writeFile(retouched, Buffer.alloc(metadata.compressedSize, 0x41));
     const read = await publishStaged(services);
     expect(read.rejected).toEqual([expect.stringContaining('not a tar archive')]);

@@ -63,17 +63,20 @@ export function App() {
   const auth = info.data?.auth;
   const canControl = auth !== undefined && (!auth.enabled || Boolean(auth.username));
 
+  // the table loads once its event stream is open: an event sent while it connected would otherwise be missed
+  const streaming = useEventStream(repository && eventStreamUrl(repository, REPOSITORY_EVENTS), REPOSITORY_EVENTS, bump, bump);
   const packages = useLoad(
     () => (repository ? api.packages(repository) : Promise.resolve([])),
     [repository && repositoryKey(repository), revision, authRevision],
+    streaming || !repository,
   );
   const status = useLoad(
     () => (repository ? api.status(repository) : Promise.resolve(undefined)),
     [repository && repositoryKey(repository), revision, authRevision],
+    streaming || !repository,
   );
   const rows = useMemo(() => (packages.data ?? []).map(toRow), [packages.data]);
 
-  useEventStream(repository && eventStreamUrl(repository, REPOSITORY_EVENTS), REPOSITORY_EVENTS, bump, bump);
   useEffect(() => setSelected(new Set()), [repository && repositoryKey(repository)]);
 
   const act = (action: () => Promise<unknown>, label: string): Promise<boolean> => runAction(action, label, setNotice, bump);

@@ -8,13 +8,15 @@ export interface Loaded<T> {
 
 /**
  * Loads data with `load` whenever one of `keys` changes (a revision counter among them makes it refetch); answers of
- * a superseded load are dropped, the last data stays visible while the next load runs.
+ * a superseded load are dropped, the last data stays visible while the next load runs. Nothing is loaded while
+ * `ready` is false (it counts as loading).
  */
-export function useLoad<T>(load: () => Promise<T>, keys: readonly unknown[]): Loaded<T> {
+export function useLoad<T>(load: () => Promise<T>, keys: readonly unknown[], ready = true): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ data: undefined, error: undefined, loading: true });
   useEffect(() => {
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));
+    if (!ready) return undefined;
     load().then(
       (data) => current && setState({ data, error: undefined, loading: false }),
       (error: Error) => current && setState((previous) => ({ data: previous.data, error, loading: false })),
@@ -22,7 +24,7 @@ export function useLoad<T>(load: () => Promise<T>, keys: readonly unknown[]): Lo
     return () => {
       current = false;
     };
-  }, keys);
+  }, [...keys, ready]);
   return state;
 }
 
@@ -43,10 +45,15 @@ export function useStored<T>(key: string, initial: T): [T, (value: T) => void] {
   return [value, store];
 }
 
+/** How long a view waits for its event stream to open before it loads without it. */
+const STREAM_WAIT_MS = 5_000;
+
 /**
  * Subscribes to a server-sent event stream while `url` is set: `onEvent(type, data)` for each of `types`, and
  * `onReconnect()` when the stream comes back after an error (events may have been missed meanwhile). With
  * `resyncWhenOpened`, also when it first opens: what was loaded while it connected may miss events sent meanwhile.
+ * Returns whether the stream has opened (or failed to) since `url` was set: what is loaded from then on misses no
+ * event, so a view can wait for it instead of loading twice.
  */
 export function useEventStream(
   url: string | undefined,
@@ -54,20 +61,30 @@ export function useEventStream(
   onEvent: (type: string, data: unknown) => void,
   onReconnect: () => void,
   { resyncWhenOpened = false }: { resyncWhenOpened?: boolean } = {},
-): void {
+): boolean {
   const handlers = useRef({ onEvent, onReconnect });
   handlers.current = { onEvent, onReconnect };
+  const [settled, setSettled] = useState<string | undefined>(undefined);
   useEffect(() => {
     if (url === undefined) return;
     const source = new EventSource(url);
     // events may have been sent that this stream did not get: before it first opened, or while it was broken
     let mayHaveMissed = resyncWhenOpened;
-    source.addEventListener('error', () => {
+    // a stream that cannot connect, or that a proxy holds back, holds nothing up: its opening later reloads
+    const giveUp = (): void => {
       mayHaveMissed = true;
+      setSettled(url);
+    };
+    const waiting = setTimeout(giveUp, STREAM_WAIT_MS);
+    source.addEventListener('error', () => {
+      clearTimeout(waiting);
+      giveUp();
     });
     source.addEventListener('open', () => {
+      clearTimeout(waiting);
       if (mayHaveMissed) handlers.current.onReconnect();
       mayHaveMissed = false;
+      setSettled(url);
     });
     for (const type of types) {
       source.addEventListener(type, (event) => {
@@ -80,6 +97,10 @@ export function useEventStream(
         handlers.current.onEvent(type, data);
       });
     }
-    return () => source.close();
+    return () => {
+      clearTimeout(waiting);
+      source.close();
+    };
   }, [url]);
+  return url !== undefined && settled === url;
 }

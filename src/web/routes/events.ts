@@ -79,6 +79,8 @@ export function eventRoutes(app: WebApp, web: WebContext): void {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
         connection: 'keep-alive',
+        // nginx passes the stream on as it comes instead of buffering it: the dashboard waits for it to open
+        'x-accel-buffering': 'no',
         'x-request-id': request.id,
       });
       raw.write(': connected\n\n');

@@ -282,6 +282,46 @@ describe('dashboard in Chromium', () => {
     await page.locator('tr[data-package="epsilon"]').waitFor({ state: 'detached' });
   });
 
+  it('shows a package reported while the table was still connecting to its event stream', async () => {
+    // the repository's stream stays unconnected while the package is reported: its event reaches no subscriber
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let requested!: () => void;
+    const streamRequested = new Promise<void>((resolve) => {
+      requested = resolve;
+    });
+    const repositoryStream = (url: URL): boolean => url.pathname === '/api/v1/events/stream' && !url.searchParams.has('object_id');
+    const tableLoads: Promise<unknown>[] = [];
+    const onRequest = (request: { url(): string; response(): Promise<unknown> }): void => {
+      if (new URL(request.url()).pathname === '/api/v1/packages') tableLoads.push(request.response());
+    };
+    page.on('request', onRequest);
+    await page.route(repositoryStream, async (route) => {
+      requested();
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.reload();
+      await streamRequested;
+      await Promise.all(tableLoads); // a table loaded before its stream opened has its answer, without zeta
+      await report('POST', '/api/v1/packages/zeta', {
+        status: 'building',
+        package: { base: 'zeta', version: '1.0-1', packages: { zeta: { description: 'reported while the page connected' } } },
+      });
+      release();
+      await page.locator('tr[data-package="zeta"] .chip.status-building').waitFor();
+    } finally {
+      release();
+      page.off('request', onRequest);
+      await page.unroute(repositoryStream);
+    }
+    await report('DELETE', '/api/v1/packages/zeta');
+    await page.locator('tr[data-package="zeta"]').waitFor({ state: 'detached' });
+  });
+
   it('adds a package from the dialog, refreshes the table on the event and streams its build log live', async () => {
     // a full page load would reset this: the table must refresh in place
     await page.evaluate(() => {

@@ -68,7 +68,25 @@ export function BuildLogs({ repository, base }: { repository: RepositoryId; base
     knownRuns.current = new Map();
   }, [repository, base]);
 
+  // the runs load once the stream is open: a run starting while it connected would otherwise be missed
+  const streaming = useEventStream(
+    eventStreamUrl(repository, ['build-log'], base),
+    ['build-log'],
+    (_type, data) => {
+      const record = toLogRecord(data);
+      if (!record) return;
+      const key = runKey({ version: record.version, processId: record.process_id });
+      if (!knownRuns.current.has(key)) {
+        learnRuns([{ version: record.version, processId: record.process_id, created: record.created }]);
+        if (following.current) choose(key);
+      }
+      if (key === chosenRun.current) setRecords((known) => [...known, record]);
+    },
+    () => setReload((value) => value + 1),
+  );
+
   useEffect(() => {
+    if (!streaming) return;
     api.logRuns(repository, base).then(
       (heads) => {
         const all = learnRuns(heads.map((head) => ({ version: head.version, processId: head.process_id, created: head.created })));
@@ -77,7 +95,7 @@ export function BuildLogs({ repository, base }: { repository: RepositoryId; base
       },
       (failure: Error) => setError(failure.message),
     );
-  }, [repository, base, reload]);
+  }, [repository, base, reload, streaming]);
 
   const run = runs.find((item) => runKey(item) === chosen);
   useEffect(() => {
@@ -97,24 +115,6 @@ export function BuildLogs({ repository, base }: { repository: RepositoryId; base
       current = false;
     };
   }, [repository, base, chosen]);
-
-  useEventStream(
-    eventStreamUrl(repository, ['build-log'], base),
-    ['build-log'],
-    (_type, data) => {
-      const record = toLogRecord(data);
-      if (!record) return;
-      const key = runKey({ version: record.version, processId: record.process_id });
-      if (!knownRuns.current.has(key)) {
-        learnRuns([{ version: record.version, processId: record.process_id, created: record.created }]);
-        if (following.current) choose(key);
-      }
-      if (key === chosenRun.current) setRecords((known) => [...known, record]);
-    },
-    () => setReload((value) => value + 1),
-    // the runs load while the stream connects: a run starting in between is found by loading them again
-    { resyncWhenOpened: true },
-  );
 
   useLayoutEffect(() => {
     const element = view.current;

@@ -50,17 +50,15 @@ const STREAM_WAIT_MS = 5_000;
 
 /**
  * Subscribes to a server-sent event stream while `url` is set: `onEvent(type, data)` for each of `types`, and
- * `onReconnect()` when the stream comes back after an error (events may have been missed meanwhile). With
- * `resyncWhenOpened`, also when it first opens: what was loaded while it connected may miss events sent meanwhile.
- * Returns whether the stream has opened (or failed to) since `url` was set: what is loaded from then on misses no
- * event, so a view can wait for it instead of loading twice.
+ * `onReconnect()` when the stream comes back after an error (events may have been missed meanwhile). Returns whether
+ * the stream has opened (or failed to) since `url` was set: what a view loads from then on misses no event, so it
+ * waits for that before loading.
  */
 export function useEventStream(
   url: string | undefined,
   types: readonly string[],
   onEvent: (type: string, data: unknown) => void,
   onReconnect: () => void,
-  { resyncWhenOpened = false }: { resyncWhenOpened?: boolean } = {},
 ): boolean {
   const handlers = useRef({ onEvent, onReconnect });
   handlers.current = { onEvent, onReconnect };
@@ -68,8 +66,8 @@ export function useEventStream(
   useEffect(() => {
     if (url === undefined) return;
     const source = new EventSource(url);
-    // events may have been sent that this stream did not get: before it first opened, or while it was broken
-    let mayHaveMissed = resyncWhenOpened;
+    // events may have been sent that this stream did not get while it was broken, or held back past STREAM_WAIT_MS
+    let mayHaveMissed = false;
     // a stream that cannot connect, or that a proxy holds back, holds nothing up: its opening later reloads
     const giveUp = (): void => {
       mayHaveMissed = true;

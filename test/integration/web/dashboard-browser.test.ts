@@ -271,7 +271,7 @@ describe('dashboard in Chromium', () => {
       await dialog.getByText('No build logs yet.').waitFor();
       await report('POST', '/api/v1/packages/epsilon/logs', line('==> sent before the stream opened'));
       release();
-      // found by loading the runs again once the stream opened
+      // found by loading the runs once the stream opened
       await dialog.getByLabel('Build log').filter({ hasText: '==> sent before the stream opened' }).waitFor();
       await dialog.getByRole('button', { name: 'Close' }).click();
     } finally {
